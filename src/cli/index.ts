@@ -1,0 +1,83 @@
+// `npx twofold`: the operator's tool, for scripts and tests. Same DATABASE_URL as the server.
+import { existsSync, readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { ConfigError, loadConfig } from '../config.js';
+import { ROLES, type Role } from '../domain/accounts.js';
+import { TwofoldError } from '../errors.js';
+import { openRuntime, type Runtime } from '../runtime.js';
+import { createOrganization, createUser } from '../services/accounts.js';
+
+async function withRuntime(action: (runtime: Runtime) => Promise<void>): Promise<void> {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  const runtime = await openRuntime(loadConfig(process.env));
+  try {
+    await action(runtime);
+  } finally {
+    await runtime.store.close();
+  }
+}
+
+function readPasswordFromStdin(): string {
+  // One line; the newline that `echo` adds is not part of the password.
+  return readFileSync(0, 'utf8').replace(/\r?\n$/, '');
+}
+
+export function buildCli(): Command {
+  const program = new Command('twofold').description('Operate a Twofold server').exitOverride();
+
+  const org = program.command('org').description('Organisations: aggregators and their firms');
+  org
+    .command('add <name>')
+    .description('Create an organisation (an aggregator, or with --parent a firm under one)')
+    .option('--parent <aggregator>', 'the aggregator this firm belongs to')
+    .action(async (name: string, opts: { parent?: string }) =>
+      withRuntime(async ({ services }) => {
+        const created = await createOrganization(services, { name, ...(opts.parent === undefined ? {} : { parentName: opts.parent }) });
+        console.log(`Created organisation "${created.name}"${opts.parent ? ` under "${opts.parent}"` : ''}.`);
+      }),
+    );
+
+  const user = program.command('user').description('People who sign in');
+  user
+    .command('add')
+    .description('Create a user')
+    .requiredOption('--email <email>', 'their email, used to sign in')
+    .requiredOption('--name <name>', 'their full name')
+    .requiredOption('--org <name>', 'the organisation they belong to')
+    .option('--role <role>', `one of: ${ROLES.join(', ')}`, 'member')
+    .option('--mobile <number>', 'Australian mobile number, like 0412345678')
+    .option('--password-stdin', 'read the password from standard input')
+    .action(async (opts: { email: string; name: string; org: string; role: string; mobile?: string; passwordStdin?: boolean }) => {
+      if (!ROLES.includes(opts.role as Role)) throw new CommanderError(2, 'twofold.role', `--role must be one of: ${ROLES.join(', ')}`);
+      const password = opts.passwordStdin ? readPasswordFromStdin() : undefined;
+      await withRuntime(async ({ services }) => {
+        const created = await createUser(services, {
+          email: opts.email,
+          name: opts.name,
+          orgName: opts.org,
+          role: opts.role as Role,
+          ...(opts.mobile === undefined ? {} : { mobile: opts.mobile }),
+          ...(password === undefined ? {} : { password }),
+        });
+        console.log(`Created user ${created.email}${password === undefined ? ' without a password (they cannot sign in until one is set)' : ''}.`);
+      });
+    });
+  return program;
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  try {
+    await buildCli().parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof TwofoldError) console.error(`Error: ${error.message}`);
+    else if (error instanceof ConfigError) console.error(error.message);
+    else if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) return 0;
+      if (error.code.startsWith('twofold.')) console.error(`Error: ${error.message}`);
+    } else console.error(error);
+    return error instanceof CommanderError ? Math.max(error.exitCode, 1) : 1;
+  }
+}
+
+process.exitCode = await runCli(process.argv.slice(2));

@@ -1,0 +1,88 @@
+// Configuration from the environment (and an optional .env), checked at start:
+// every bad value is named with what it should look like, all at once.
+import { isIP } from 'node:net';
+import { resolve } from 'node:path';
+import type { SessionLifetime } from './domain/sessions.js';
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  /** TWOFOLD_SECRET; when unset a key is generated into dataDir */
+  secret: string | undefined;
+  /** Fastify's trustProxy: false, true, a hop count, or addresses/CIDRs of the proxies */
+  trustProxy: boolean | number | string[];
+  publicUrl: string;
+  dataDir: string;
+  sessionLifetime: SessionLifetime;
+  production: boolean;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Configuration is not valid:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const problems: string[] = [];
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || value < min || value > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return value;
+  };
+
+  const port = int('PORT', 3000, 0, 65535);
+  const host = env.HOST || '127.0.0.1';
+  const dataDir = resolve(env.DATA_DIR || './data');
+  const databaseUrl = env.DATABASE_URL || `sqlite:${resolve(dataDir, 'twofold.sqlite')}`;
+  if (!/^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(databaseUrl)) problems.push(`DATABASE_URL must be sqlite:<path> or postgres://user@host:port/db (got "${databaseUrl}")`);
+
+  const secret = env.TWOFOLD_SECRET || undefined;
+  if (secret !== undefined && secret.length < 32) problems.push('TWOFOLD_SECRET must be at least 32 characters (try: openssl rand -base64 32)');
+
+  const trustProxy = parseTrustProxy(env.TRUST_PROXY, problems);
+
+  const publicUrl = env.PUBLIC_URL || `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  try {
+    const url = new URL(publicUrl);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error();
+  } catch {
+    problems.push(`PUBLIC_URL must be an http:// or https:// address (got "${publicUrl}")`);
+  }
+
+  const sessionLifetime: SessionLifetime = {
+    idleTimeoutInMs: int('SESSION_IDLE_MINUTES', 30, 1, 24 * 60) * 60_000,
+    absoluteTimeoutInMs: int('SESSION_ABSOLUTE_HOURS', 12, 1, 24 * 30) * 3_600_000,
+  };
+
+  const logLevel = env.LOG_LEVEL || 'info';
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { port, host, databaseUrl, secret, trustProxy, publicUrl, dataDir, sessionLifetime, production: env.NODE_ENV === 'production', logLevel };
+}
+
+function parseTrustProxy(raw: string | undefined, problems: string[]): boolean | number | string[] {
+  if (raw === undefined || raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  const entries = raw.split(',').map((s) => s.trim());
+  for (const entry of entries) {
+    const [address, bits] = entry.split('/');
+    if (!address || isIP(address) === 0 || (bits !== undefined && !/^\d{1,3}$/.test(bits))) {
+      problems.push(`TRUST_PROXY must be false, true, a hop count, or proxy addresses/CIDRs separated by commas (got "${raw}")`);
+      return false;
+    }
+  }
+  return entries;
+}

@@ -1,0 +1,68 @@
+// Every number that bounds an attacker, in one place, with its reason.
+// The store enforces them atomically; these are only the figures and the arithmetic.
+
+const MINUTE_IN_MS = 60_000;
+const HOUR_IN_MS = 60 * MINUTE_IN_MS;
+
+/** Wrong codes allowed in one sign-in attempt before the password must be typed again. */
+export const MAX_CODE_TRIES_PER_SIGN_IN_ATTEMPT = 5;
+
+/** The half-way state between the password and the code lasts this long. */
+export const SIGN_IN_ATTEMPT_LIFETIME_IN_MS = 10 * MINUTE_IN_MS;
+
+/** A pending authenticator enrolment (secret shown, not yet confirmed) lasts this long. */
+export const TOTP_ENROLLMENT_LIFETIME_IN_MS = 30 * MINUTE_IN_MS;
+
+/** The first-run setup link is valid this long; a restart prints a new one. */
+export const SETUP_LINK_LIFETIME_IN_MS = 24 * HOUR_IN_MS;
+
+/**
+ * Consecutive wrong second-factor codes per account (across attempts, browsers and
+ * nodes). Every `CODE_FAILURES_PER_LOCK` failures lock the code step, for a period that
+ * doubles each time up to a day. NIST SP 800-63B asks for no more than 100 failures
+ * before such a lock; we lock after 10.
+ */
+export const CODE_FAILURES_PER_LOCK = 10;
+const FIRST_CODE_LOCK_IN_MS = 15 * MINUTE_IN_MS;
+const LONGEST_CODE_LOCK_IN_MS = 24 * HOUR_IN_MS;
+
+export function codeLockDurationInMs(consecutiveFailures: number): number {
+  if (consecutiveFailures < CODE_FAILURES_PER_LOCK || consecutiveFailures % CODE_FAILURES_PER_LOCK !== 0) return 0;
+  const lockNumber = consecutiveFailures / CODE_FAILURES_PER_LOCK;
+  return Math.min(FIRST_CODE_LOCK_IN_MS * 2 ** (lockNumber - 1), LONGEST_CODE_LOCK_IN_MS);
+}
+
+/** A fixed-window counter: at most `max` events per `windowInMs` for one key. */
+export interface WindowRule {
+  name: string;
+  max: number;
+  windowInMs: number;
+}
+
+/**
+ * Password tries per typed email, whether or not the account exists (so the answer
+ * reveals nothing): credential stuffing against one account stops quickly.
+ */
+export const PASSWORD_TRIES_PER_EMAIL: WindowRule = { name: 'password-email', max: 10, windowInMs: 15 * MINUTE_IN_MS };
+/** Wrong passwords per client IP: one office behind one NAT still signs in at 9 a.m. */
+export const PASSWORD_FAILURES_PER_IP: WindowRule = { name: 'password-ip', max: 100, windowInMs: 15 * MINUTE_IN_MS };
+
+export interface WindowState {
+  windowStartedAtMs: number;
+  count: number;
+}
+
+/** The counter after one more event at `nowMs`; a window that has ended starts afresh. */
+export function countEventInWindow(state: WindowState | null, nowMs: number, rule: WindowRule): WindowState {
+  if (state === null || nowMs - state.windowStartedAtMs >= rule.windowInMs) return { windowStartedAtMs: nowMs, count: 1 };
+  return { windowStartedAtMs: state.windowStartedAtMs, count: state.count + 1 };
+}
+
+export function isWindowExhausted(state: WindowState | null, nowMs: number, rule: WindowRule): boolean {
+  if (state === null || nowMs - state.windowStartedAtMs >= rule.windowInMs) return false;
+  return state.count >= rule.max;
+}
+
+export function windowRetryAfterInMs(state: WindowState, nowMs: number, rule: WindowRule): number {
+  return Math.max(0, state.windowStartedAtMs + rule.windowInMs - nowMs);
+}

@@ -1,0 +1,26 @@
+// Australian mobile numbers. The article's canonical form is 0412345678; people also
+// type "0412 345 678", "+61 412 345 678" or "61412345678". We store E.164
+// (+61412345678) and show the canonical form back.
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+
+export const MOBILE_FORMAT_EXAMPLE = '0412345678';
+const MAX_TYPED_LENGTH = 32;
+
+/** Returns the E.164 form of an Australian mobile number, or null for anything else. */
+export function parseAustralianMobile(input: unknown): string | null {
+  if (typeof input !== 'string' || input.length > MAX_TYPED_LENGTH) return null;
+  const typed = input.trim();
+  // Only digits, spaces, and one leading plus: libphonenumber is generous with
+  // letters and punctuation ("0412-345-678 ext 9"), we are not.
+  if (!/^\+?[0-9 ]+$/.test(typed)) return null;
+  const digits = typed.replace(/ /g, '');
+  const international = digits.startsWith('+') ? digits : digits.startsWith('61') && digits.length === 11 ? `+${digits}` : digits;
+  const phone = parsePhoneNumberFromString(international, 'AU');
+  if (!phone || phone.country !== 'AU' || !phone.isValid() || phone.getType() !== 'MOBILE') return null;
+  return phone.number;
+}
+
+/** +61412345678 → 0412345678 */
+export function formatAustralianMobile(e164: string): string {
+  return e164.startsWith('+61') ? `0${e164.slice(3)}` : e164;
+}

@@ -1,0 +1,58 @@
+// One table of every failure a person can meet: its code, the sentence they read,
+// and the HTTP status. Services return codes; the web layer maps them to pages here
+// and nowhere else. Messages never say whether an email has an account.
+
+export const ERRORS = {
+  bad_request: { status: 400, message: 'Something in that form was not right. Please try again.' },
+  csrf_rejected: { status: 403, message: 'This form has expired or came from another site. Please go back, reload the page and try again.' },
+  not_found: { status: 404, message: 'There is nothing at this address.' },
+  body_too_large: { status: 413, message: 'That form was too large to accept.' },
+  sign_in_required: { status: 401, message: 'Please sign in to continue.' },
+  internal: { status: 500, message: 'Something went wrong on our side. Nothing was changed. Please try again.' },
+
+  invalid_credentials: { status: 401, message: 'That email and password do not match an account.' },
+  password_tries_exhausted: { status: 429, message: 'Too many sign-in attempts for this email. Please wait {minutes} minutes and try again.' },
+  too_many_failures_from_network: { status: 429, message: 'Too many failed sign-ins from your network. Please wait {minutes} minutes and try again.' },
+  sign_in_attempt_expired: { status: 401, message: 'Your sign-in has expired. Please enter your email and password again.' },
+  code_tries_exhausted: { status: 401, message: 'Too many wrong codes. Please enter your email and password again.' },
+  wrong_code: { status: 401, message: 'That code is not right. Check the code in your authenticator app and try again.' },
+  code_already_used: { status: 401, message: 'That code has already been used. Wait for the next code in your authenticator app.' },
+  code_step_locked: { status: 429, message: 'Too many wrong codes for this account. Code entry is paused for {minutes} minutes.' },
+
+  email_invalid: { status: 400, message: 'Enter an email address, like name@example.com.' },
+  name_invalid: { status: 400, message: 'Enter a name of up to 100 characters.' },
+  organization_name_invalid: { status: 400, message: 'Enter an organisation name of up to 100 characters.' },
+  password_missing: { status: 400, message: 'Enter your password.' },
+  password_too_short: { status: 400, message: 'Use at least 12 characters for your password.' },
+  password_too_long: { status: 400, message: 'Use at most 128 characters for your password.' },
+  password_too_weak: { status: 400, message: 'That password is too easy to guess. Try a longer phrase of unrelated words.' },
+  passwords_do_not_match: { status: 400, message: 'The two new passwords are not the same.' },
+  current_password_wrong: { status: 400, message: 'Your current password is not right.' },
+  email_taken: { status: 409, message: 'An account with that email already exists.' },
+  organization_exists: { status: 409, message: 'An organisation with that name already exists.' },
+  organization_unknown: { status: 400, message: 'There is no organisation with that name.' },
+  parent_must_be_aggregator: { status: 400, message: 'A firm can only be placed under an aggregator (an organisation with no parent).' },
+  mobile_invalid: { status: 400, message: 'Enter an Australian mobile number like 0412345678 (10 digits starting with 04, no spaces).' },
+  two_factor_already_on: { status: 409, message: 'Two-factor authentication is already on for your account.' },
+  two_factor_not_on: { status: 409, message: 'Two-factor authentication is not on for your account.' },
+  enrollment_expired: { status: 400, message: 'That set-up has expired. Please start again with Protect my account.' },
+  setup_link_invalid: { status: 404, message: 'This setup link is not valid any more. Restart the server to print a new one.' },
+  setup_already_done: { status: 409, message: 'Twofold is already set up. Sign in instead.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export function errorMessage(code: ErrorCode, values: Record<string, string | number> = {}): string {
+  return ERRORS[code].message.replace(/\{(\w+)\}/g, (_, key: string) => String(values[key] ?? ''));
+}
+
+/** A failure a use case reports to its caller: a code from the table, never a stack. */
+export class TwofoldError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    readonly values: Record<string, string | number> = {},
+  ) {
+    super(errorMessage(code, values));
+    this.name = 'TwofoldError';
+  }
+}

@@ -1,0 +1,38 @@
+// `npm start`: read the configuration, open the database, serve.
+import { existsSync } from 'node:fs';
+import { ConfigError, loadConfig } from './config.js';
+import { openRuntime } from './runtime.js';
+import { issueSetupLinkIfEmpty } from './services/first-run.js';
+import { buildApp } from './web/app.js';
+
+async function main(): Promise<void> {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  const config = loadConfig(process.env);
+  const runtime = await openRuntime(config);
+  const app = await buildApp({ config, services: runtime.services, csrfKey: runtime.keys.csrf, logger: { level: config.logLevel } });
+  if (runtime.generatedKeyPath) {
+    app.log.warn(`TWOFOLD_SECRET is not set: generated a master key into ${runtime.generatedKeyPath}. Keep that file (it encrypts TOTP secrets) or set TWOFOLD_SECRET.`);
+  }
+  const close = async () => {
+    await app.close();
+    await runtime.store.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', close);
+  process.once('SIGTERM', close);
+  await app.listen({ port: config.port, host: config.host });
+  const setupLink = await issueSetupLinkIfEmpty(runtime.services, config.publicUrl);
+  if (setupLink) {
+    // Printed plainly as well as logged: it is the one thing the operator must see.
+    console.log(`\nTwofold has no users yet. Open this one-time link to create the first organisation and administrator:\n\n  ${setupLink}\n`);
+  }
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(2);
+  }
+  console.error(error);
+  process.exit(1);
+});

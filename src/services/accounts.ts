@@ -1,0 +1,82 @@
+// Creating organisations and people: used by the CLI and by first-run setup.
+import { randomUUID } from 'node:crypto';
+import { type Role, normalizeDisplayName, normalizeEmail } from '../domain/accounts.js';
+import { parseAustralianMobile } from '../domain/phone.js';
+import { TwofoldError } from '../errors.js';
+import { findOrganizationByName, insertOrganization } from '../store/organizations.js';
+import { appendSecurityEvent } from '../store/security-events.js';
+import { isUniqueViolation } from '../store/errors.js';
+import { findUserByEmail, insertUser } from '../store/users.js';
+import type { ServiceContext } from './context.js';
+import { assertAcceptableNewPassword } from './passwords.js';
+
+export async function createOrganization(ctx: ServiceContext, input: { name: unknown; parentName?: unknown }): Promise<{ id: string; name: string }> {
+  const name = normalizeDisplayName(input.name);
+  if (name === null) throw new TwofoldError('organization_name_invalid');
+  let parentId: string | null = null;
+  if (input.parentName !== undefined) {
+    const parent = await findOrganizationByName(ctx.db, String(input.parentName));
+    if (!parent) throw new TwofoldError('organization_unknown');
+    // The tree is two levels: aggregators, and the firms under them.
+    if (parent.parent_id !== null) throw new TwofoldError('parent_must_be_aggregator');
+    parentId = parent.id;
+  }
+  if (await findOrganizationByName(ctx.db, name)) throw new TwofoldError('organization_exists');
+  const id = randomUUID();
+  try {
+    await insertOrganization(ctx.db, { id, name, parent_id: parentId, created_at: ctx.now() });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new TwofoldError('organization_exists');
+    throw error;
+  }
+  await appendSecurityEvent(ctx.db, { type: 'organization_created', userId: null, actorId: null, detail: name, atMs: ctx.now() });
+  return { id, name };
+}
+
+export interface NewUser {
+  email: unknown;
+  name: unknown;
+  orgName: unknown;
+  role?: Role;
+  mobile?: unknown;
+  password?: unknown;
+}
+
+export async function createUser(ctx: ServiceContext, input: NewUser, actorId: string | null = null): Promise<{ id: string; email: string }> {
+  const email = normalizeEmail(input.email);
+  if (email === null) throw new TwofoldError('email_invalid');
+  const name = normalizeDisplayName(input.name);
+  if (name === null) throw new TwofoldError('name_invalid');
+  const org = typeof input.orgName === 'string' ? await findOrganizationByName(ctx.db, input.orgName) : undefined;
+  if (!org) throw new TwofoldError('organization_unknown');
+  let mobile: string | null = null;
+  if (input.mobile !== undefined) {
+    mobile = parseAustralianMobile(input.mobile);
+    if (mobile === null) throw new TwofoldError('mobile_invalid');
+  }
+  const password = input.password === undefined ? null : assertAcceptableNewPassword(input.password, undefined, [email, name]);
+  if (await findUserByEmail(ctx.db, email)) throw new TwofoldError('email_taken');
+  const id = randomUUID();
+  const nowMs = ctx.now();
+  const row = {
+    id,
+    email,
+    name,
+    org_id: org.id,
+    role: input.role ?? 'member',
+    password_hash: password === null ? null : await ctx.hasher.hash(password),
+    mobile,
+    created_at: nowMs,
+    password_changed_at: password === null ? null : nowMs,
+    last_sign_in_at: null,
+  };
+  try {
+    await insertUser(ctx.db, row);
+  } catch (error) {
+    // Two creations of one email at once: the unique index decides, not the check above.
+    if (isUniqueViolation(error)) throw new TwofoldError('email_taken');
+    throw error;
+  }
+  await appendSecurityEvent(ctx.db, { type: 'account_created', userId: id, actorId, atMs: nowMs });
+  return { id, email };
+}

@@ -1,0 +1,30 @@
+// What every use case is given: the store, the clock and the few tools it needs.
+// Tests build one with their own clock; nothing here reads globals.
+import type { Kysely } from 'kysely';
+import type { PasswordHasher } from '../crypto/password-hash.js';
+import type { SecretBox } from '../crypto/secret-box.js';
+import type { SessionLifetime } from '../domain/sessions.js';
+import type { Database } from '../store/schema.js';
+
+export interface ServiceContext {
+  db: Kysely<Database>;
+  /** epoch milliseconds */
+  now: () => number;
+  hasher: PasswordHasher;
+  secretBox: SecretBox;
+  sessionLifetime: SessionLifetime;
+  /** shown in authenticator apps beside the account */
+  issuer: string;
+}
+
+/** Who is asking, as the security log records it. */
+export interface RequestMeta {
+  ip: string;
+  userAgent: string;
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: import('../errors.js').TwofoldError };
+
+export function ok<T>(value: T): Result<T> {
+  return { ok: true, value };
+}

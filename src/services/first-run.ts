@@ -1,0 +1,41 @@
+// First run: on an empty database the console prints a one-time link that creates
+// the first organisation (an aggregator) and its administrator, as Gitea and Grafana do.
+import { generateToken, hashToken, isWellFormedToken } from '../crypto/tokens.js';
+import { SETUP_LINK_LIFETIME_IN_MS } from '../domain/limits.js';
+import { TwofoldError } from '../errors.js';
+import { isSetupTokenLive, replaceSetupToken } from '../store/setup-tokens.js';
+import { countUsers } from '../store/users.js';
+import { createOrganization, createUser } from './accounts.js';
+import type { ServiceContext } from './context.js';
+
+/** Returns the setup link to print, or null when the database already has people. */
+export async function issueSetupLinkIfEmpty(ctx: ServiceContext, publicUrl: string): Promise<string | null> {
+  if ((await countUsers(ctx.db)) > 0) return null;
+  const token = generateToken();
+  const nowMs = ctx.now();
+  await replaceSetupToken(ctx.db, hashToken(token), nowMs, nowMs + SETUP_LINK_LIFETIME_IN_MS);
+  return new URL(`/setup?token=${token}`, publicUrl).toString();
+}
+
+export async function isSetupLinkValid(ctx: ServiceContext, token: unknown): Promise<boolean> {
+  return isWellFormedToken(token) && (await countUsers(ctx.db)) === 0 && (await isSetupTokenLive(ctx.db, hashToken(token), ctx.now()));
+}
+
+export async function completeFirstRunSetup(
+  ctx: ServiceContext,
+  token: unknown,
+  input: { orgName: unknown; name: unknown; email: unknown; password: unknown; confirmation: unknown },
+): Promise<{ userId: string }> {
+  if (!(await isSetupLinkValid(ctx, token))) throw new TwofoldError((await countUsers(ctx.db)) > 0 ? 'setup_already_done' : 'setup_link_invalid');
+  if (input.password !== input.confirmation) throw new TwofoldError('passwords_do_not_match');
+  // Race prevented: two people opening the link at once. Deleting the token row
+  // is the claim; only the transaction that deleted it goes on to create anyone.
+  return ctx.db.transaction().execute(async (trx) => {
+    const claimed = await trx.deleteFrom('setup_tokens').where('id', '=', hashToken(token as string)).executeTakeFirst();
+    if (claimed.numDeletedRows !== 1n) throw new TwofoldError('setup_link_invalid');
+    const trxCtx = { ...ctx, db: trx };
+    const org = await createOrganization(trxCtx, { name: input.orgName });
+    const user = await createUser(trxCtx, { email: input.email, name: input.name, orgName: org.name, role: 'admin', password: input.password });
+    return { userId: user.id };
+  });
+}

@@ -1,0 +1,37 @@
+// Changing one's password in My password and security.
+import { MAX_PASSWORD_LENGTH, judgeNewPassword } from '../domain/passwords.js';
+import { TwofoldError } from '../errors.js';
+import { appendSecurityEvent } from '../store/security-events.js';
+import { deleteUserSignInAttempts } from '../store/sign-in-attempts.js';
+import { findUserById, updatePasswordHash } from '../store/users.js';
+import type { RequestMeta, ServiceContext } from './context.js';
+import { replaceAllUserSessions } from './sessions.js';
+
+/** Throws the table's error for a password we would not accept. */
+export function assertAcceptableNewPassword(password: unknown, confirmation: unknown, relatedWords: string[]): string {
+  if (typeof password !== 'string' || password.length === 0) throw new TwofoldError('password_missing');
+  if (confirmation !== undefined && confirmation !== password) throw new TwofoldError('passwords_do_not_match');
+  const verdict = judgeNewPassword(password, relatedWords);
+  if (!verdict.acceptable) throw new TwofoldError(verdict.problem);
+  return password;
+}
+
+/** Returns the new session token for this browser; every other session has ended. */
+export async function changePassword(
+  ctx: ServiceContext,
+  userId: string,
+  input: { currentPassword: unknown; newPassword: unknown; confirmation: unknown },
+  meta: RequestMeta,
+): Promise<string> {
+  const user = await findUserById(ctx.db, userId);
+  if (!user?.password_hash) throw new TwofoldError('sign_in_required');
+  const current = input.currentPassword;
+  if (typeof current !== 'string' || current.length === 0) throw new TwofoldError('password_missing');
+  if (current.length > MAX_PASSWORD_LENGTH || !(await ctx.hasher.verify(user.password_hash, current))) throw new TwofoldError('current_password_wrong');
+  const newPassword = assertAcceptableNewPassword(input.newPassword, input.confirmation, [user.email, user.name]);
+  const nowMs = ctx.now();
+  await updatePasswordHash(ctx.db, userId, await ctx.hasher.hash(newPassword), nowMs);
+  await deleteUserSignInAttempts(ctx.db, userId);
+  await appendSecurityEvent(ctx.db, { type: 'password_changed', userId, ip: meta.ip, userAgent: meta.userAgent, atMs: nowMs });
+  return replaceAllUserSessions(ctx, userId, meta);
+}

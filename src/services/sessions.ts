@@ -1,0 +1,67 @@
+// Signed-in sessions: a random token in a cookie, its SHA-256 in the database.
+import { generateToken, hashToken, isWellFormedToken } from '../crypto/tokens.js';
+import { isSessionExpired, shouldTouchSession } from '../domain/sessions.js';
+import { deleteSession, deleteUserSessionsExcept, findSessionWithUser, insertSession, touchSession } from '../store/sessions.js';
+import { recordSignIn } from '../store/users.js';
+import type { RequestMeta, ServiceContext } from './context.js';
+
+export interface SignedInUser {
+  sessionId: string;
+  userId: string;
+  email: string;
+  name: string;
+  role: 'member' | 'admin';
+  orgId: string;
+}
+
+const MAX_USER_AGENT_LENGTH = 256;
+
+export async function createSession(ctx: ServiceContext, userId: string, meta: RequestMeta): Promise<string> {
+  const token = generateToken();
+  const nowMs = ctx.now();
+  await insertSession(ctx.db, {
+    id: hashToken(token),
+    user_id: userId,
+    created_at: nowMs,
+    last_seen_at: nowMs,
+    ip: meta.ip,
+    user_agent: meta.userAgent.slice(0, MAX_USER_AGENT_LENGTH),
+  });
+  await recordSignIn(ctx.db, userId, nowMs);
+  return token;
+}
+
+/** The user behind a session cookie, or null if it is unknown or expired (then it is deleted). */
+export async function validateSessionToken(ctx: ServiceContext, token: unknown): Promise<SignedInUser | null> {
+  if (!isWellFormedToken(token)) return null;
+  const sessionId = hashToken(token);
+  const row = await findSessionWithUser(ctx.db, sessionId);
+  if (!row) return null;
+  const nowMs = ctx.now();
+  const times = { createdAtMs: row.created_at, lastSeenAtMs: row.last_seen_at };
+  if (isSessionExpired(times, nowMs, ctx.sessionLifetime)) {
+    await deleteSession(ctx.db, sessionId);
+    return null;
+  }
+  if (shouldTouchSession(times, nowMs)) await touchSession(ctx.db, sessionId, nowMs);
+  return { sessionId, userId: row.user_id, email: row.email, name: row.name, role: row.role, orgId: row.org_id };
+}
+
+export async function invalidateSession(ctx: ServiceContext, sessionId: string): Promise<void> {
+  await deleteSession(ctx.db, sessionId);
+}
+
+/** After a password change or 2FA removal: every other browser must sign in again. */
+export async function invalidateUserSessionsExceptOne(ctx: ServiceContext, userId: string, keepSessionId: string | null): Promise<void> {
+  await deleteUserSessionsExcept(ctx.db, userId, keepSessionId);
+}
+
+/**
+ * After a security change (password, second factor): every session of the user ends,
+ * including this one, and this browser gets a fresh token, so a token stolen before
+ * the change is worthless after it.
+ */
+export async function replaceAllUserSessions(ctx: ServiceContext, userId: string, meta: RequestMeta): Promise<string> {
+  await deleteUserSessionsExcept(ctx.db, userId, null);
+  return createSession(ctx, userId, meta);
+}

@@ -1,0 +1,90 @@
+// Turning the authenticator-app second factor on and off ("Protect my account",
+// "Remove the two factor authentication"). Changing device = remove, then set up again.
+import { randomBytes } from 'node:crypto';
+import { normalizeTypedCode } from '../domain/codes.js';
+import { TOTP_ENROLLMENT_LIFETIME_IN_MS } from '../domain/limits.js';
+import { MAX_PASSWORD_LENGTH } from '../domain/passwords.js';
+import { TOTP_SECRET_SIZE_IN_BYTES, checkTotpCode, formatSecretForManualEntry, totpKeyUri } from '../domain/totp.js';
+import { TwofoldError } from '../errors.js';
+import { appendSecurityEvent } from '../store/security-events.js';
+import { deleteUserSignInAttempts } from '../store/sign-in-attempts.js';
+import { deleteTwoFactor, enableTotpFromEnrollment, findTotpEnrollment, findTwoFactor, upsertTotpEnrollment } from '../store/two-factor.js';
+import { findUserById } from '../store/users.js';
+import type { RequestMeta, ServiceContext } from './context.js';
+import { replaceAllUserSessions } from './sessions.js';
+
+const totpSecretPurpose = (userId: string) => `totp-secret:${userId}`;
+
+export function sealTotpSecret(ctx: ServiceContext, userId: string, secret: Uint8Array): string {
+  return ctx.secretBox.seal(secret, totpSecretPurpose(userId));
+}
+
+export function openTotpSecret(ctx: ServiceContext, userId: string, sealed: string): Uint8Array {
+  return ctx.secretBox.open(sealed, totpSecretPurpose(userId));
+}
+
+export interface TwoFactorStatus {
+  enabled: boolean;
+  method: 'totp' | null;
+  enabledAtMs: number | null;
+}
+
+export async function getTwoFactorStatus(ctx: ServiceContext, userId: string): Promise<TwoFactorStatus> {
+  const row = await findTwoFactor(ctx.db, userId);
+  return row ? { enabled: true, method: row.method, enabledAtMs: row.enabled_at } : { enabled: false, method: null, enabledAtMs: null };
+}
+
+export interface TotpEnrollment {
+  keyUri: string;
+  secretForManualEntry: string;
+}
+
+/**
+ * Starts (or resumes) setting up an authenticator app: a fresh 160-bit secret,
+ * kept sealed as pending until the person proves their app has it.
+ */
+export async function startTotpEnrollment(ctx: ServiceContext, userId: string): Promise<TotpEnrollment> {
+  const user = await findUserById(ctx.db, userId);
+  if (!user) throw new TwofoldError('sign_in_required');
+  if (await findTwoFactor(ctx.db, userId)) throw new TwofoldError('two_factor_already_on');
+  const nowMs = ctx.now();
+  const existing = await findTotpEnrollment(ctx.db, userId);
+  let secret: Uint8Array;
+  if (existing && existing.expires_at > nowMs) {
+    // Reloading the page must not change the QR code the person is scanning.
+    secret = openTotpSecret(ctx, userId, existing.totp_secret);
+  } else {
+    secret = new Uint8Array(randomBytes(TOTP_SECRET_SIZE_IN_BYTES));
+    await upsertTotpEnrollment(ctx.db, { user_id: userId, totp_secret: sealTotpSecret(ctx, userId, secret), created_at: nowMs, expires_at: nowMs + TOTP_ENROLLMENT_LIFETIME_IN_MS });
+  }
+  return { keyUri: totpKeyUri({ secret, issuer: ctx.issuer, accountName: user.email }), secretForManualEntry: formatSecretForManualEntry(secret) };
+}
+
+/** Switches 2FA on once a code from the app proves it holds the secret. Returns a new session token. */
+export async function confirmTotpEnrollment(ctx: ServiceContext, userId: string, typedCode: unknown, meta: RequestMeta): Promise<string> {
+  if (await findTwoFactor(ctx.db, userId)) throw new TwofoldError('two_factor_already_on');
+  const nowMs = ctx.now();
+  const enrollment = await findTotpEnrollment(ctx.db, userId);
+  if (!enrollment || enrollment.expires_at <= nowMs) throw new TwofoldError('enrollment_expired');
+  const code = normalizeTypedCode(typedCode);
+  if (code === null) throw new TwofoldError('wrong_code');
+  const check = checkTotpCode({ secret: openTotpSecret(ctx, userId, enrollment.totp_secret), code, timeInMs: nowMs, lastUsedStep: null });
+  if (!check.valid) throw new TwofoldError('wrong_code');
+  // The confirming code's step is recorded as used: it cannot then sign anyone in.
+  const enabled = await enableTotpFromEnrollment(ctx.db, { user_id: userId, method: 'totp', totp_secret: enrollment.totp_secret, last_used_step: check.step, enabled_at: nowMs });
+  if (!enabled) throw new TwofoldError('two_factor_already_on');
+  await appendSecurityEvent(ctx.db, { type: 'two_factor_enabled', userId, ip: meta.ip, userAgent: meta.userAgent, detail: 'authenticator app', atMs: nowMs });
+  return replaceAllUserSessions(ctx, userId, meta);
+}
+
+/** "Remove the two factor authentication": password first; every other session ends. Returns a new session token. */
+export async function removeTwoFactor(ctx: ServiceContext, userId: string, password: unknown, meta: RequestMeta): Promise<string> {
+  const user = await findUserById(ctx.db, userId);
+  if (!user?.password_hash) throw new TwofoldError('sign_in_required');
+  if (typeof password !== 'string' || password.length === 0) throw new TwofoldError('password_missing');
+  if (password.length > MAX_PASSWORD_LENGTH || !(await ctx.hasher.verify(user.password_hash, password))) throw new TwofoldError('current_password_wrong');
+  if (!(await deleteTwoFactor(ctx.db, userId))) throw new TwofoldError('two_factor_not_on');
+  await deleteUserSignInAttempts(ctx.db, userId);
+  await appendSecurityEvent(ctx.db, { type: 'two_factor_removed', userId, ip: meta.ip, userAgent: meta.userAgent, atMs: ctx.now() });
+  return replaceAllUserSessions(ctx, userId, meta);
+}

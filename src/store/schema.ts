@@ -1,0 +1,103 @@
+// The database as Kysely sees it. Times are epoch milliseconds (bigint in
+// PostgreSQL, parsed back to numbers; integer in SQLite); flags are 0/1 integers;
+// ids are random UUID strings. One shape for both databases.
+import type { Generated } from 'kysely';
+
+export interface OrganizationsTable {
+  id: string;
+  name: string;
+  /** null for an aggregator; the aggregator's id for a firm under it */
+  parent_id: string | null;
+  created_at: number;
+}
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  name: string;
+  org_id: string;
+  role: 'member' | 'admin';
+  /** null until the person has chosen a password (invitations) */
+  password_hash: string | null;
+  /** E.164, e.g. +61412345678 */
+  mobile: string | null;
+  created_at: number;
+  password_changed_at: number | null;
+  last_sign_in_at: number | null;
+  /** consecutive wrong second-factor codes, across attempts and nodes */
+  code_failures: Generated<number>;
+  code_locked_until: number | null;
+}
+
+export interface TwoFactorTable {
+  user_id: string;
+  method: 'totp';
+  /** AES-256-GCM sealed, bound to the user id */
+  totp_secret: string;
+  /** the TOTP step of the last code accepted: no code of that step or earlier is accepted again */
+  last_used_step: number | null;
+  enabled_at: number;
+}
+
+export interface TotpEnrollmentsTable {
+  user_id: string;
+  totp_secret: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface SessionsTable {
+  /** SHA-256 of the cookie token */
+  id: string;
+  user_id: string;
+  created_at: number;
+  last_seen_at: number;
+  ip: string;
+  user_agent: string;
+}
+
+export interface SignInAttemptsTable {
+  /** SHA-256 of the cookie token */
+  id: string;
+  user_id: string;
+  created_at: number;
+  expires_at: number;
+  code_tries: Generated<number>;
+  ip: string;
+  user_agent: string;
+}
+
+export interface ThrottlesTable {
+  key: string;
+  window_started_at: number;
+  count: number;
+}
+
+export interface SetupTokensTable {
+  id: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface SecurityEventsTable {
+  id: string;
+  user_id: string | null;
+  actor_id: string | null;
+  type: string;
+  ip: string | null;
+  user_agent: string | null;
+  detail: string | null;
+  created_at: number;
+}
+
+export interface Database {
+  organizations: OrganizationsTable;
+  users: UsersTable;
+  two_factor: TwoFactorTable;
+  totp_enrollments: TotpEnrollmentsTable;
+  sessions: SessionsTable;
+  sign_in_attempts: SignInAttemptsTable;
+  throttles: ThrottlesTable;
+  setup_tokens: SetupTokensTable;
+  security_events: SecurityEventsTable;
+}

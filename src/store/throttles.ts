@@ -1,0 +1,44 @@
+import type { Kysely } from 'kysely';
+import type { WindowRule, WindowState } from '../domain/limits.js';
+import type { Database } from './schema.js';
+
+type Db = Kysely<Database>;
+
+function keyOf(rule: WindowRule, subject: string): string {
+  return `${rule.name}:${subject}`;
+}
+
+export async function readWindow(db: Db, rule: WindowRule, subject: string): Promise<WindowState | null> {
+  const row = await db.selectFrom('throttles').select(['window_started_at', 'count']).where('key', '=', keyOf(rule, subject)).executeTakeFirst();
+  return row ? { windowStartedAtMs: row.window_started_at, count: row.count } : null;
+}
+
+/**
+ * Counts one event and returns the window after it.
+ * Race prevented: concurrent events from several processes must each be counted;
+ * the window reset and the increment are one upsert, so none is lost.
+ */
+export async function countInWindow(db: Db, rule: WindowRule, subject: string, nowMs: number): Promise<WindowState> {
+  const windowStartCutoff = nowMs - rule.windowInMs;
+  const row = await db
+    .insertInto('throttles')
+    .values({ key: keyOf(rule, subject), window_started_at: nowMs, count: 1 })
+    .onConflict((oc) =>
+      oc.column('key').doUpdateSet((eb) => ({
+        count: eb.case().when('throttles.window_started_at', '<=', windowStartCutoff).then(1).else(eb('throttles.count', '+', 1)).end(),
+        window_started_at: eb
+          .case()
+          .when('throttles.window_started_at', '<=', windowStartCutoff)
+          .then(nowMs)
+          .else(eb.ref('throttles.window_started_at'))
+          .end(),
+      })),
+    )
+    .returning(['window_started_at', 'count'])
+    .executeTakeFirstOrThrow();
+  return { windowStartedAtMs: Number(row.window_started_at), count: Number(row.count) };
+}
+
+export async function resetWindow(db: Db, rule: WindowRule, subject: string): Promise<void> {
+  await db.deleteFrom('throttles').where('key', '=', keyOf(rule, subject)).execute();
+}

@@ -1,0 +1,58 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, TotpEnrollmentsTable, TwoFactorTable } from './schema.js';
+
+type Db = Kysely<Database>;
+export type TwoFactorRow = Selectable<TwoFactorTable>;
+export type TotpEnrollmentRow = Selectable<TotpEnrollmentsTable>;
+
+export function findTwoFactor(db: Db, userId: string): Promise<TwoFactorRow | undefined> {
+  return db.selectFrom('two_factor').selectAll().where('user_id', '=', userId).executeTakeFirst();
+}
+
+/**
+ * Marks `step` as used and reports whether this caller was first.
+ * Race prevented: two requests carrying the same valid code at the same moment
+ * (a replay racing the real user, or a double submit) both pass the in-memory
+ * check; only the one whose UPDATE moves last_used_step forward wins.
+ */
+export async function claimTotpStep(db: Db, userId: string, step: number): Promise<boolean> {
+  const result = await db
+    .updateTable('two_factor')
+    .set({ last_used_step: step })
+    .where('user_id', '=', userId)
+    .where((eb) => eb.or([eb('last_used_step', 'is', null), eb('last_used_step', '<', step)]))
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
+export async function upsertTotpEnrollment(db: Db, row: TotpEnrollmentRow): Promise<void> {
+  await db
+    .insertInto('totp_enrollments')
+    .values(row)
+    .onConflict((oc) => oc.column('user_id').doUpdateSet({ totp_secret: row.totp_secret, created_at: row.created_at, expires_at: row.expires_at }))
+    .execute();
+}
+
+export function findTotpEnrollment(db: Db, userId: string): Promise<TotpEnrollmentRow | undefined> {
+  return db.selectFrom('totp_enrollments').selectAll().where('user_id', '=', userId).executeTakeFirst();
+}
+
+/**
+ * Turns a confirmed enrolment into the user's second factor.
+ * Race prevented: two confirmations in flight (double click, two tabs) must not
+ * leave two secrets or overwrite a factor enabled a moment earlier: the insert
+ * fails on the primary key and the enrolment row is deleted in the same transaction.
+ */
+export async function enableTotpFromEnrollment(db: Db, row: TwoFactorRow): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const deleted = await trx.deleteFrom('totp_enrollments').where('user_id', '=', row.user_id).executeTakeFirst();
+    if (deleted.numDeletedRows !== 1n) return false;
+    const inserted = await trx.insertInto('two_factor').values(row).onConflict((oc) => oc.column('user_id').doNothing()).executeTakeFirst();
+    return (inserted.numInsertedOrUpdatedRows ?? 0n) === 1n;
+  });
+}
+
+export async function deleteTwoFactor(db: Db, userId: string): Promise<boolean> {
+  const result = await db.deleteFrom('two_factor').where('user_id', '=', userId).executeTakeFirst();
+  return result.numDeletedRows === 1n;
+}

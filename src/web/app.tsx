@@ -1,0 +1,70 @@
+// Builds the HTTP application: plugins, hooks, routes. Thin by design: every rule
+// lives in services/ and domain/; this file only wires requests to them.
+import formbody from '@fastify/formbody';
+import cookie from '@fastify/cookie';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Config } from '../config.js';
+import type { ServiceContext } from '../services/context.js';
+import { validateSessionToken } from '../services/sessions.js';
+import { Cookies } from './cookies.js';
+import { Csrf } from './csrf.js';
+import type { WebContext } from './context.js';
+import { installErrorPages } from './errors.js';
+import { addSecurityHeaders } from './security-headers.js';
+import { sendPage } from './context.js';
+import { ErrorPage } from './views/error.js';
+import { errorMessage } from '../errors.js';
+import { registerAccountRoutes } from './routes/account.js';
+import { registerSetupRoutes } from './routes/setup.js';
+import { registerSignInRoutes } from './routes/sign-in.js';
+import { registerSystemRoutes } from './routes/system.js';
+
+/** Forms are small; anything larger is refused before it is parsed. */
+const BODY_LIMIT_IN_BYTES = 16 * 1024;
+
+export interface AppOptions {
+  config: Config;
+  services: ServiceContext;
+  csrfKey: Buffer;
+  logger?: FastifyServerOptions['logger'];
+}
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { config, services } = options;
+  const https = new URL(config.publicUrl).protocol === 'https:';
+  const app = Fastify({
+    logger: options.logger ?? false,
+    // A hop count is valid at run time (proxy-addr); Fastify's types omit it.
+    trustProxy: config.trustProxy as boolean | string[],
+    bodyLimit: BODY_LIMIT_IN_BYTES,
+    // Never let a client-supplied request id into our logs as an identifier.
+    genReqId: undefined,
+    routerOptions: { maxParamLength: 200 },
+  });
+  const cookies = new Cookies(https);
+  const web: WebContext = { services, config, cookies, csrf: new Csrf(options.csrfKey, cookies, new URL(config.publicUrl).origin) };
+
+  await app.register(cookie);
+  await app.register(formbody, { bodyLimit: BODY_LIMIT_IN_BYTES });
+  addSecurityHeaders(app, https);
+  installErrorPages(app);
+
+  app.decorateRequest('user', null);
+  app.addHook('preHandler', async (request) => {
+    if (request.url.startsWith('/assets/') || request.url === '/healthz') return;
+    request.user = await validateSessionToken(services, cookies.read(request, 'session'));
+  });
+  app.addHook('preHandler', async (request, reply) => {
+    if (request.method !== 'POST') return;
+    if (!web.csrf.isRequestTrusted(request)) {
+      request.log.info({ url: request.url }, 'form refused: CSRF check failed');
+      return sendPage(reply, 403, <ErrorPage title="Not allowed" message={errorMessage('csrf_rejected')} />);
+    }
+  });
+
+  registerSystemRoutes(app, web);
+  registerSetupRoutes(app, web);
+  registerSignInRoutes(app, web);
+  registerAccountRoutes(app, web);
+  return app;
+}

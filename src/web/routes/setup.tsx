@@ -1,0 +1,35 @@
+// The first-run setup link printed on the console of an empty server.
+import type { FastifyInstance } from 'fastify';
+import { ERRORS, TwofoldError, errorMessage } from '../../errors.js';
+import { completeFirstRunSetup, isSetupLinkValid } from '../../services/first-run.js';
+import { type WebContext, sendPage } from '../context.js';
+import { formField, formText, queryText } from '../form.js';
+import { ErrorPage } from '../views/error.js';
+import { FirstRunPage } from '../views/setup.js';
+
+export function registerSetupRoutes(app: FastifyInstance, web: WebContext): void {
+  app.get('/setup', async (request, reply) => {
+    const token = queryText(request, 'token');
+    if (!(await isSetupLinkValid(web.services, token))) return sendPage(reply, 404, <ErrorPage title="Setup link not valid" message={errorMessage('setup_link_invalid')} />);
+    return sendPage(reply, 200, <FirstRunPage csrfToken={web.csrf.tokenFor(request, reply)} token={token!} />);
+  });
+
+  app.post('/setup', async (request, reply) => {
+    const token = formText(request, 'token');
+    if (!(await isSetupLinkValid(web.services, token))) return sendPage(reply, 404, <ErrorPage title="Setup link not valid" message={errorMessage('setup_link_invalid')} />);
+    try {
+      await completeFirstRunSetup(web.services, token, {
+        orgName: formField(request, 'org_name'),
+        name: formField(request, 'name'),
+        email: formField(request, 'email'),
+        password: formField(request, 'password'),
+        confirmation: formField(request, 'confirm_password'),
+      });
+      return reply.redirect('/sign-in?notice=setup_done', 303);
+    } catch (error) {
+      if (!(error instanceof TwofoldError)) throw error;
+      const values = { orgName: formText(request, 'org_name')?.slice(0, 100), name: formText(request, 'name')?.slice(0, 100), email: formText(request, 'email')?.slice(0, 254) };
+      return sendPage(reply, ERRORS[error.code].status, <FirstRunPage csrfToken={web.csrf.tokenFor(request, reply)} token={token!} error={error.message} values={values} />);
+    }
+  });
+}

@@ -1,0 +1,26 @@
+// Health, the session API for apps behind Twofold, and static assets.
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import type { WebContext } from '../context.js';
+
+const stylesheet = readFileSync(new URL('../assets/app.css', import.meta.url), 'utf8');
+
+export function registerSystemRoutes(app: FastifyInstance, web: WebContext): void {
+  app.get('/healthz', async (_request, reply) => {
+    try {
+      await sql`select 1`.execute(web.services.db);
+      return reply.send({ status: 'ok' });
+    } catch {
+      return reply.code(503).send({ status: 'database unavailable' });
+    }
+  });
+
+  app.get('/api/session', async (request, reply) => {
+    const user = request.user;
+    if (!user) return reply.code(401).send({ signedIn: false });
+    return reply.send({ signedIn: true, user: { id: user.userId, email: user.email, name: user.name, role: user.role, organizationId: user.orgId } });
+  });
+
+  app.get('/assets/app.css', async (_request, reply) => reply.type('text/css; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(stylesheet));
+}

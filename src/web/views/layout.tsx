@@ -1,0 +1,106 @@
+// The page frame and the few form parts every page shares. preact-render-to-string
+// escapes every value, so user-supplied text can never become markup.
+import type { ComponentChildren } from 'preact';
+import { render } from 'preact-render-to-string';
+
+export function renderPage(page: ComponentChildren): string {
+  return '<!doctype html>' + render(<>{page}</>);
+}
+
+export function Page(props: { title: string; children: ComponentChildren; signedInAs?: string | undefined; csrfToken?: string | undefined; wide?: boolean }) {
+  return (
+    <html lang="en-AU">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="referrer" content="no-referrer" />
+        <title>{`${props.title} · Twofold`}</title>
+        <link rel="stylesheet" href="/assets/app.css" />
+      </head>
+      <body>
+        <a class="skip" href="#main">
+          Skip to content
+        </a>
+        <header class="top">
+          <a class="brand" href="/">
+            Twofold
+          </a>
+          {props.signedInAs && props.csrfToken && (
+            <form method="post" action="/sign-out" class="inline">
+              <CsrfField token={props.csrfToken} />
+              <span class="who">{props.signedInAs}</span>
+              <button type="submit" class="link-button">
+                Sign out
+              </button>
+            </form>
+          )}
+        </header>
+        <main id="main" class={props.wide ? 'wide' : undefined}>
+          {props.children}
+        </main>
+      </body>
+    </html>
+  );
+}
+
+export function CsrfField(props: { token: string }) {
+  return <input type="hidden" name="_csrf" value={props.token} />;
+}
+
+export function ErrorSummary(props: { message: string | undefined }) {
+  if (!props.message) return null;
+  return (
+    <div class="alert alert-error" role="alert">
+      {props.message}
+    </div>
+  );
+}
+
+export function Notice(props: { message: string | undefined }) {
+  if (!props.message) return null;
+  return (
+    <div class="alert alert-ok" role="status">
+      {props.message}
+    </div>
+  );
+}
+
+export function Field(props: {
+  name: string;
+  label: string;
+  type?: string;
+  autocomplete?: string;
+  value?: string | undefined;
+  hint?: string;
+  required?: boolean;
+  inputMode?: 'numeric' | 'email' | 'tel' | 'text';
+  pattern?: string;
+  maxLength?: number;
+  autofocus?: boolean;
+}) {
+  const id = `field-${props.name}`;
+  const hintId = props.hint ? `${id}-hint` : undefined;
+  return (
+    <div class="field">
+      <label for={id}>{props.label}</label>
+      {props.hint && (
+        <p class="hint" id={hintId}>
+          {props.hint}
+        </p>
+      )}
+      <input
+        id={id}
+        name={props.name}
+        type={props.type ?? 'text'}
+        autocomplete={props.autocomplete}
+        value={props.value}
+        required={props.required ?? true}
+        inputMode={props.inputMode}
+        pattern={props.pattern}
+        maxLength={props.maxLength}
+        autofocus={props.autofocus}
+        aria-describedby={hintId}
+      />
+    </div>
+  );
+}

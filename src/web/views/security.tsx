@@ -1,0 +1,89 @@
+import type { SignedInUser } from '../../services/sessions.js';
+import type { TwoFactorStatus } from '../../services/two-factor.js';
+import { CsrfField, ErrorSummary, Field, Notice, Page } from './layout.js';
+
+export type SecurityForm = 'password' | 'remove';
+
+export function SettingsTabs() {
+  return (
+    <nav aria-label="Settings">
+      <ul class="tabs">
+        <li>
+          <a href="/settings/security" aria-current="page">
+            My password and security
+          </a>
+        </li>
+      </ul>
+    </nav>
+  );
+}
+
+function formatDate(ms: number): string {
+  return new Date(ms).toLocaleString('en-AU', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Australia/Sydney' });
+}
+
+export function SecurityPage(props: {
+  user: SignedInUser;
+  csrfToken: string;
+  twoFactor: TwoFactorStatus;
+  notice?: string | undefined;
+  error?: { form: SecurityForm; message: string } | undefined;
+}) {
+  const errorFor = (form: SecurityForm) => (props.error?.form === form ? props.error.message : undefined);
+  return (
+    <Page title="My password and security" signedInAs={props.user.email} csrfToken={props.csrfToken} wide>
+      <h1>Settings</h1>
+      <SettingsTabs />
+      <Notice message={props.notice} />
+
+      <section class="section" aria-labelledby="two-factor-heading">
+        <h2 id="two-factor-heading">Two-factor authentication</h2>
+        {props.twoFactor.enabled ? (
+          <>
+            <p>
+              Two-factor authentication is <strong>on</strong>: you sign in with your password and a code from your authenticator app
+              {props.twoFactor.enabledAtMs !== null && <> (turned on {formatDate(props.twoFactor.enabledAtMs)})</>}.
+            </p>
+            <p class="muted">Changing device? Remove the two factor authentication here, then set it up again on your new device.</p>
+            <ErrorSummary message={errorFor('remove')} />
+            <form method="post" action="/settings/two-factor/remove" novalidate>
+              <CsrfField token={props.csrfToken} />
+              <Field name="password" label="Your password, to confirm" type="password" autocomplete="current-password" maxLength={1024} />
+              <button type="submit" class="danger">
+                Remove the two factor authentication
+              </button>
+            </form>
+          </>
+        ) : (
+          <>
+            <p>
+              Two-factor authentication is <strong>off</strong>. Anyone who learns your password can sign in as you.
+            </p>
+            <a class="button" href="/settings/two-factor">
+              Protect my account
+            </a>
+          </>
+        )}
+      </section>
+
+      <section class="section" aria-labelledby="password-heading">
+        <h2 id="password-heading">Change your password</h2>
+        <ErrorSummary message={errorFor('password')} />
+        <form method="post" action="/settings/password" novalidate>
+          <CsrfField token={props.csrfToken} />
+          <Field name="current_password" label="Current password" type="password" autocomplete="current-password" maxLength={1024} />
+          <Field
+            name="new_password"
+            label="New password"
+            type="password"
+            autocomplete="new-password"
+            maxLength={1024}
+            hint="At least 12 characters. A few unrelated words make a strong password that is easy to remember."
+          />
+          <Field name="confirm_password" label="New password again" type="password" autocomplete="new-password" maxLength={1024} />
+          <button type="submit">Change password</button>
+        </form>
+      </section>
+    </Page>
+  );
+}

@@ -1,0 +1,58 @@
+import type { SignedInUser } from '../../services/sessions.js';
+import { CsrfField, ErrorSummary, Field, Page } from './layout.js';
+import { SettingsTabs } from './security.js';
+
+export function ChooseMethodPage(props: { user: SignedInUser; csrfToken: string; error?: string | undefined }) {
+  return (
+    <Page title="Protect my account" signedInAs={props.user.email} csrfToken={props.csrfToken} wide>
+      <h1>Protect my account</h1>
+      <SettingsTabs />
+      <p>Choose how you will prove it is you when you sign in, after your password.</p>
+      <ErrorSummary message={props.error} />
+      <form method="post" action="/settings/two-factor" novalidate>
+        <CsrfField token={props.csrfToken} />
+        <fieldset class="plain">
+          <legend>Second factor</legend>
+          <div class="choice">
+            <input type="radio" id="method-totp" name="method" value="totp" checked />{' '}
+            <label for="method-totp" class="inline-label">
+              Authenticator app <span class="tag">Recommended</span>
+            </label>
+            <p>Google Authenticator, Microsoft Authenticator or any app that scans a QR code. Works without phone signal, and codes cannot be intercepted.</p>
+          </div>
+        </fieldset>
+        <button type="submit">Continue</button> <a href="/settings/security">Cancel</a>
+      </form>
+    </Page>
+  );
+}
+
+export function AppSetupPage(props: { user: SignedInUser; csrfToken: string; qrDataUrl: string; secret: string; error?: string | undefined }) {
+  return (
+    <Page title="Set up your authenticator app" signedInAs={props.user.email} csrfToken={props.csrfToken} wide>
+      <h1>Set up your authenticator app</h1>
+      <SettingsTabs />
+      <ol>
+        <li>Install an authenticator app on your phone (we recommend Google Authenticator, from the Play Store or App Store).</li>
+        <li>In the app, add an account and scan this QR code.</li>
+      </ol>
+      <img class="qr" src={props.qrDataUrl} alt="QR code for your authenticator app. If you cannot scan it, type the key shown below." width={208} height={208} />
+      <p>
+        Can't scan it? Enter this key in the app instead (time-based):
+        <br />
+        <code class="secret" id="totp-secret">
+          {props.secret}
+        </code>
+      </p>
+      <ErrorSummary message={props.error} />
+      <form method="post" action="/settings/two-factor/app" novalidate>
+        <CsrfField token={props.csrfToken} />
+        <Field name="code" label="Enter the 6-digit code the app shows" autocomplete="one-time-code" inputMode="numeric" maxLength={12} autofocus />
+        <div class="actions">
+          <button type="submit">Turn on two-factor authentication</button>
+          <a href="/settings/security">Cancel</a>
+        </div>
+      </form>
+    </Page>
+  );
+}
