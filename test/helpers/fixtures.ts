@@ -1,0 +1,60 @@
+// People to sign in as, made through the same services the CLI uses.
+import { randomBytes } from 'node:crypto';
+import { generateTotpCode, secretFromBase32 } from '../../src/domain/totp.js';
+import { createOrganization, createUser } from '../../src/services/accounts.js';
+import type { ServiceContext } from '../../src/services/context.js';
+import { confirmTotpEnrollment, startTotpEnrollment } from '../../src/services/two-factor.js';
+import { TestClient } from './client.js';
+
+export const STRONG_PASSWORD = 'correct horse battery staple 42';
+
+export interface TestUser {
+  id: string;
+  email: string;
+  password: string;
+  /** raw TOTP secret when 2FA is on */
+  secret?: Uint8Array;
+}
+
+let counter = 0;
+const unique = () => `${Date.now().toString(36)}${(counter++).toString(36)}${randomBytes(2).toString('hex')}`;
+
+export async function createTestUser(services: ServiceContext, options: { withTotp?: boolean; role?: 'member' | 'admin' } = {}): Promise<TestUser> {
+  const orgName = `Firm ${unique()}`;
+  await createOrganization(services, { name: orgName });
+  const email = `broker.${unique()}@example.com.au`;
+  const { id } = await createUser(services, { email, name: 'Pat Broker', orgName, role: options.role ?? 'member', password: STRONG_PASSWORD });
+  const user: TestUser = { id, email, password: STRONG_PASSWORD };
+  if (options.withTotp) {
+    const enrollment = await startTotpEnrollment(services, id);
+    const secret = secretFromBase32(enrollment.secretForManualEntry.replace(/ /g, ''));
+    // Enrol with the previous step's code, so the current step's code is still free for sign-in.
+    const code = generateTotpCode({ secret, timeInMs: services.now() - 30_000 });
+    await confirmTotpEnrollment(services, id, code, { ip: '127.0.0.1', userAgent: 'fixture' });
+    user.secret = secret;
+  }
+  return user;
+}
+
+export function codeFor(user: TestUser, timeInMs: number): string {
+  if (!user.secret) throw new TypeError('user has no TOTP secret');
+  return generateTotpCode({ secret: user.secret, timeInMs });
+}
+
+/** Loads the sign-in page and submits email and password. */
+export async function submitPassword(client: TestClient, email: string, password: string) {
+  await client.get('/sign-in');
+  return client.post('/sign-in', { email, password });
+}
+
+/** Signs in all the way (password, and code if 2FA is on); returns the signed-in client. */
+export async function signIn(baseUrl: string, user: TestUser, nowMs: number, options: { localAddress?: string } = {}): Promise<TestClient> {
+  const client = new TestClient(baseUrl, options);
+  const reply = await submitPassword(client, user.email, user.password);
+  if (reply.location === '/sign-in/code') {
+    await client.get('/sign-in/code');
+    const done = await client.post('/sign-in/code', { code: codeFor(user, nowMs) });
+    if (done.location !== '/') throw new Error(`code step failed: ${done.status}`);
+  } else if (reply.location !== '/') throw new Error(`password step failed: ${reply.status}`);
+  return client;
+}

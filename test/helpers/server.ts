@@ -1,0 +1,37 @@
+// A real Twofold on a loopback port over a real database, with a clock the test holds.
+import type { FastifyInstance } from 'fastify';
+import { loadConfig } from '../../src/config.js';
+import { PasswordHasher } from '../../src/crypto/password-hash.js';
+import { SecretBox } from '../../src/crypto/secret-box.js';
+import { deriveServerKeys } from '../../src/crypto/server-key.js';
+import type { ServiceContext } from '../../src/services/context.js';
+import type { Store } from '../../src/store/db.js';
+import { buildApp } from '../../src/web/app.js';
+import { TestClock } from './clock.js';
+
+export interface TestServer {
+  url: string;
+  app: FastifyInstance;
+  services: ServiceContext;
+  clock: TestClock;
+  close(): Promise<void>;
+}
+
+export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123456789';
+
+export async function startTestServer(store: Store, env: Record<string, string> = {}, options: { host?: string } = {}): Promise<TestServer> {
+  const clock = new TestClock();
+  const config = loadConfig({ TWOFOLD_SECRET: TEST_SECRET, DATA_DIR: '/nonexistent', LOG_LEVEL: 'silent', ...env });
+  const keys = deriveServerKeys(TEST_SECRET);
+  const services: ServiceContext = {
+    db: store.db,
+    now: clock.now,
+    hasher: new PasswordHasher(),
+    secretBox: new SecretBox(keys.totpEncryption),
+    sessionLifetime: config.sessionLifetime,
+    issuer: 'Twofold',
+  };
+  const app = await buildApp({ config: { ...config }, services, csrfKey: keys.csrf });
+  const address = await app.listen({ port: 0, host: options.host ?? '127.0.0.1' });
+  return { url: address, app, services, clock, close: () => app.close() };
+}
