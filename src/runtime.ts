@@ -19,7 +19,7 @@ export async function openRuntime(config: Config, options: { now?: () => number;
   const master = loadOrCreateMasterSecret(config.secret, config.dataDir);
   const keys = deriveServerKeys(master.secret);
   const store = openStore(config.databaseUrl);
-  await migrateToLatest(store.db);
+  await migrateToLatest(store);
   const services: ServiceContext = {
     db: store.db,
     now: options.now ?? Date.now,

@@ -12,6 +12,8 @@ export type Dialect = 'sqlite' | 'postgres';
 export interface Store {
   db: Kysely<Database>;
   dialect: Dialect;
+  /** the PostgreSQL schema the tables live in, when not the default search_path */
+  pgSchema?: string;
   close(): Promise<void>;
 }
 
@@ -55,11 +57,17 @@ export function openStore(url: string, options: OpenOptions = {}): Store {
     ...(options.pgSchema ? { options: `-c search_path=${options.pgSchema}` } : {}),
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect, close: () => db.destroy() };
+  return { db, dialect, ...(options.pgSchema ? { pgSchema: options.pgSchema } : {}), close: () => db.destroy() };
 }
 
-export async function migrateToLatest(db: Kysely<Database>): Promise<void> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+export async function migrateToLatest(store: Pick<Store, 'db' | 'pgSchema'>): Promise<void> {
+  // Kysely finds its bookkeeping tables by introspection across all schemas; naming
+  // ours keeps two Twofolds in one PostgreSQL database (as the tests run) apart.
+  const migrator = new Migrator({
+    db: store.db,
+    provider: { getMigrations: async () => migrations },
+    ...(store.pgSchema ? { migrationTableSchema: store.pgSchema } : {}),
+  });
   const { error } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
 }

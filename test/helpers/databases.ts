@@ -25,7 +25,7 @@ const sqlite: TestDatabase = {
     const dir = mkdtempSync(join(tmpdir(), 'twofold-test-'));
     const url = `sqlite:${join(dir, 'twofold.sqlite')}`;
     const store = openStore(url);
-    await migrateToLatest(store.db);
+    await migrateToLatest(store);
     return { store, url, destroy: async () => { await store.close(); rmSync(dir, { recursive: true, force: true }); } };
   },
 };
@@ -40,7 +40,7 @@ const postgres: TestDatabase = {
     await admin.query(`create schema ${schema}`);
     await admin.end();
     const store = openStore(url, { pgSchema: schema });
-    await migrateToLatest(store.db);
+    await migrateToLatest(store);
     return {
       store,
       url,
