@@ -13,6 +13,8 @@ export interface Config {
   /** Fastify's trustProxy: false, true, a hop count, or addresses/CIDRs of the proxies */
   trustProxy: boolean | number | string[];
   publicUrl: string;
+  /** true when PUBLIC_URL was not set and publicUrl was made from HOST and PORT */
+  publicUrlIsDefault: boolean;
   dataDir: string;
   sessionLifetime: SessionLifetime;
   production: boolean;
@@ -69,7 +71,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
 
   if (problems.length > 0) throw new ConfigError(problems);
-  return { port, host, databaseUrl, secret, trustProxy, publicUrl, dataDir, sessionLifetime, production: env.NODE_ENV === 'production', logLevel };
+  return { port, host, databaseUrl, secret, trustProxy, publicUrl, publicUrlIsDefault: !env.PUBLIC_URL, dataDir, sessionLifetime, production: env.NODE_ENV === 'production', logLevel };
 }
 
 function parseTrustProxy(raw: string | undefined, problems: string[]): boolean | number | string[] {

@@ -20,8 +20,10 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', close);
   process.once('SIGTERM', close);
-  await app.listen({ port: config.port, host: config.host });
-  const setupLink = await issueSetupLinkIfEmpty(runtime.services, config.publicUrl);
+  const listeningAt = await app.listen({ port: config.port, host: config.host });
+  // With PORT=0 the real port is only known now.
+  const publicUrl = config.publicUrlIsDefault ? listeningAt : config.publicUrl;
+  const setupLink = await issueSetupLinkIfEmpty(runtime.services, publicUrl);
   if (setupLink) {
     // Printed plainly as well as logged: it is the one thing the operator must see.
     console.log(`\nTwofold has no users yet. Open this one-time link to create the first organisation and administrator:\n\n  ${setupLink}\n`);

@@ -1,0 +1,89 @@
+// The operator's CLI, run as a process against a real database of each kind.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore } from '../../src/store/db.js';
+import { findUserByEmail } from '../../src/store/users.js';
+import { findOrganizationByName } from '../../src/store/organizations.js';
+import { createPostgresDatabase, runCli } from '../helpers/processes.js';
+import { TEST_SECRET } from '../helpers/server.js';
+
+const targets = [
+  {
+    name: 'sqlite',
+    async create() {
+      const dir = mkdtempSync(join(tmpdir(), 'twofold-cli-'));
+      return { url: `sqlite:${join(dir, 'db.sqlite')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+    },
+  },
+  { name: 'postgres', create: createPostgresDatabase },
+];
+
+for (const target of targets) {
+  describe(`CLI [${target.name}]`, () => {
+    let url: string;
+    let drop: () => Promise<void>;
+    let env: Record<string, string>;
+    beforeAll(async () => {
+      ({ url, drop } = await target.create());
+      env = { DATABASE_URL: url, TWOFOLD_SECRET: TEST_SECRET };
+    });
+    afterAll(async () => drop());
+
+    it('creates an aggregator, a firm under it, and users with and without a password', async () => {
+      expect(await runCli(['org', 'add', 'Connective Test'], env)).toMatchObject({ code: 0, stdout: 'Created organisation "Connective Test".\n' });
+      expect((await runCli(['org', 'add', 'Harbour Brokers', '--parent', 'Connective Test'], env)).code).toBe(0);
+      const added = await runCli(
+        ['user', 'add', '--email', 'Sam@Harbour.com.au', '--name', 'Sam Lee', '--org', 'Harbour Brokers', '--role', 'admin', '--mobile', '0412 345 678', '--password-stdin'],
+        env,
+        'a long and lovely passphrase\n',
+      );
+      expect(added).toMatchObject({ code: 0, stderr: '' });
+      const invited = await runCli(['user', 'add', '--email', 'kim@harbour.com.au', '--name', 'Kim', '--org', 'Harbour Brokers'], env);
+      expect(invited.code).toBe(0);
+
+      const store = openStore(url);
+      try {
+        const sam = await findUserByEmail(store.db, 'sam@harbour.com.au');
+        expect(sam).toMatchObject({ name: 'Sam Lee', role: 'admin', mobile: '+61412345678' });
+        expect(sam!.password_hash).toMatch(/^\$argon2id\$/);
+        expect((await findUserByEmail(store.db, 'kim@harbour.com.au'))!.password_hash).toBeNull();
+        const firm = await findOrganizationByName(store.db, 'Harbour Brokers');
+        expect(firm!.parent_id).toBe((await findOrganizationByName(store.db, 'Connective Test'))!.id);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('prints a clear error and exits non-zero on duplicates, unknown orgs, weak passwords and bad numbers', async () => {
+      await runCli(['org', 'add', 'Dup Org'], env);
+      const cases: Array<[string[], string | undefined, string]> = [
+        [['org', 'add', 'Dup Org'], undefined, 'Error: An organisation with that name already exists.'],
+        [['org', 'add', 'Firm X', '--parent', 'Nobody Aggregator'], undefined, 'Error: There is no organisation with that name.'],
+        [['user', 'add', '--email', 'a@b.com.au', '--name', 'A', '--org', 'Nobody'], undefined, 'Error: There is no organisation with that name.'],
+        [['user', 'add', '--email', 'weak@b.com.au', '--name', 'W', '--org', 'Dup Org', '--password-stdin'], 'password123\n', 'Error: Use at least 12 characters for your password.'],
+        [['user', 'add', '--email', 'weak@b.com.au', '--name', 'W', '--org', 'Dup Org', '--password-stdin'], 'password1234\n', 'Error: That password is too easy to guess.'],
+        [['user', 'add', '--email', 'm@b.com.au', '--name', 'M', '--org', 'Dup Org', '--mobile', '0212345678'], undefined, 'Error: Enter an Australian mobile number like 0412345678'],
+        [['user', 'add', '--email', 'not-an-email', '--name', 'N', '--org', 'Dup Org'], undefined, 'Error: Enter an email address'],
+        [['user', 'add', '--email', 'r@b.com.au', '--name', 'R', '--org', 'Dup Org', '--role', 'owner'], undefined, 'Error: --role must be one of: member, admin'],
+      ];
+      for (const [args, stdin, message] of cases) {
+        const result = await runCli(args, env, stdin);
+        expect(result.code, args.join(' ')).not.toBe(0);
+        expect(result.stderr, args.join(' ')).toContain(message);
+        expect(result.stderr).not.toMatch(/\n\s+at /);
+      }
+      await runCli(['user', 'add', '--email', 'once@b.com.au', '--name', 'Once', '--org', 'Dup Org'], env);
+      const dup = await runCli(['user', 'add', '--email', 'ONCE@b.com.au', '--name', 'Twice', '--org', 'Dup Org'], env);
+      expect(dup.code).not.toBe(0);
+      expect(dup.stderr).toContain('Error: An account with that email already exists.');
+    });
+
+    it('says what is wrong with the configuration', async () => {
+      const result = await runCli(['org', 'add', 'X'], { DATABASE_URL: 'mysql://nope', TWOFOLD_SECRET: TEST_SECRET });
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain('DATABASE_URL must be sqlite:<path> or postgres://');
+    });
+  });
+}
