@@ -17,7 +17,9 @@ export function addSecurityHeaders(app: FastifyInstance, https: boolean): void {
     reply.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('X-Frame-Options', 'DENY');
-    reply.header('Referrer-Policy', 'no-referrer');
+    // same-origin, not no-referrer: with no-referrer Chromium sends "Origin: null" on form posts,
+    // which the CSRF check must then refuse. Same-origin still keeps URLs (setup tokens) in-site.
+    reply.header('Referrer-Policy', 'same-origin');
     reply.header('Cross-Origin-Opener-Policy', 'same-origin');
     reply.header('Permissions-Policy', 'camera=(), microphone=(), geolocation=()');
     if (https) reply.header('Strict-Transport-Security', 'max-age=31536000');

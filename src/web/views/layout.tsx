@@ -13,7 +13,6 @@ export function Page(props: { title: string; children: ComponentChildren; signed
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="no-referrer" />
         <title>{`${props.title} · Twofold`}</title>
         <link rel="stylesheet" href="/assets/app.css" />
       </head>
