@@ -2,6 +2,7 @@
 // every bad value is named with what it should look like, all at once.
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
+import { DEVICE_BINDINGS, type DeviceBinding } from './domain/remembered-devices.js';
 import type { SessionLifetime } from './domain/sessions.js';
 
 export interface Config {
@@ -17,6 +18,7 @@ export interface Config {
   publicUrlIsDefault: boolean;
   dataDir: string;
   sessionLifetime: SessionLifetime;
+  rememberDeviceBinding: DeviceBinding;
   production: boolean;
   logLevel: string;
 }
@@ -67,11 +69,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     absoluteTimeoutInMs: int('SESSION_ABSOLUTE_HOURS', 12, 1, 24 * 30) * 3_600_000,
   };
 
+  const rememberDeviceBinding = (env.REMEMBER_DEVICE_BINDING || 'ip') as DeviceBinding;
+  if (!DEVICE_BINDINGS.includes(rememberDeviceBinding)) problems.push(`REMEMBER_DEVICE_BINDING must be one of ${DEVICE_BINDINGS.join(', ')} (got "${env.REMEMBER_DEVICE_BINDING}")`);
+
   const logLevel = env.LOG_LEVEL || 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
 
   if (problems.length > 0) throw new ConfigError(problems);
-  return { port, host, databaseUrl, secret, trustProxy, publicUrl, publicUrlIsDefault: !env.PUBLIC_URL, dataDir, sessionLifetime, production: env.NODE_ENV === 'production', logLevel };
+  return { port, host, databaseUrl, secret, trustProxy, publicUrl, publicUrlIsDefault: !env.PUBLIC_URL, dataDir, sessionLifetime, rememberDeviceBinding, production: env.NODE_ENV === 'production', logLevel };
 }
 
 function parseTrustProxy(raw: string | undefined, problems: string[]): boolean | number | string[] {

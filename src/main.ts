@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config.js';
 import { openRuntime } from './runtime.js';
 import { issueSetupLinkIfEmpty } from './services/first-run.js';
+import { purgeExpiredRecords } from './services/maintenance.js';
 import { buildApp } from './web/app.js';
 
 async function main(): Promise<void> {
@@ -13,7 +14,13 @@ async function main(): Promise<void> {
   if (runtime.generatedKeyPath) {
     app.log.warn(`TWOFOLD_SECRET is not set: generated a master key into ${runtime.generatedKeyPath}. Keep that file (it encrypts TOTP secrets) or set TWOFOLD_SECRET.`);
   }
+  // Housekeeping every 10 minutes; unref'd so it never keeps the process alive.
+  const purge = setInterval(() => {
+    purgeExpiredRecords(runtime.services).catch((error: unknown) => app.log.error({ err: error }, 'purge of expired records failed'));
+  }, 10 * 60_000);
+  purge.unref();
   const close = async () => {
+    clearInterval(purge);
     await app.close();
     await runtime.store.close();
     process.exit(0);

@@ -26,6 +26,7 @@ export async function openRuntime(config: Config, options: { now?: () => number;
     hasher: options.hasher ?? new PasswordHasher(),
     secretBox: new SecretBox(keys.totpEncryption),
     sessionLifetime: config.sessionLifetime,
+    rememberDeviceBinding: config.rememberDeviceBinding,
     issuer: 'Twofold',
   };
   return { store, services, keys, ...(master.generatedAt ? { generatedKeyPath: master.generatedAt } : {}) };

@@ -47,6 +47,9 @@ export const PASSWORD_TRIES_PER_EMAIL: WindowRule = { name: 'password-email', ma
 /** Wrong passwords per client IP: one office behind one NAT still signs in at 9 a.m. */
 export const PASSWORD_FAILURES_PER_IP: WindowRule = { name: 'password-ip', max: 100, windowInMs: 15 * MINUTE_IN_MS };
 
+/** The longest window of any rule: a counter older than this can be deleted. */
+export const MAX_WINDOW_IN_MS = 24 * HOUR_IN_MS;
+
 export interface WindowState {
   windowStartedAtMs: number;
   count: number;

@@ -3,6 +3,7 @@
 import type { Kysely } from 'kysely';
 import type { PasswordHasher } from '../crypto/password-hash.js';
 import type { SecretBox } from '../crypto/secret-box.js';
+import type { DeviceBinding } from '../domain/remembered-devices.js';
 import type { SessionLifetime } from '../domain/sessions.js';
 import type { Database } from '../store/schema.js';
 
@@ -13,6 +14,8 @@ export interface ServiceContext {
   hasher: PasswordHasher;
   secretBox: SecretBox;
   sessionLifetime: SessionLifetime;
+  /** REMEMBER_DEVICE_BINDING: how a remembered device is tied to the network it was remembered on */
+  rememberDeviceBinding: DeviceBinding;
   /** shown in authenticator apps beside the account */
   issuer: string;
 }

@@ -5,6 +5,7 @@ import { appendSecurityEvent } from '../store/security-events.js';
 import { deleteUserSignInAttempts } from '../store/sign-in-attempts.js';
 import { findUserById, updatePasswordHash } from '../store/users.js';
 import type { RequestMeta, ServiceContext } from './context.js';
+import { forgetAllRememberedDevices } from './remembered-devices.js';
 import { replaceAllUserSessions } from './sessions.js';
 
 /** Throws the table's error for a password we would not accept. */
@@ -32,6 +33,7 @@ export async function changePassword(
   const nowMs = ctx.now();
   await updatePasswordHash(ctx.db, userId, await ctx.hasher.hash(newPassword), nowMs);
   await deleteUserSignInAttempts(ctx.db, userId);
+  await forgetAllRememberedDevices(ctx, userId, meta, 'password changed');
   await appendSecurityEvent(ctx.db, { type: 'password_changed', userId, ip: meta.ip, userAgent: meta.userAgent, atMs: nowMs });
   return replaceAllUserSessions(ctx, userId, meta);
 }

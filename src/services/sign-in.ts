@@ -23,11 +23,12 @@ import { countInWindow, readWindow, resetWindow } from '../store/throttles.js';
 import { claimTotpStep, findTwoFactor } from '../store/two-factor.js';
 import { clearCodeFailures, countCodeFailure, findUserByEmail, findUserById, lockCodeStep, updatePasswordHash } from '../store/users.js';
 import type { RequestMeta, ServiceContext } from './context.js';
+import { type RememberedDeviceNote, checkRememberedDevice, rememberThisDevice } from './remembered-devices.js';
 import { createSession } from './sessions.js';
 import { openTotpSecret } from './two-factor.js';
 
 export type PasswordStepOutcome =
-  | { outcome: 'signed_in'; sessionToken: string }
+  | { outcome: 'signed_in'; sessionToken: string; viaRememberedDevice: boolean }
   | { outcome: 'code_required'; attemptToken: string }
   | { outcome: 'refused'; error: TwofoldError };
 
@@ -35,7 +36,7 @@ const minutesFrom = (ms: number) => Math.max(1, Math.ceil(ms / 60_000));
 
 export async function signInWithPassword(
   ctx: ServiceContext,
-  input: { email: unknown; password: unknown },
+  input: { email: unknown; password: unknown; rememberedDeviceToken?: unknown },
   meta: RequestMeta,
 ): Promise<PasswordStepOutcome> {
   const refuse = (error: TwofoldError): PasswordStepOutcome => ({ outcome: 'refused', error });
@@ -73,7 +74,14 @@ export async function signInWithPassword(
   if (!twoFactor) {
     const sessionToken = await createSession(ctx, user.id, meta);
     await appendSecurityEvent(ctx.db, { type: 'signed_in', userId: user.id, ...metaOf(meta), detail: 'password', atMs: nowMs });
-    return { outcome: 'signed_in', sessionToken };
+    return { outcome: 'signed_in', sessionToken, viaRememberedDevice: false };
+  }
+
+  const device = await checkRememberedDevice(ctx, user.id, input.rememberedDeviceToken, meta);
+  if (device.trusted) {
+    const sessionToken = await createSession(ctx, user.id, meta);
+    await appendSecurityEvent(ctx.db, { type: 'signed_in', userId: user.id, ...metaOf(meta), detail: 'password and remembered device', atMs: nowMs });
+    return { outcome: 'signed_in', sessionToken, viaRememberedDevice: true };
   }
 
   const attemptToken = generateToken();
@@ -84,6 +92,7 @@ export async function signInWithPassword(
     expires_at: nowMs + SIGN_IN_ATTEMPT_LIFETIME_IN_MS,
     ip: meta.ip,
     user_agent: meta.userAgent.slice(0, 256),
+    remembered_device_note: device.note,
   });
   return { outcome: 'code_required', attemptToken };
 }
@@ -93,6 +102,7 @@ export interface PendingSignIn {
   userId: string;
   email: string;
   triesLeft: number;
+  rememberedDeviceNote: RememberedDeviceNote | null;
 }
 
 /** The sign-in attempt behind a cookie, if it is still live. */
@@ -102,15 +112,26 @@ export async function findPendingSignIn(ctx: ServiceContext, attemptToken: unkno
   if (!attempt || attempt.expires_at <= ctx.now() || attempt.code_tries >= MAX_CODE_TRIES_PER_SIGN_IN_ATTEMPT) return null;
   const user = await findUserById(ctx.db, attempt.user_id);
   if (!user) return null;
-  return { attemptId: attempt.id, userId: user.id, email: user.email, triesLeft: MAX_CODE_TRIES_PER_SIGN_IN_ATTEMPT - attempt.code_tries };
+  return {
+    attemptId: attempt.id,
+    userId: user.id,
+    email: user.email,
+    triesLeft: MAX_CODE_TRIES_PER_SIGN_IN_ATTEMPT - attempt.code_tries,
+    rememberedDeviceNote: attempt.remembered_device_note as RememberedDeviceNote | null,
+  };
 }
 
 export type CodeStepOutcome =
-  | { outcome: 'signed_in'; sessionToken: string; userId: string }
+  /** `rememberedDeviceToken`: set when the person ticked "Remember this device for 30 days" */
+  | { outcome: 'signed_in'; sessionToken: string; userId: string; rememberedDeviceToken: string | null }
   /** `restart`: the attempt is over, the password must be typed again */
   | { outcome: 'refused'; error: TwofoldError; restart: boolean };
 
-export async function completeSignInWithTotp(ctx: ServiceContext, input: { attemptToken: unknown; code: unknown }, meta: RequestMeta): Promise<CodeStepOutcome> {
+export async function completeSignInWithTotp(
+  ctx: ServiceContext,
+  input: { attemptToken: unknown; code: unknown; rememberDevice?: boolean },
+  meta: RequestMeta,
+): Promise<CodeStepOutcome> {
   const pending = await findPendingSignIn(ctx, input.attemptToken);
   if (!pending) return { outcome: 'refused', error: new TwofoldError('sign_in_attempt_expired'), restart: true };
   const user = await findUserById(ctx.db, pending.userId);
@@ -136,7 +157,8 @@ export async function completeSignInWithTotp(ctx: ServiceContext, input: { attem
     await clearCodeFailures(ctx.db, user.id);
     const sessionToken = await createSession(ctx, user.id, meta);
     await appendSecurityEvent(ctx.db, { type: 'signed_in', userId: user.id, ...metaOf(meta), detail: 'password and authenticator app', atMs: nowMs });
-    return { outcome: 'signed_in', sessionToken, userId: user.id };
+    const rememberedDeviceToken = input.rememberDevice ? await rememberThisDevice(ctx, user.id, meta) : null;
+    return { outcome: 'signed_in', sessionToken, userId: user.id, rememberedDeviceToken };
   }
 
   // A valid code that lost the race for its step, or one already used, is a replay.

@@ -11,6 +11,7 @@ import { deleteUserSignInAttempts } from '../store/sign-in-attempts.js';
 import { deleteTwoFactor, enableTotpFromEnrollment, findTotpEnrollment, findTwoFactor, upsertTotpEnrollment } from '../store/two-factor.js';
 import { findUserById } from '../store/users.js';
 import type { RequestMeta, ServiceContext } from './context.js';
+import { forgetAllRememberedDevices } from './remembered-devices.js';
 import { replaceAllUserSessions } from './sessions.js';
 
 const totpSecretPurpose = (userId: string) => `totp-secret:${userId}`;
@@ -85,6 +86,7 @@ export async function removeTwoFactor(ctx: ServiceContext, userId: string, passw
   if (password.length > MAX_PASSWORD_LENGTH || !(await ctx.hasher.verify(user.password_hash, password))) throw new TwofoldError('current_password_wrong');
   if (!(await deleteTwoFactor(ctx.db, userId))) throw new TwofoldError('two_factor_not_on');
   await deleteUserSignInAttempts(ctx.db, userId);
+  await forgetAllRememberedDevices(ctx, userId, meta, 'two-factor authentication removed');
   await appendSecurityEvent(ctx.db, { type: 'two_factor_removed', userId, ip: meta.ip, userAgent: meta.userAgent, atMs: ctx.now() });
   return replaceAllUserSessions(ctx, userId, meta);
 }

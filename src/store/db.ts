@@ -5,6 +5,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration } from 'kysely';
 import pg from 'pg';
 import * as initial from './migrations/001-initial.js';
+import * as rememberedDevices from './migrations/002-remembered-devices.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -19,6 +20,7 @@ export interface Store {
 
 const migrations: Record<string, Migration> = {
   '001-initial': initial,
+  '002-remembered-devices': rememberedDevices,
 };
 
 // int8 (bigint) comes back from pg as a string to protect precision; our bigints are

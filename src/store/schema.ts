@@ -65,6 +65,23 @@ export interface SignInAttemptsTable {
   code_tries: Generated<number>;
   ip: string;
   user_agent: string;
+  /** why a remembered device was not trusted: 'expired' | 'network_changed' | 'forgotten' */
+  remembered_device_note: string | null;
+}
+
+export interface RememberedDevicesTable {
+  /** SHA-256 of the cookie token */
+  id: string;
+  /** a random public name for the row, used by the Forget buttons */
+  handle: string;
+  user_id: string;
+  /** the client address when remembered: the article's "change in IP address" rule */
+  bound_ip: string;
+  user_agent: string;
+  created_at: number;
+  last_used_at: number;
+  /** created_at + 30 days: absolute, never extended by use */
+  expires_at: number;
 }
 
 export interface ThrottlesTable {
@@ -97,6 +114,7 @@ export interface Database {
   totp_enrollments: TotpEnrollmentsTable;
   sessions: SessionsTable;
   sign_in_attempts: SignInAttemptsTable;
+  remembered_devices: RememberedDevicesTable;
   throttles: ThrottlesTable;
   setup_tokens: SetupTokensTable;
   security_events: SecurityEventsTable;

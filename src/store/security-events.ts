@@ -16,6 +16,9 @@ export type SecurityEventType =
   | 'two_factor_enabled'
   | 'two_factor_removed'
   | 'account_created'
+  | 'device_remembered'
+  | 'device_forgotten'
+  | 'remembered_device_refused'
   | 'organization_created';
 
 export interface NewSecurityEvent {

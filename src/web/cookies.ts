@@ -6,11 +6,12 @@ export interface CookieNames {
   session: string;
   signInAttempt: string;
   csrf: string;
+  rememberedDevice: string;
 }
 
 export function cookieNamesFor(secure: boolean): CookieNames {
   const prefix = secure ? '__Host-' : '';
-  return { session: `${prefix}twofold_session`, signInAttempt: `${prefix}twofold_attempt`, csrf: `${prefix}twofold_csrf` };
+  return { session: `${prefix}twofold_session`, signInAttempt: `${prefix}twofold_attempt`, csrf: `${prefix}twofold_csrf`, rememberedDevice: `${prefix}twofold_device` };
 }
 
 export class Cookies {

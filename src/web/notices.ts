@@ -7,6 +7,8 @@ export const NOTICES = {
   signed_out: 'You have signed out.',
   setup_done: 'Twofold is set up. Sign in with the email and password you just chose.',
   session_ended: 'Your session has ended. Please sign in again.',
+  device_forgotten: 'That device has been forgotten. It will be asked for a code at its next sign-in.',
+  devices_forgotten: 'All your remembered devices have been forgotten. Each will be asked for a code at its next sign-in.',
 } as const;
 
 export type NoticeCode = keyof typeof NOTICES;

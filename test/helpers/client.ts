@@ -49,7 +49,7 @@ export class TestClient {
   private dispatcher: Agent | undefined;
 
   private async send(method: string, path: string, body?: string, contentType?: string): Promise<Reply> {
-    if (this.options.localAddress && !this.dispatcher) this.dispatcher = new Agent({ connect: { localAddress: this.options.localAddress } });
+    if (this.options.localAddress && !this.dispatcher) this.dispatcher = new Agent({ localAddress: this.options.localAddress });
     const headers: Record<string, string> = { 'user-agent': this.options.userAgent ?? 'TwofoldTest/1.0 (X11; Linux x86_64) Chrome/156.0' };
     if (this.cookies.size > 0) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     if (contentType) headers['content-type'] = contentType;

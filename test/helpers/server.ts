@@ -29,6 +29,7 @@ export async function startTestServer(store: Store, env: Record<string, string> 
     hasher: new PasswordHasher(),
     secretBox: new SecretBox(keys.totpEncryption),
     sessionLifetime: config.sessionLifetime,
+    rememberDeviceBinding: config.rememberDeviceBinding,
     issuer: 'Twofold',
   };
   const app = await buildApp({ config: { ...config }, services, csrfKey: keys.csrf });

@@ -17,7 +17,8 @@ describeEachDatabase('CSRF', (database) => {
     await other.get('/sign-in');
     const othersToken = other.csrfToken()!;
 
-    for (const fields of [{}, { _csrf: 'forged' }, { _csrf: othersToken }, { _csrf: ['a', 'b'] }]) {
+    const forgeries: Array<Record<string, string | string[]>> = [{}, { _csrf: 'forged' }, { _csrf: othersToken }, { _csrf: ['a', 'b'] }];
+    for (const fields of forgeries) {
       const reply = await victim.post('/settings/two-factor/remove', { password: user.password, ...fields }, { csrf: false });
       expect(reply.status).toBe(403);
       expect(reply.body).toContain('This form has expired or came from another site');
@@ -32,7 +33,8 @@ describeEachDatabase('CSRF', (database) => {
     await client.get('/sign-in');
     const body = new URLSearchParams({ _csrf: client.csrfToken()!, email: user.email, password: user.password }).toString();
     const cookie = [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    for (const extra of [{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }]) {
+    const crossSite: Array<Record<string, string>> = [{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }];
+    for (const extra of crossSite) {
       const response = await fetch(new URL('/sign-in', server.url), {
         method: 'POST',
         redirect: 'manual',

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import QRCode from 'qrcode';
 import { TwofoldError } from '../../errors.js';
 import { changePassword } from '../../services/passwords.js';
+import { forgetAllRememberedDevices, forgetRememberedDevice, listRememberedDevices } from '../../services/remembered-devices.js';
 import type { SignedInUser } from '../../services/sessions.js';
 import { confirmTotpEnrollment, getTwoFactorStatus, removeTwoFactor, startTotpEnrollment } from '../../services/two-factor.js';
 import { findOrganizationById } from '../../store/organizations.js';
@@ -21,7 +22,14 @@ export function registerAccountRoutes(app: FastifyInstance, web: WebContext): vo
     sendPage(
       reply,
       status,
-      <SecurityPage user={user} csrfToken={web.csrf.tokenFor(request, reply)} twoFactor={await getTwoFactorStatus(web.services, user.userId)} notice={noticeFor(queryText(request, 'notice'))} error={error} />,
+      <SecurityPage
+        user={user}
+        csrfToken={web.csrf.tokenFor(request, reply)}
+        twoFactor={await getTwoFactorStatus(web.services, user.userId)}
+        devices={await listRememberedDevices(web.services, user.userId, web.cookies.read(request, 'rememberedDevice'))}
+        notice={noticeFor(queryText(request, 'notice'))}
+        error={error}
+      />,
     );
 
   app.get('/', async (request, reply) => {
@@ -63,6 +71,21 @@ export function registerAccountRoutes(app: FastifyInstance, web: WebContext): vo
       if (!(error instanceof TwofoldError)) throw error;
       return securityPage(request, reply, user, ERRORS[error.code].status, { form: 'remove', message: error.message });
     }
+  });
+
+  app.post('/settings/devices/forget', async (request, reply) => {
+    const user = requireUser(request, reply);
+    if (!user) return reply;
+    await forgetRememberedDevice(web.services, user.userId, formField(request, 'device'), requestMeta(request));
+    return reply.redirect('/settings/security?notice=device_forgotten', 303);
+  });
+
+  app.post('/settings/devices/forget-all', async (request, reply) => {
+    const user = requireUser(request, reply);
+    if (!user) return reply;
+    await forgetAllRememberedDevices(web.services, user.userId, requestMeta(request));
+    web.cookies.clear(reply, 'rememberedDevice');
+    return reply.redirect('/settings/security?notice=devices_forgotten', 303);
   });
 
   // "Protect my account": choose a method, then set it up.

@@ -3,6 +3,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { safeLocalPath } from '../../domain/redirects.js';
 import { SIGN_IN_ATTEMPT_LIFETIME_IN_MS } from '../../domain/limits.js';
+import { REMEMBER_DEVICE_DURATION_IN_MS } from '../../domain/remembered-devices.js';
 import { ERRORS } from '../../errors.js';
 import { invalidateSession } from '../../services/sessions.js';
 import { completeSignInWithTotp, findPendingSignIn, signInWithPassword } from '../../services/sign-in.js';
@@ -27,7 +28,11 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
 
   app.post('/sign-in', async (request, reply) => {
     const typedEmail = formText(request, 'email');
-    const result = await signInWithPassword(web.services, { email: formField(request, 'email'), password: formField(request, 'password') }, requestMeta(request));
+    const result = await signInWithPassword(
+      web.services,
+      { email: formField(request, 'email'), password: formField(request, 'password'), rememberedDeviceToken: web.cookies.read(request, 'rememberedDevice') },
+      requestMeta(request),
+    );
     if (result.outcome === 'refused') {
       const page = <SignInPage csrfToken={web.csrf.tokenFor(request, reply)} email={typedEmail?.slice(0, 254)} error={result.error.message} next={formText(request, 'next')} />;
       return sendPage(reply, ERRORS[result.error.code].status, page);
@@ -47,14 +52,16 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
   app.get('/sign-in/code', async (request, reply) => {
     const pending = await findPendingSignIn(web.services, web.cookies.read(request, 'signInAttempt'));
     if (!pending) return reply.redirect('/sign-in', 303);
-    return sendPage(reply, 200, <CodePage csrfToken={web.csrf.tokenFor(request, reply)} triesLeft={pending.triesLeft} />);
+    return sendPage(reply, 200, <CodePage csrfToken={web.csrf.tokenFor(request, reply)} triesLeft={pending.triesLeft} rememberedDeviceNote={pending.rememberedDeviceNote} />);
   });
 
   app.post('/sign-in/code', async (request, reply) => {
     const attemptToken = web.cookies.read(request, 'signInAttempt');
-    const result = await completeSignInWithTotp(web.services, { attemptToken, code: formField(request, 'code') }, requestMeta(request));
+    const rememberDevice = formField(request, 'remember_device') === 'yes';
+    const result = await completeSignInWithTotp(web.services, { attemptToken, code: formField(request, 'code'), rememberDevice }, requestMeta(request));
     if (result.outcome === 'signed_in') {
       startSession(reply, result.sessionToken);
+      if (result.rememberedDeviceToken) web.cookies.set(reply, 'rememberedDevice', result.rememberedDeviceToken, REMEMBER_DEVICE_DURATION_IN_MS / 1000);
       return reply.redirect('/', 303);
     }
     if (result.restart) {
@@ -62,7 +69,8 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
       return sendPage(reply, ERRORS[result.error.code].status, <SignInPage csrfToken={web.csrf.tokenFor(request, reply)} error={result.error.message} />);
     }
     const pending = await findPendingSignIn(web.services, attemptToken);
-    return sendPage(reply, ERRORS[result.error.code].status, <CodePage csrfToken={web.csrf.tokenFor(request, reply)} error={result.error.message} triesLeft={pending?.triesLeft ?? 0} />);
+    const page = <CodePage csrfToken={web.csrf.tokenFor(request, reply)} error={result.error.message} triesLeft={pending?.triesLeft ?? 0} rememberDeviceTicked={rememberDevice} />;
+    return sendPage(reply, ERRORS[result.error.code].status, page);
   });
 
   app.post('/sign-out', async (request, reply) => {

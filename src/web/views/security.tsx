@@ -1,4 +1,5 @@
 import type { SignedInUser } from '../../services/sessions.js';
+import type { RememberedDeviceView } from '../../services/remembered-devices.js';
 import type { TwoFactorStatus } from '../../services/two-factor.js';
 import { CsrfField, ErrorSummary, Field, Notice, Page } from './layout.js';
 
@@ -26,6 +27,7 @@ export function SecurityPage(props: {
   user: SignedInUser;
   csrfToken: string;
   twoFactor: TwoFactorStatus;
+  devices: RememberedDeviceView[];
   notice?: string | undefined;
   error?: { form: SecurityForm; message: string } | undefined;
 }) {
@@ -66,6 +68,8 @@ export function SecurityPage(props: {
         )}
       </section>
 
+      {props.twoFactor.enabled && <RememberedDevices devices={props.devices} csrfToken={props.csrfToken} />}
+
       <section class="section" aria-labelledby="password-heading">
         <h2 id="password-heading">Change your password</h2>
         <ErrorSummary message={errorFor('password')} />
@@ -85,5 +89,51 @@ export function SecurityPage(props: {
         </form>
       </section>
     </Page>
+  );
+}
+
+function RememberedDevices(props: { devices: RememberedDeviceView[]; csrfToken: string }) {
+  return (
+    <section class="section" aria-labelledby="devices-heading">
+      <h2 id="devices-heading">Remembered devices</h2>
+      <p class="muted">
+        These browsers skip the code step for 30 days after you ticked Remember this device for 30 days. A device is forgotten when it connects from
+        another network, when its cookies are cleared, or when you change your password or two-factor settings.
+      </p>
+      {props.devices.length === 0 ? (
+        <p>No devices are remembered.</p>
+      ) : (
+        <>
+          <ul class="devices">
+            {props.devices.map((device) => (
+              <li key={device.handle}>
+                <div>
+                  <strong>{device.description}</strong>
+                  {device.isThisBrowser && <span class="tag">This browser</span>}
+                  <br />
+                  <span class="muted">
+                    Remembered {formatDate(device.rememberedAtMs)} from {device.rememberedFromIp}. Last used {formatDate(device.lastUsedAtMs)}. Forgotten{' '}
+                    {formatDate(device.expiresAtMs)} at the latest.
+                  </span>
+                </div>
+                <form method="post" action="/settings/devices/forget">
+                  <CsrfField token={props.csrfToken} />
+                  <input type="hidden" name="device" value={device.handle} />
+                  <button type="submit" class="secondary" aria-label={`Forget ${device.description}, remembered ${formatDate(device.rememberedAtMs)}`}>
+                    Forget
+                  </button>
+                </form>
+              </li>
+            ))}
+          </ul>
+          <form method="post" action="/settings/devices/forget-all">
+            <CsrfField token={props.csrfToken} />
+            <button type="submit" class="secondary">
+              Forget all devices
+            </button>
+          </form>
+        </>
+      )}
+    </section>
   );
 }

@@ -1,0 +1,225 @@
+// "Remember this device for 30 days", and each way the article says a device is forgotten.
+// Real connections from two loopback source addresses stand for two networks.
+import { expect, it } from 'vitest';
+import { TestClient } from '../helpers/client.js';
+import { describeEachDatabase } from '../helpers/databases.js';
+import { type TestUser, codeFor, createTestUser, submitPassword } from '../helpers/fixtures.js';
+import { useTestServer } from '../helpers/suite.js';
+import { purgeExpiredRecords } from '../../src/services/maintenance.js';
+import { listSecurityEventsForUser } from '../../src/store/security-events.js';
+
+const DAY = 24 * 3_600_000;
+const NOTE_NETWORK = 'We asked for a code because you are connecting from a different network than when you chose to remember this device.';
+const NOTE_EXPIRED = 'We asked for a code because it has been 30 days since you chose to remember this device.';
+const NOTE_FORGOTTEN = 'We asked for a code because this device is no longer remembered';
+
+describeEachDatabase('remember this device', (database) => {
+  const ctx = useTestServer(database);
+
+  /** Password, then the code with the box ticked; returns the browser, now remembered. */
+  async function signInAndRemember(user: TestUser, localAddress = '127.0.0.1'): Promise<TestClient> {
+    const { server } = ctx;
+    const client = new TestClient(server.url, { localAddress });
+    expect((await submitPassword(client, user.email, user.password)).location).toBe('/sign-in/code');
+    const codePage = await client.get('/sign-in/code');
+    expect(codePage.body).toContain('Remember this device for 30 days');
+    server.clock.advance(30_000); // a fresh TOTP step for each sign-in
+    const done = await client.post('/sign-in/code', { code: codeFor(user, server.clock.now()), remember_device: 'yes' });
+    expect(done.location).toBe('/');
+    return client;
+  }
+
+  /** Signs out, then types the password again: '/' if the code was skipped. */
+  async function signInAgain(client: TestClient, user: TestUser): Promise<string | null> {
+    await client.post('/sign-out', {});
+    return (await submitPassword(client, user.email, user.password)).location;
+  }
+
+  it('skips the code for 30 days from this browser, and sets a 30-day HttpOnly cookie', async () => {
+    const { server } = ctx;
+    const user = await createTestUser(server.services, { withTotp: true });
+    const client = new TestClient(server.url);
+    await submitPassword(client, user.email, user.password);
+    await client.get('/sign-in/code');
+    const done = await client.post('/sign-in/code', { code: codeFor(user, server.clock.now()), remember_device: 'yes' });
+    const cookie = done.headers.getSetCookie().find((c) => c.startsWith('twofold_device='))!;
+    expect(cookie).toMatch(/Max-Age=2592000/);
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Lax/);
+    expect(await signInAgain(client, user)).toBe('/');
+    server.clock.advance(29 * DAY);
+    expect(await signInAgain(client, user)).toBe('/');
+  });
+
+  it('asks again after 30 days, however often it was used (absolute, not sliding)', async () => {
+    const { server } = ctx;
+    const user = await createTestUser(server.services, { withTotp: true });
+    const client = await signInAndRemember(user);
+    for (let day = 0; day < 29; day += 7) {
+      server.clock.advance(7 * DAY);
+      if (day + 7 < 30) expect(await signInAgain(client, user)).toBe('/');
+    }
+    server.clock.advance(2 * DAY);
+    expect(await signInAgain(client, user)).toBe('/sign-in/code');
+    expect((await client.get('/sign-in/code')).body).toContain(NOTE_EXPIRED);
+  });
+
+  it('does not remember a browser whose box was not ticked', async () => {
+    const { server } = ctx;
+    const user = await createTestUser(server.services, { withTotp: true });
+    const client = new TestClient(server.url);
+    await submitPassword(client, user.email, user.password);
+    await client.get('/sign-in/code');
+    await client.post('/sign-in/code', { code: codeFor(user, server.clock.now()) });
+    expect(client.cookies.has('twofold_device')).toBe(false);
+    expect(await signInAgain(client, user)).toBe('/sign-in/code');
+    expect((await client.get('/sign-in/code')).body).not.toContain('We asked for a code because');
+  });
+
+  it('asks again from another IP address, says why without the old address, and records it', async () => {
+    const { server } = ctx;
+    const user = await createTestUser(server.services, { withTotp: true });
+    const home = await signInAndRemember(user, '127.0.0.1');
+    // The same cookie, carried to another network (or stolen and used elsewhere).
+    const elsewhere = new TestClient(server.url, { localAddress: '127.0.0.2' });
+    elsewhere.cookies.set('twofold_device', home.cookies.get('twofold_device')!);
+    expect((await submitPassword(elsewhere, user.email, user.password)).location).toBe('/sign-in/code');
+    const page = await elsewhere.get('/sign-in/code');
+    expect(page.body).toContain(NOTE_NETWORK);
+    expect(page.body).not.toContain('127.0.0.1');
+    const events = await listSecurityEventsForUser(server.services.db, user.id, 20);
+    expect(events.find((e) => e.type === 'remembered_device_refused')).toMatchObject({ ip: '127.0.0.2', detail: 'remembered from 127.0.0.1, used from 127.0.0.2' });
+    // As the article says, the device is now forgotten: back home, the code is asked too.
+    expect(await signInAgain(home, user)).toBe('/sign-in/code');
+  });
+
+  it('asks again when the cookie is gone (cleared cookies, private window, another browser)', async () => {
+    const { server } = ctx;
+    const user = await createTestUser(server.services, { withTotp: true });
+    await signInAndRemember(user);
+    const fresh = new TestClient(server.url);
+    expect((await submitPassword(fresh, user.email, user.password)).location).toBe('/sign-in/code');
+  });
+
+  it('is useful only with the right password for the same user', async () => {
+    const { server } = ctx;
+    const alice = await createTestUser(server.services, { withTotp: true });
+    const bob = await createTestUser(server.services, { withTotp: true });
+    const client = await signInAndRemember(alice);
+    await client.post('/sign-out', {});
+    expect((await submitPassword(client, alice.email, 'not alices password')).status).toBe(401);
+    expect((await submitPassword(client, bob.email, bob.password)).location).toBe('/sign-in/code');
+    expect((await client.get('/sign-in/code')).body).not.toContain('We asked for a code because');
+    // Alice's device is untouched by Bob's sign-in.
+    client.cookies.delete('twofold_attempt');
+    expect((await submitPassword(client, alice.email, alice.password)).location).toBe('/');
+  });
+
+  for (const [what, act] of [
+    ['removing 2FA', async (client: TestClient, user: TestUser) => {
+      await client.get('/settings/security');
+      expect((await client.post('/settings/two-factor/remove', { password: user.password })).status).toBe(303);
+    }],
+    ['changing the password', async (client: TestClient, user: TestUser) => {
+      await client.get('/settings/security');
+      const next = 'an entirely fresh passphrase';
+      expect((await client.post('/settings/password', { current_password: user.password, new_password: next, confirm_password: next })).status).toBe(303);
+      user.password = next;
+    }],
+    ['forgetting it by hand', async (client: TestClient) => {
+      const page = await client.get('/settings/security');
+      const handle = /name="device" value="([^"]+)"/.exec(page.body)![1]!;
+      expect((await client.post('/settings/devices/forget', { device: handle })).location).toBe('/settings/security?notice=device_forgotten');
+    }],
+    ['forgetting all devices', async (client: TestClient) => {
+      await client.get('/settings/security');
+      expect((await client.post('/settings/devices/forget-all', {})).location).toBe('/settings/security?notice=devices_forgotten');
+    }],
+  ] as const) {
+    it(`forgets every remembered device on ${what}`, async () => {
+      const { server } = ctx;
+      const user = await createTestUser(server.services, { withTotp: true });
+      const laptop = await signInAndRemember(user);
+      const phone = await signInAndRemember(user);
+      const laptopCookie = laptop.cookies.get('twofold_device')!;
+      await act(phone, user);
+      if (what === 'removing 2FA') return void expect(await signInAgain(laptop, user)).toBe('/');
+      const again = new TestClient(server.url);
+      again.cookies.set('twofold_device', laptopCookie);
+      if (what === 'forgetting it by hand') {
+        // Only the phone's device was forgotten; the laptop is still remembered.
+        expect((await submitPassword(again, user.email, user.password)).location).toBe('/');
+        return;
+      }
+      expect((await submitPassword(again, user.email, user.password)).location).toBe('/sign-in/code');
+      expect((await again.get('/sign-in/code')).body).toContain(NOTE_FORGOTTEN);
+    });
+  }
+
+  it('lists remembered devices with browser, address and dates, and never lets one user forget another’s', async () => {
+    const { server } = ctx;
+    const alice = await createTestUser(server.services, { withTotp: true });
+    const mallory = await createTestUser(server.services, { withTotp: true });
+    const aliceBrowser = await signInAndRemember(alice);
+    const page = await aliceBrowser.get('/settings/security');
+    expect(page.body).toContain('Remembered devices');
+    expect(page.body).toContain('Chrome on Linux');
+    expect(page.body).toContain('This browser');
+    expect(page.body).toContain('from 127.0.0.1');
+    const handle = /name="device" value="([^"]+)"/.exec(page.body)![1]!;
+
+    const malloryBrowser = await signInAndRemember(mallory);
+    await malloryBrowser.get('/settings/security');
+    await malloryBrowser.post('/settings/devices/forget', { device: handle });
+    expect(await signInAgain(aliceBrowser, alice)).toBe('/');
+  });
+
+  it('purges expired devices so the table does not grow without bound', async () => {
+    const { server } = ctx;
+    const user = await createTestUser(server.services, { withTotp: true });
+    await signInAndRemember(user);
+    await signInAndRemember(user);
+    const count = async () => (await server.services.db.selectFrom('remembered_devices').select('id').where('user_id', '=', user.id).execute()).length;
+    expect(await count()).toBe(2);
+    server.clock.advance(30 * DAY + 60_000);
+    const purged = await purgeExpiredRecords(server.services);
+    expect(purged.rememberedDevices).toBeGreaterThanOrEqual(2);
+    expect(await count()).toBe(0);
+  });
+});
+
+describeEachDatabase('remember this device, bound to the /24', (database) => {
+  const ctx = useTestServer(database, { REMEMBER_DEVICE_BINDING: 'subnet' });
+
+  it('trusts the same /24 with REMEMBER_DEVICE_BINDING=subnet', async () => {
+    const { server } = ctx;
+    const user = await createTestUser(server.services, { withTotp: true });
+    const client = new TestClient(server.url, { localAddress: '127.0.0.1' });
+    await submitPassword(client, user.email, user.password);
+    await client.get('/sign-in/code');
+    await client.post('/sign-in/code', { code: codeFor(user, server.clock.now()), remember_device: 'yes' });
+    const sameSubnet = new TestClient(server.url, { localAddress: '127.0.0.2' });
+    sameSubnet.cookies.set('twofold_device', client.cookies.get('twofold_device')!);
+    expect((await submitPassword(sameSubnet, user.email, user.password)).location).toBe('/');
+    const otherSubnet = new TestClient(server.url, { localAddress: '127.0.1.5' });
+    otherSubnet.cookies.set('twofold_device', client.cookies.get('twofold_device')!);
+    expect((await submitPassword(otherSubnet, user.email, user.password)).location).toBe('/sign-in/code');
+  });
+});
+
+describeEachDatabase('remember this device, not bound to a network', (database) => {
+  const ctx = useTestServer(database, { REMEMBER_DEVICE_BINDING: 'none' });
+
+  it('trusts any address with REMEMBER_DEVICE_BINDING=none, but still needs the cookie', async () => {
+    const { server } = ctx;
+    const user = await createTestUser(server.services, { withTotp: true });
+    const client = new TestClient(server.url, { localAddress: '127.0.0.1' });
+    await submitPassword(client, user.email, user.password);
+    await client.get('/sign-in/code');
+    await client.post('/sign-in/code', { code: codeFor(user, server.clock.now()), remember_device: 'yes' });
+    const far = new TestClient(server.url, { localAddress: '127.9.9.9' });
+    far.cookies.set('twofold_device', client.cookies.get('twofold_device')!);
+    expect((await submitPassword(far, user.email, user.password)).location).toBe('/');
+    expect((await submitPassword(new TestClient(server.url, { localAddress: '127.9.9.9' }), user.email, user.password)).location).toBe('/sign-in/code');
+  });
+});
