@@ -15,7 +15,7 @@ export class TestClient {
 
   constructor(
     readonly baseUrl: string,
-    private readonly options: { localAddress?: string; userAgent?: string } = {},
+    private readonly options: { localAddress?: string; userAgent?: string; headers?: Record<string, string> } = {},
   ) {}
 
   async get(path: string): Promise<Reply> {
@@ -50,7 +50,7 @@ export class TestClient {
 
   private async send(method: string, path: string, body?: string, contentType?: string): Promise<Reply> {
     if (this.options.localAddress && !this.dispatcher) this.dispatcher = new Agent({ localAddress: this.options.localAddress });
-    const headers: Record<string, string> = { 'user-agent': this.options.userAgent ?? 'TwofoldTest/1.0 (X11; Linux x86_64) Chrome/156.0' };
+    const headers: Record<string, string> = { 'user-agent': this.options.userAgent ?? 'TwofoldTest/1.0 (X11; Linux x86_64) Chrome/156.0', ...this.options.headers };
     if (this.cookies.size > 0) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     if (contentType) headers['content-type'] = contentType;
     const response = await fetch(new URL(path, this.baseUrl), {

@@ -223,3 +223,28 @@ describeEachDatabase('remember this device, not bound to a network', (database) 
     expect((await submitPassword(new TestClient(server.url, { localAddress: '127.9.9.9' }), user.email, user.password)).location).toBe('/sign-in/code');
   });
 });
+
+describeEachDatabase('remember this device behind a trusted proxy', (database) => {
+  const ctx = useTestServer(database, { TRUST_PROXY: '127.0.0.1' });
+
+  it('binds to the forwarded client address from the trusted proxy only', async () => {
+    const { server } = ctx;
+    const user = await createTestUser(server.services, { withTotp: true });
+    const viaProxy = (clientIp: string, localAddress = '127.0.0.1') => new TestClient(server.url, { localAddress, headers: { 'x-forwarded-for': clientIp } });
+    const office = viaProxy('203.0.113.10');
+    await submitPassword(office, user.email, user.password);
+    await office.get('/sign-in/code');
+    await office.post('/sign-in/code', { code: codeFor(user, server.clock.now()), remember_device: 'yes' });
+    const token = office.cookies.get('twofold_device')!;
+
+    // Same client behind the same proxy: trusted.
+    const again = viaProxy('203.0.113.10');
+    again.cookies.set('twofold_device', token);
+    expect((await submitPassword(again, user.email, user.password)).location).toBe('/');
+
+    // A peer that is not the proxy cannot claim the office address with the header.
+    const spoofer = viaProxy('203.0.113.10', '127.0.0.2');
+    spoofer.cookies.set('twofold_device', token);
+    expect((await submitPassword(spoofer, user.email, user.password)).location).toBe('/sign-in/code');
+  });
+});
