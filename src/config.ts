@@ -19,9 +19,14 @@ export interface Config {
   dataDir: string;
   sessionLifetime: SessionLifetime;
   rememberDeviceBinding: DeviceBinding;
+  sms: SmsConfig;
   production: boolean;
   logLevel: string;
 }
+
+export type SmsConfig =
+  | { provider: 'outbox' }
+  | { provider: 'twilio'; baseUrl: string; accountSid: string; authToken: string; from?: string; messagingServiceSid?: string; timeoutInMs: number };
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -72,11 +77,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const rememberDeviceBinding = (env.REMEMBER_DEVICE_BINDING || 'ip') as DeviceBinding;
   if (!DEVICE_BINDINGS.includes(rememberDeviceBinding)) problems.push(`REMEMBER_DEVICE_BINDING must be one of ${DEVICE_BINDINGS.join(', ')} (got "${env.REMEMBER_DEVICE_BINDING}")`);
 
+  const sms = parseSmsConfig(env, problems, int);
+
   const logLevel = env.LOG_LEVEL || 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
 
   if (problems.length > 0) throw new ConfigError(problems);
-  return { port, host, databaseUrl, secret, trustProxy, publicUrl, publicUrlIsDefault: !env.PUBLIC_URL, dataDir, sessionLifetime, rememberDeviceBinding, production: env.NODE_ENV === 'production', logLevel };
+  return { port, host, databaseUrl, secret, trustProxy, publicUrl, publicUrlIsDefault: !env.PUBLIC_URL, dataDir, sessionLifetime, rememberDeviceBinding, sms, production: env.NODE_ENV === 'production', logLevel };
 }
 
 function parseTrustProxy(raw: string | undefined, problems: string[]): boolean | number | string[] {
@@ -92,4 +99,24 @@ function parseTrustProxy(raw: string | undefined, problems: string[]): boolean |
     }
   }
   return entries;
+}
+
+function parseSmsConfig(env: Record<string, string | undefined>, problems: string[], int: (name: string, fallback: number, min: number, max: number) => number): SmsConfig {
+  const provider = env.SMS_PROVIDER || 'outbox';
+  if (provider === 'outbox') return { provider };
+  if (provider !== 'twilio') {
+    problems.push(`SMS_PROVIDER must be outbox or twilio (got "${provider}")`);
+    return { provider: 'outbox' };
+  }
+  const accountSid = env.TWILIO_ACCOUNT_SID ?? '';
+  const authToken = env.TWILIO_AUTH_TOKEN ?? '';
+  const from = env.TWILIO_FROM || undefined;
+  const messagingServiceSid = env.TWILIO_MESSAGING_SERVICE_SID || undefined;
+  const baseUrl = env.TWILIO_BASE_URL || 'https://api.twilio.com';
+  if (!/^AC[0-9a-fA-F]{32}$/.test(accountSid)) problems.push('TWILIO_ACCOUNT_SID must be your Twilio account SID (AC followed by 32 hex digits)');
+  if (authToken.length === 0) problems.push('TWILIO_AUTH_TOKEN must be set when SMS_PROVIDER=twilio');
+  if (!from && !messagingServiceSid) problems.push('Set TWILIO_FROM (a sender number like +61400000000) or TWILIO_MESSAGING_SERVICE_SID when SMS_PROVIDER=twilio');
+  if (!/^https?:\/\//.test(baseUrl)) problems.push(`TWILIO_BASE_URL must be an http(s) address (got "${baseUrl}")`);
+  const timeoutInMs = int('SMS_TIMEOUT_MS', 5000, 500, 30_000);
+  return { provider: 'twilio', baseUrl, accountSid, authToken, timeoutInMs, ...(from ? { from } : {}), ...(messagingServiceSid ? { messagingServiceSid } : {}) };
 }

@@ -5,6 +5,10 @@ import { PasswordHasher } from './crypto/password-hash.js';
 import { SecretBox } from './crypto/secret-box.js';
 import { deriveServerKeys, loadOrCreateMasterSecret, type ServerKeys } from './crypto/server-key.js';
 import type { ServiceContext } from './services/context.js';
+import type { Logger } from 'pino';
+import { OutboxSmsSender } from './sms/outbox.js';
+import type { SmsSender } from './sms/sender.js';
+import { TwilioSmsSender } from './sms/twilio.js';
 import { type Store, migrateToLatest, openStore } from './store/db.js';
 
 export interface Runtime {
@@ -15,19 +19,27 @@ export interface Runtime {
   generatedKeyPath?: string;
 }
 
-export async function openRuntime(config: Config, options: { now?: () => number; hasher?: PasswordHasher } = {}): Promise<Runtime> {
+export function createSmsSender(config: Config, db: Store['db'], now: () => number, log?: Pick<Logger, 'info'>): SmsSender {
+  if (config.sms.provider === 'twilio') return new TwilioSmsSender(config.sms);
+  return new OutboxSmsSender(db, now, log);
+}
+
+export async function openRuntime(config: Config, options: { now?: () => number; hasher?: PasswordHasher; log?: Pick<Logger, 'info'> } = {}): Promise<Runtime> {
   const master = loadOrCreateMasterSecret(config.secret, config.dataDir);
   const keys = deriveServerKeys(master.secret);
   const store = openStore(config.databaseUrl);
   await migrateToLatest(store);
+  const now = options.now ?? Date.now;
   const services: ServiceContext = {
     db: store.db,
-    now: options.now ?? Date.now,
+    now,
     hasher: options.hasher ?? new PasswordHasher(),
     secretBox: new SecretBox(keys.totpEncryption),
     sessionLifetime: config.sessionLifetime,
     rememberDeviceBinding: config.rememberDeviceBinding,
     issuer: 'Twofold',
+    sms: createSmsSender(config, store.db, now, options.log),
+    smsCodeKey: keys.smsCodes,
   };
   return { store, services, keys, ...(master.generatedAt ? { generatedKeyPath: master.generatedAt } : {}) };
 }

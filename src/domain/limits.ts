@@ -47,6 +47,17 @@ export const PASSWORD_TRIES_PER_EMAIL: WindowRule = { name: 'password-email', ma
 /** Wrong passwords per client IP: one office behind one NAT still signs in at 9 a.m. */
 export const PASSWORD_FAILURES_PER_IP: WindowRule = { name: 'password-ip', max: 100, windowInMs: 15 * MINUTE_IN_MS };
 
+/**
+ * SMS cost real money (SMS pumping fraud sends thousands to premium numbers), so
+ * every send counts against the account, the destination number and the client IP.
+ */
+export const SMS_PER_ACCOUNT_PER_HOUR: WindowRule = { name: 'sms-account-hour', max: 5, windowInMs: HOUR_IN_MS };
+export const SMS_PER_ACCOUNT_PER_DAY: WindowRule = { name: 'sms-account-day', max: 15, windowInMs: 24 * HOUR_IN_MS };
+export const SMS_PER_NUMBER_PER_HOUR: WindowRule = { name: 'sms-number-hour', max: 5, windowInMs: HOUR_IN_MS };
+export const SMS_PER_NUMBER_PER_DAY: WindowRule = { name: 'sms-number-day', max: 15, windowInMs: 24 * HOUR_IN_MS };
+export const SMS_PER_IP_PER_HOUR: WindowRule = { name: 'sms-ip-hour', max: 20, windowInMs: HOUR_IN_MS };
+export const SMS_PER_IP_PER_DAY: WindowRule = { name: 'sms-ip-day', max: 60, windowInMs: 24 * HOUR_IN_MS };
+
 /** The longest window of any rule: a counter older than this can be deleted. */
 export const MAX_WINDOW_IN_MS = 24 * HOUR_IN_MS;
 

@@ -24,3 +24,14 @@ export function parseAustralianMobile(input: unknown): string | null {
 export function formatAustralianMobile(e164: string): string {
   return e164.startsWith('+61') ? `0${e164.slice(3)}` : e164;
 }
+
+/** The last 4 digits, as asked for on the lost-device path. */
+export function lastFourDigits(e164: string): string {
+  return e164.slice(-4);
+}
+
+/** 04•• ••• 678: enough for a person to recognise their own number. */
+export function maskMobile(e164: string): string {
+  const local = formatAustralianMobile(e164);
+  return `${local.slice(0, 2)}•• ••• ${local.slice(-3)}`;
+}

@@ -5,6 +5,7 @@ import type { PasswordHasher } from '../crypto/password-hash.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { DeviceBinding } from '../domain/remembered-devices.js';
 import type { SessionLifetime } from '../domain/sessions.js';
+import type { SmsSender } from '../sms/sender.js';
 import type { Database } from '../store/schema.js';
 
 export interface ServiceContext {
@@ -18,6 +19,11 @@ export interface ServiceContext {
   rememberDeviceBinding: DeviceBinding;
   /** shown in authenticator apps beside the account */
   issuer: string;
+  sms: SmsSender;
+  /** HMAC key for SMS codes at rest */
+  smsCodeKey: Buffer;
+  /** crypto.randomInt unless a test fixes it */
+  randomIntBelow?: (max: number) => number;
 }
 
 /** Who is asking, as the security log records it. */

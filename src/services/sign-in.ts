@@ -1,7 +1,9 @@
-// Signing in: the password step, then (with 2FA on) the code step.
-// Between the two there is no session, only a sign-in attempt: a row bound to the
-// user who passed the password step, reachable through a token cookie held by that
-// browser alone, expiring in minutes, with a fixed number of code tries.
+// Signing in: the password step, then (with 2FA on) the code step, or the
+// "Lost your two-factor device" path. Between the steps there is no session, only a
+// sign-in attempt: a row bound to the user who passed the password step, reachable
+// through a token cookie held by that browser alone, expiring in minutes, with a
+// fixed number of tries.
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { generateToken, hashToken, isWellFormedToken } from '../crypto/tokens.js';
 import { normalizeEmail } from '../domain/accounts.js';
 import { normalizeTypedCode } from '../domain/codes.js';
@@ -15,16 +17,19 @@ import {
   windowRetryAfterInMs,
 } from '../domain/limits.js';
 import { MAX_PASSWORD_LENGTH } from '../domain/passwords.js';
+import { lastFourDigits, maskMobile } from '../domain/phone.js';
+import { MAX_LAST_FOUR_TRIES_PER_ATTEMPT } from '../domain/sms.js';
 import { checkTotpCode } from '../domain/totp.js';
-import { TwofoldError } from '../errors.js';
+import { type ErrorCode, TwofoldError } from '../errors.js';
 import { appendSecurityEvent } from '../store/security-events.js';
-import { consumeSignInAttempt, findSignInAttempt, insertSignInAttempt, takeCodeTry } from '../store/sign-in-attempts.js';
+import { consumeSignInAttempt, findSignInAttempt, insertSignInAttempt, takeCodeTry, takeLastFourTry, unlockRecovery } from '../store/sign-in-attempts.js';
 import { countInWindow, readWindow, resetWindow } from '../store/throttles.js';
-import { claimTotpStep, findTwoFactor } from '../store/two-factor.js';
-import { clearCodeFailures, countCodeFailure, findUserByEmail, findUserById, lockCodeStep, updatePasswordHash } from '../store/users.js';
+import { type TwoFactorRow, claimTotpStep, findTwoFactor } from '../store/two-factor.js';
+import { type UserRow, clearCodeFailures, countCodeFailure, findUserByEmail, findUserById, lockCodeStep, updatePasswordHash } from '../store/users.js';
 import type { RequestMeta, ServiceContext } from './context.js';
 import { type RememberedDeviceNote, checkRememberedDevice, rememberThisDevice } from './remembered-devices.js';
 import { createSession } from './sessions.js';
+import { checkSmsCode, sendSmsCode } from './sms-codes.js';
 import { openTotpSecret } from './two-factor.js';
 
 export type PasswordStepOutcome =
@@ -33,6 +38,7 @@ export type PasswordStepOutcome =
   | { outcome: 'refused'; error: TwofoldError };
 
 const minutesFrom = (ms: number) => Math.max(1, Math.ceil(ms / 60_000));
+const metaOf = (meta: RequestMeta) => ({ ip: meta.ip, userAgent: meta.userAgent.slice(0, 256) });
 
 export async function signInWithPassword(
   ctx: ServiceContext,
@@ -85,15 +91,24 @@ export async function signInWithPassword(
   }
 
   const attemptToken = generateToken();
+  const attemptId = hashToken(attemptToken);
   await insertSignInAttempt(ctx.db, {
-    id: hashToken(attemptToken),
+    id: attemptId,
     user_id: user.id,
     created_at: nowMs,
     expires_at: nowMs + SIGN_IN_ATTEMPT_LIFETIME_IN_MS,
     ip: meta.ip,
     user_agent: meta.userAgent.slice(0, 256),
     remembered_device_note: device.note,
+    last_four_tries: 0,
+    recovery_unlocked: 0,
   });
+  if (twoFactor.method === 'sms' && user.mobile) {
+    // A failed send is not the end: the code page offers "Send a new code".
+    await sendSmsCode(ctx, { userId: user.id, mobile: user.mobile, purpose: 'sign_in', attemptId }, meta).catch((error: unknown) => {
+      if (!(error instanceof TwofoldError)) throw error;
+    });
+  }
   return { outcome: 'code_required', attemptToken };
 }
 
@@ -101,7 +116,12 @@ export interface PendingSignIn {
   attemptId: string;
   userId: string;
   email: string;
+  method: 'totp' | 'sms';
+  /** "04•• ••• 678", or null when the account has no mobile number */
+  maskedMobile: string | null;
   triesLeft: number;
+  lastFourTriesLeft: number;
+  recoveryUnlocked: boolean;
   rememberedDeviceNote: RememberedDeviceNote | null;
 }
 
@@ -111,32 +131,45 @@ export async function findPendingSignIn(ctx: ServiceContext, attemptToken: unkno
   const attempt = await findSignInAttempt(ctx.db, hashToken(attemptToken));
   if (!attempt || attempt.expires_at <= ctx.now() || attempt.code_tries >= MAX_CODE_TRIES_PER_SIGN_IN_ATTEMPT) return null;
   const user = await findUserById(ctx.db, attempt.user_id);
-  if (!user) return null;
+  const twoFactor = user ? await findTwoFactor(ctx.db, user.id) : undefined;
+  if (!user || !twoFactor) return null;
   return {
     attemptId: attempt.id,
     userId: user.id,
     email: user.email,
+    method: twoFactor.method,
+    maskedMobile: user.mobile ? maskMobile(user.mobile) : null,
     triesLeft: MAX_CODE_TRIES_PER_SIGN_IN_ATTEMPT - attempt.code_tries,
+    lastFourTriesLeft: MAX_LAST_FOUR_TRIES_PER_ATTEMPT - attempt.last_four_tries,
+    recoveryUnlocked: attempt.recovery_unlocked === 1,
     rememberedDeviceNote: attempt.remembered_device_note as RememberedDeviceNote | null,
   };
 }
 
 export type CodeStepOutcome =
   /** `rememberedDeviceToken`: set when the person ticked "Remember this device for 30 days" */
-  | { outcome: 'signed_in'; sessionToken: string; userId: string; rememberedDeviceToken: string | null }
+  | { outcome: 'signed_in'; sessionToken: string; userId: string; rememberedDeviceToken: string | null; viaLostDevice: boolean }
   /** `restart`: the attempt is over, the password must be typed again */
   | { outcome: 'refused'; error: TwofoldError; restart: boolean };
 
-export async function completeSignInWithTotp(
+type CodeCheck = { valid: true } | { valid: false; error: ErrorCode; replayed: boolean; codeDead: boolean };
+
+/**
+ * The code step: the authenticator code, the SMS code of the SMS method, or
+ * (`lostDevice`) the recovery code sent after the last 4 digits matched.
+ */
+export async function completeSignInWithCode(
   ctx: ServiceContext,
-  input: { attemptToken: unknown; code: unknown; rememberDevice?: boolean },
+  input: { attemptToken: unknown; code: unknown; rememberDevice?: boolean; lostDevice?: boolean },
   meta: RequestMeta,
 ): Promise<CodeStepOutcome> {
+  const expired = (): CodeStepOutcome => ({ outcome: 'refused', error: new TwofoldError('sign_in_attempt_expired'), restart: true });
   const pending = await findPendingSignIn(ctx, input.attemptToken);
-  if (!pending) return { outcome: 'refused', error: new TwofoldError('sign_in_attempt_expired'), restart: true };
+  if (!pending) return expired();
   const user = await findUserById(ctx.db, pending.userId);
   const twoFactor = await findTwoFactor(ctx.db, pending.userId);
-  if (!user || !twoFactor) return { outcome: 'refused', error: new TwofoldError('sign_in_attempt_expired'), restart: true };
+  if (!user || !twoFactor) return expired();
+  if (input.lostDevice && !pending.recoveryUnlocked) return expired();
 
   const nowMs = ctx.now();
   if (user.code_locked_until !== null && user.code_locked_until > nowMs) {
@@ -147,36 +180,102 @@ export async function completeSignInWithTotp(
     return { outcome: 'refused', error: new TwofoldError('code_tries_exhausted'), restart: true };
   }
 
-  const code = normalizeTypedCode(input.code);
-  const check = code === null ? ({ valid: false, reason: 'wrong_code' } as const) : checkTotpCode({ secret: openTotpSecret(ctx, user.id, twoFactor.totp_secret), code, timeInMs: nowMs, lastUsedStep: twoFactor.last_used_step });
+  const check = input.lostDevice
+    ? await checkSmsStep(ctx, user.id, 'recovery', pending.attemptId, input.code)
+    : twoFactor.method === 'sms'
+      ? await checkSmsStep(ctx, user.id, 'sign_in', pending.attemptId, input.code)
+      : await checkTotpStep(ctx, user, twoFactor, input.code, nowMs);
 
-  if (check.valid && (await claimTotpStep(ctx.db, user.id, check.step))) {
-    if (!(await consumeSignInAttempt(ctx.db, pending.attemptId))) {
-      return { outcome: 'refused', error: new TwofoldError('sign_in_attempt_expired'), restart: true };
-    }
+  if (check.valid) {
+    if (!(await consumeSignInAttempt(ctx.db, pending.attemptId))) return expired();
     await clearCodeFailures(ctx.db, user.id);
     const sessionToken = await createSession(ctx, user.id, meta);
-    await appendSecurityEvent(ctx.db, { type: 'signed_in', userId: user.id, ...metaOf(meta), detail: 'password and authenticator app', atMs: nowMs });
+    const how = input.lostDevice ? 'password and SMS code (lost device)' : twoFactor.method === 'sms' ? 'password and SMS code' : 'password and authenticator app';
+    await appendSecurityEvent(ctx.db, { type: input.lostDevice ? 'signed_in_lost_device' : 'signed_in', userId: user.id, ...metaOf(meta), detail: how, atMs: nowMs });
     const rememberedDeviceToken = input.rememberDevice ? await rememberThisDevice(ctx, user.id, meta) : null;
-    return { outcome: 'signed_in', sessionToken, userId: user.id, rememberedDeviceToken };
+    return { outcome: 'signed_in', sessionToken, userId: user.id, rememberedDeviceToken, viaLostDevice: input.lostDevice === true };
   }
 
-  // A valid code that lost the race for its step, or one already used, is a replay.
-  const replayed = check.valid || (!check.valid && check.reason === 'already_used');
-  await appendSecurityEvent(ctx.db, { type: replayed ? 'code_replayed' : 'code_failed', userId: user.id, ...metaOf(meta), atMs: nowMs });
+  await appendSecurityEvent(ctx.db, { type: check.replayed ? 'code_replayed' : 'code_failed', userId: user.id, ...metaOf(meta), atMs: nowMs });
   const failures = await countCodeFailure(ctx.db, user.id);
   const lockInMs = codeLockDurationInMs(failures);
   if (lockInMs > 0) {
     await lockCodeStep(ctx.db, user.id, nowMs + lockInMs);
     await appendSecurityEvent(ctx.db, { type: 'code_step_locked', userId: user.id, ...metaOf(meta), detail: `${failures} consecutive wrong codes`, atMs: nowMs });
   }
-  if (pending.triesLeft <= 1) {
+  if (pending.triesLeft <= 1 || check.codeDead) {
     await consumeSignInAttempt(ctx.db, pending.attemptId);
     return { outcome: 'refused', error: new TwofoldError('code_tries_exhausted'), restart: true };
   }
-  return { outcome: 'refused', error: new TwofoldError(replayed ? 'code_already_used' : 'wrong_code'), restart: false };
+  return { outcome: 'refused', error: new TwofoldError(check.error), restart: false };
 }
 
-function metaOf(meta: RequestMeta) {
-  return { ip: meta.ip, userAgent: meta.userAgent.slice(0, 256) };
+async function checkTotpStep(ctx: ServiceContext, user: UserRow, twoFactor: TwoFactorRow, typed: unknown, nowMs: number): Promise<CodeCheck> {
+  const code = normalizeTypedCode(typed);
+  if (code === null || twoFactor.totp_secret === null) return { valid: false, error: 'wrong_code', replayed: false, codeDead: false };
+  const check = checkTotpCode({ secret: openTotpSecret(ctx, user.id, twoFactor.totp_secret), code, timeInMs: nowMs, lastUsedStep: twoFactor.last_used_step });
+  if (check.valid && (await claimTotpStep(ctx.db, user.id, check.step))) return { valid: true };
+  // A valid code that lost the race for its step, or one already used, is a replay.
+  const replayed = check.valid || check.reason === 'already_used';
+  return { valid: false, error: replayed ? 'code_already_used' : 'wrong_code', replayed, codeDead: false };
+}
+
+async function checkSmsStep(ctx: ServiceContext, userId: string, purpose: 'sign_in' | 'recovery', attemptId: string, typed: unknown): Promise<CodeCheck> {
+  const check = await checkSmsCode(ctx, { userId, purpose, attemptId }, typed);
+  if (check.valid) return { valid: true };
+  if (check.reason === 'sms_code_expired') return { valid: false, error: 'sms_code_expired', replayed: false, codeDead: false };
+  return { valid: false, error: 'wrong_sms_code', replayed: false, codeDead: check.reason === 'sms_code_tries_exhausted' };
+}
+
+export type LastFourOutcome = { outcome: 'code_sent' } | { outcome: 'refused'; error: TwofoldError; restart: boolean };
+
+/**
+ * "Lost your two-factor device": the last 4 digits of the mobile number on the
+ * account, then a code by SMS to that number. Reachable only with a live attempt,
+ * that is, by someone who typed the right password in this browser minutes ago.
+ */
+export async function requestLostDeviceCode(ctx: ServiceContext, input: { attemptToken: unknown; lastFour: unknown }, meta: RequestMeta): Promise<LastFourOutcome> {
+  const pending = await findPendingSignIn(ctx, input.attemptToken);
+  if (!pending) return { outcome: 'refused', error: new TwofoldError('sign_in_attempt_expired'), restart: true };
+  const user = await findUserById(ctx.db, pending.userId);
+  if (!user?.mobile) return { outcome: 'refused', error: new TwofoldError('no_mobile_on_account'), restart: false };
+  const nowMs = ctx.now();
+  if (!(await takeLastFourTry(ctx.db, pending.attemptId, MAX_LAST_FOUR_TRIES_PER_ATTEMPT, nowMs))) {
+    await consumeSignInAttempt(ctx.db, pending.attemptId);
+    return { outcome: 'refused', error: new TwofoldError('last_four_tries_exhausted'), restart: true };
+  }
+  if (!lastFourMatches(input.lastFour, lastFourDigits(user.mobile))) {
+    await appendSecurityEvent(ctx.db, { type: 'last_four_failed', userId: user.id, ...metaOf(meta), atMs: nowMs });
+    if (pending.lastFourTriesLeft <= 1) {
+      await consumeSignInAttempt(ctx.db, pending.attemptId);
+      return { outcome: 'refused', error: new TwofoldError('last_four_tries_exhausted'), restart: true };
+    }
+    return { outcome: 'refused', error: new TwofoldError('last_four_wrong'), restart: false };
+  }
+  await unlockRecovery(ctx.db, pending.attemptId);
+  try {
+    await sendSmsCode(ctx, { userId: user.id, mobile: user.mobile, purpose: 'recovery', attemptId: pending.attemptId }, meta);
+  } catch (error) {
+    if (error instanceof TwofoldError) return { outcome: 'refused', error, restart: false };
+    throw error;
+  }
+  return { outcome: 'code_sent' };
+}
+
+/** Sends another code for this attempt: the SMS method's, or the lost-device one once unlocked. */
+export async function resendSignInCode(ctx: ServiceContext, input: { attemptToken: unknown; lostDevice: boolean }, meta: RequestMeta): Promise<void> {
+  const pending = await findPendingSignIn(ctx, input.attemptToken);
+  if (!pending) throw new TwofoldError('sign_in_attempt_expired');
+  const user = await findUserById(ctx.db, pending.userId);
+  if (!user?.mobile) throw new TwofoldError('no_mobile_on_account');
+  if (input.lostDevice ? !pending.recoveryUnlocked : pending.method !== 'sms') throw new TwofoldError('sign_in_attempt_expired');
+  await sendSmsCode(ctx, { userId: user.id, mobile: user.mobile, purpose: input.lostDevice ? 'recovery' : 'sign_in', attemptId: pending.attemptId }, meta);
+}
+
+/** Compares in constant time over fixed-length digests: the reply time does not depend on the digits. */
+function lastFourMatches(typed: unknown, expected: string): boolean {
+  const cleaned = typeof typed === 'string' && typed.length <= 16 ? typed.replace(/ /g, '') : '';
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  const same = timingSafeEqual(digest(cleaned), digest(expected));
+  return same && /^[0-9]{4}$/.test(cleaned);
 }

@@ -10,6 +10,8 @@ import { appendSecurityEvent } from '../store/security-events.js';
 import { deleteUserSignInAttempts } from '../store/sign-in-attempts.js';
 import { deleteTwoFactor, enableTotpFromEnrollment, findTotpEnrollment, findTwoFactor, upsertTotpEnrollment } from '../store/two-factor.js';
 import { findUserById } from '../store/users.js';
+import { insertTwoFactor } from '../store/two-factor.js';
+import { checkSmsCode, sendSmsCode } from './sms-codes.js';
 import type { RequestMeta, ServiceContext } from './context.js';
 import { forgetAllRememberedDevices } from './remembered-devices.js';
 import { replaceAllUserSessions } from './sessions.js';
@@ -26,7 +28,7 @@ export function openTotpSecret(ctx: ServiceContext, userId: string, sealed: stri
 
 export interface TwoFactorStatus {
   enabled: boolean;
-  method: 'totp' | null;
+  method: 'totp' | 'sms' | null;
   enabledAtMs: number | null;
 }
 
@@ -88,5 +90,27 @@ export async function removeTwoFactor(ctx: ServiceContext, userId: string, passw
   await deleteUserSignInAttempts(ctx.db, userId);
   await forgetAllRememberedDevices(ctx, userId, meta, 'two-factor authentication removed');
   await appendSecurityEvent(ctx.db, { type: 'two_factor_removed', userId, ip: meta.ip, userAgent: meta.userAgent, atMs: ctx.now() });
+  return replaceAllUserSessions(ctx, userId, meta);
+}
+
+/** SMS as the second factor: first prove the number, with a code sent to it. */
+export async function startSmsEnrollment(ctx: ServiceContext, userId: string, meta: RequestMeta): Promise<void> {
+  const user = await findUserById(ctx.db, userId);
+  if (!user) throw new TwofoldError('sign_in_required');
+  if (await findTwoFactor(ctx.db, userId)) throw new TwofoldError('two_factor_already_on');
+  if (!user.mobile) throw new TwofoldError('mobile_required');
+  await sendSmsCode(ctx, { userId, mobile: user.mobile, purpose: 'enroll', attemptId: null }, meta);
+}
+
+/** Switches SMS 2FA on once the code sent to the number is typed. Returns a new session token. */
+export async function confirmSmsEnrollment(ctx: ServiceContext, userId: string, typedCode: unknown, meta: RequestMeta): Promise<string> {
+  const user = await findUserById(ctx.db, userId);
+  if (!user?.mobile) throw new TwofoldError('mobile_required');
+  if (await findTwoFactor(ctx.db, userId)) throw new TwofoldError('two_factor_already_on');
+  const check = await checkSmsCode(ctx, { userId, purpose: 'enroll', attemptId: null }, typedCode);
+  if (!check.valid) throw new TwofoldError(check.reason === 'wrong_code' ? 'wrong_sms_code' : 'sms_code_expired');
+  const nowMs = ctx.now();
+  if (!(await insertTwoFactor(ctx.db, { user_id: userId, method: 'sms', totp_secret: null, last_used_step: null, enabled_at: nowMs }))) throw new TwofoldError('two_factor_already_on');
+  await appendSecurityEvent(ctx.db, { type: 'two_factor_enabled', userId, ip: meta.ip, userAgent: meta.userAgent, detail: 'SMS', atMs: nowMs });
   return replaceAllUserSessions(ctx, userId, meta);
 }

@@ -6,6 +6,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration } from
 import pg from 'pg';
 import * as initial from './migrations/001-initial.js';
 import * as rememberedDevices from './migrations/002-remembered-devices.js';
+import * as sms from './migrations/003-sms.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -21,6 +22,7 @@ export interface Store {
 const migrations: Record<string, Migration> = {
   '001-initial': initial,
   '002-remembered-devices': rememberedDevices,
+  '003-sms': sms,
 };
 
 // int8 (bigint) comes back from pg as a string to protect precision; our bigints are

@@ -31,9 +31,9 @@ export interface UsersTable {
 
 export interface TwoFactorTable {
   user_id: string;
-  method: 'totp';
-  /** AES-256-GCM sealed, bound to the user id */
-  totp_secret: string;
+  method: 'totp' | 'sms';
+  /** AES-256-GCM sealed, bound to the user id; null for the SMS method */
+  totp_secret: string | null;
   /** the TOTP step of the last code accepted: no code of that step or earlier is accepted again */
   last_used_step: number | null;
   enabled_at: number;
@@ -67,6 +67,50 @@ export interface SignInAttemptsTable {
   user_agent: string;
   /** why a remembered device was not trusted: 'expired' | 'network_changed' | 'forgotten' */
   remembered_device_note: string | null;
+  /** wrong "last 4 digits" answers on the lost-device path */
+  last_four_tries: Generated<number>;
+  /** 1 once the last 4 digits of the mobile matched: the recovery code may be sent and used */
+  recovery_unlocked: Generated<number>;
+}
+
+export interface SmsCodesTable {
+  id: string;
+  user_id: string;
+  /** 'enroll' (proving the number), 'sign_in' (SMS method), 'recovery' (lost device) */
+  purpose: 'enroll' | 'sign_in' | 'recovery';
+  /** the sign-in attempt it belongs to; null for enrolment */
+  attempt_id: string | null;
+  /** HMAC-SHA-256 of the code under a server key: the database alone does not reveal it */
+  code_hash: string;
+  mobile: string;
+  created_at: number;
+  expires_at: number;
+  tries: Generated<number>;
+  used_at: number | null;
+}
+
+export interface SmsLogTable {
+  id: string;
+  user_id: string | null;
+  mobile: string;
+  purpose: string;
+  /** 'sent' | 'failed' | 'refused' */
+  outcome: string;
+  reason: string | null;
+  provider: string;
+  provider_message_id: string | null;
+  ip: string | null;
+  created_at: number;
+}
+
+export interface OutboxMessagesTable {
+  id: string;
+  channel: 'sms' | 'email';
+  recipient: string;
+  subject: string | null;
+  body: string;
+  html: string | null;
+  created_at: number;
 }
 
 export interface RememberedDevicesTable {
@@ -115,6 +159,9 @@ export interface Database {
   sessions: SessionsTable;
   sign_in_attempts: SignInAttemptsTable;
   remembered_devices: RememberedDevicesTable;
+  sms_codes: SmsCodesTable;
+  sms_log: SmsLogTable;
+  outbox_messages: OutboxMessagesTable;
   throttles: ThrottlesTable;
   setup_tokens: SetupTokensTable;
   security_events: SecurityEventsTable;

@@ -17,6 +17,10 @@ export type SecurityEventType =
   | 'two_factor_removed'
   | 'account_created'
   | 'device_remembered'
+  | 'sms_code_sent'
+  | 'mobile_changed'
+  | 'signed_in_lost_device'
+  | 'last_four_failed'
   | 'device_forgotten'
   | 'remembered_device_refused'
   | 'organization_created';

@@ -45,3 +45,22 @@ export async function deleteUserSignInAttempts(db: Db, userId: string): Promise<
 export async function deleteExpiredSignInAttempts(db: Db, nowMs: number): Promise<void> {
   await db.deleteFrom('sign_in_attempts').where('expires_at', '<=', nowMs).execute();
 }
+
+/**
+ * Takes one "last 4 digits" try, or returns false when none are left or the attempt
+ * expired. Race prevented: parallel answers cannot get more than `maxTries` checks.
+ */
+export async function takeLastFourTry(db: Db, attemptId: string, maxTries: number, nowMs: number): Promise<boolean> {
+  const result = await db
+    .updateTable('sign_in_attempts')
+    .set((eb) => ({ last_four_tries: eb('last_four_tries', '+', 1) }))
+    .where('id', '=', attemptId)
+    .where('last_four_tries', '<', maxTries)
+    .where('expires_at', '>', nowMs)
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
+export async function unlockRecovery(db: Db, attemptId: string): Promise<void> {
+  await db.updateTable('sign_in_attempts').set({ recovery_unlocked: 1 }).where('id', '=', attemptId).execute();
+}

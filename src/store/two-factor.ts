@@ -56,3 +56,12 @@ export async function deleteTwoFactor(db: Db, userId: string): Promise<boolean> 
   const result = await db.deleteFrom('two_factor').where('user_id', '=', userId).executeTakeFirst();
   return result.numDeletedRows === 1n;
 }
+
+/**
+ * Race prevented: two confirmations at once (double click, two tabs) turn 2FA on once;
+ * the second insert meets the primary key and reports false.
+ */
+export async function insertTwoFactor(db: Db, row: TwoFactorRow): Promise<boolean> {
+  const inserted = await db.insertInto('two_factor').values(row).onConflict((oc) => oc.column('user_id').doNothing()).executeTakeFirst();
+  return (inserted.numInsertedOrUpdatedRows ?? 0n) === 1n;
+}

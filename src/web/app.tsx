@@ -15,6 +15,7 @@ import { sendPage } from './context.js';
 import { ErrorPage } from './views/error.js';
 import { errorMessage } from '../errors.js';
 import { registerAccountRoutes } from './routes/account.js';
+import { registerDevOutboxRoutes } from './routes/dev-outbox.js';
 import { registerSetupRoutes } from './routes/setup.js';
 import { registerSignInRoutes } from './routes/sign-in.js';
 import { registerSystemRoutes } from './routes/system.js';
@@ -66,5 +67,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerSetupRoutes(app, web);
   registerSignInRoutes(app, web);
   registerAccountRoutes(app, web);
+  registerDevOutboxRoutes(app, web);
   return app;
 }

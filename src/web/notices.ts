@@ -3,10 +3,14 @@
 export const NOTICES = {
   password_changed: 'Your password has been changed. Other browsers signed in to your account have been signed out.',
   two_factor_on: 'Two-factor authentication is on. From now on you will be asked for a code from your authenticator app when you sign in.',
+  two_factor_on_sms: 'Two-factor authentication is on. From now on we will text a code to your mobile when you sign in.',
   two_factor_removed: 'Two-factor authentication has been removed. Other browsers signed in to your account have been signed out.',
   signed_out: 'You have signed out.',
   setup_done: 'Twofold is set up. Sign in with the email and password you just chose.',
   session_ended: 'Your session has ended. Please sign in again.',
+  code_sent: 'We sent a new code by text message. Only the newest code works.',
+  lost_device_signed_in: 'You signed in with a code sent to your mobile. If you have a new phone, remove the two factor authentication below, then set it up again on your new device.',
+  mobile_saved: 'Your mobile number has been saved.',
   device_forgotten: 'That device has been forgotten. It will be asked for a code at its next sign-in.',
   devices_forgotten: 'All your remembered devices have been forgotten. Each will be asked for a code at its next sign-in.',
 } as const;

@@ -6,6 +6,7 @@ import { SecretBox } from '../../src/crypto/secret-box.js';
 import { deriveServerKeys } from '../../src/crypto/server-key.js';
 import type { ServiceContext } from '../../src/services/context.js';
 import type { Store } from '../../src/store/db.js';
+import { createSmsSender } from '../../src/runtime.js';
 import { buildApp } from '../../src/web/app.js';
 import { TestClock } from './clock.js';
 
@@ -31,6 +32,8 @@ export async function startTestServer(store: Store, env: Record<string, string> 
     sessionLifetime: config.sessionLifetime,
     rememberDeviceBinding: config.rememberDeviceBinding,
     issuer: 'Twofold',
+    sms: createSmsSender(config, store.db, clock.now),
+    smsCodeKey: keys.smsCodes,
   };
   const app = await buildApp({ config: { ...config }, services, csrfKey: keys.csrf });
   const address = await app.listen({ port: 0, host: options.host ?? '127.0.0.1' });

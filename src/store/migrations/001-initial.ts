@@ -31,7 +31,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .createTable('two_factor')
     .addColumn('user_id', 'text', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
     .addColumn('method', 'text', (c) => c.notNull())
-    .addColumn('totp_secret', 'text', (c) => c.notNull())
+    .addColumn('totp_secret', 'text')
     .addColumn('last_used_step', 'bigint')
     .addColumn('enabled_at', 'bigint', (c) => c.notNull())
     .execute();

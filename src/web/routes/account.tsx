@@ -5,20 +5,29 @@ import { TwofoldError } from '../../errors.js';
 import { changePassword } from '../../services/passwords.js';
 import { forgetAllRememberedDevices, forgetRememberedDevice, listRememberedDevices } from '../../services/remembered-devices.js';
 import type { SignedInUser } from '../../services/sessions.js';
-import { confirmTotpEnrollment, getTwoFactorStatus, removeTwoFactor, startTotpEnrollment } from '../../services/two-factor.js';
+import { confirmSmsEnrollment, confirmTotpEnrollment, getTwoFactorStatus, removeTwoFactor, startSmsEnrollment, startTotpEnrollment } from '../../services/two-factor.js';
+import { setMobileNumber } from '../../services/mobile.js';
+import { secondsUntilResend } from '../../services/sms-codes.js';
+import { formatAustralianMobile } from '../../domain/phone.js';
+import { findUserById } from '../../store/users.js';
 import { findOrganizationById } from '../../store/organizations.js';
 import { type WebContext, requireUser, sendPage } from '../context.js';
-import { formField, queryText, requestMeta } from '../form.js';
+import { formField, formText, queryText, requestMeta } from '../form.js';
 import { noticeFor } from '../notices.js';
 import { HomePage } from '../views/home.js';
 import { type SecurityForm, SecurityPage } from '../views/security.js';
-import { AppSetupPage, ChooseMethodPage } from '../views/two-factor-setup.js';
+import { AppSetupPage, ChooseMethodPage, SmsSetupPage } from '../views/two-factor-setup.js';
 import { ERRORS } from '../../errors.js';
 
 export function registerAccountRoutes(app: FastifyInstance, web: WebContext): void {
   const newSession = (reply: FastifyReply, token: string) => web.cookies.set(reply, 'session', token);
 
-  const securityPage = async (request: FastifyRequest, reply: FastifyReply, user: SignedInUser, status: number, error?: { form: SecurityForm; message: string }) =>
+  const mobileOf = async (userId: string) => {
+    const row = await findUserById(web.services.db, userId);
+    return row?.mobile ? formatAustralianMobile(row.mobile) : null;
+  };
+
+  const securityPage = async (request: FastifyRequest, reply: FastifyReply, user: SignedInUser, status: number, error?: { form: SecurityForm; message: string }, typedMobile?: string) =>
     sendPage(
       reply,
       status,
@@ -27,6 +36,8 @@ export function registerAccountRoutes(app: FastifyInstance, web: WebContext): vo
         csrfToken={web.csrf.tokenFor(request, reply)}
         twoFactor={await getTwoFactorStatus(web.services, user.userId)}
         devices={await listRememberedDevices(web.services, user.userId, web.cookies.read(request, 'rememberedDevice'))}
+        mobile={await mobileOf(user.userId)}
+        typedMobile={typedMobile}
         notice={noticeFor(queryText(request, 'notice'))}
         error={error}
       />,
@@ -93,16 +104,89 @@ export function registerAccountRoutes(app: FastifyInstance, web: WebContext): vo
     const user = requireUser(request, reply);
     if (!user) return reply;
     if ((await getTwoFactorStatus(web.services, user.userId)).enabled) return reply.redirect('/settings/security', 303);
-    return sendPage(reply, 200, <ChooseMethodPage user={user} csrfToken={web.csrf.tokenFor(request, reply)} />);
+    return sendPage(reply, 200, <ChooseMethodPage user={user} csrfToken={web.csrf.tokenFor(request, reply)} mobile={await mobileOf(user.userId)} />);
   });
 
   app.post('/settings/two-factor', async (request, reply) => {
     const user = requireUser(request, reply);
     if (!user) return reply;
-    if (formField(request, 'method') !== 'totp') {
-      return sendPage(reply, 400, <ChooseMethodPage user={user} csrfToken={web.csrf.tokenFor(request, reply)} error="Choose how you want to receive your codes." />);
+    const method = formField(request, 'method');
+    const choosePage = async (status: number, error: string) =>
+      sendPage(reply, status, <ChooseMethodPage user={user} csrfToken={web.csrf.tokenFor(request, reply)} mobile={await mobileOf(user.userId)} error={error} />);
+    if (method === 'totp') return reply.redirect('/settings/two-factor/app', 303);
+    if (method !== 'sms') return choosePage(400, 'Choose how you want to receive your codes.');
+    try {
+      await startSmsEnrollment(web.services, user.userId, requestMeta(request));
+      return reply.redirect('/settings/two-factor/sms', 303);
+    } catch (error) {
+      if (!(error instanceof TwofoldError)) throw error;
+      if (error.code === 'two_factor_already_on') return reply.redirect('/settings/security', 303);
+      // A code sent less than 30 s ago is still good: carry on to the page that takes it.
+      if (error.code === 'sms_resend_too_soon') return reply.redirect('/settings/two-factor/sms', 303);
+      return choosePage(ERRORS[error.code].status, error.message);
     }
-    return reply.redirect('/settings/two-factor/app', 303);
+  });
+
+  const smsSetupPage = async (request: FastifyRequest, reply: FastifyReply, user: SignedInUser, status: number, error?: string) => {
+    const mobile = await mobileOf(user.userId);
+    if (!mobile) return reply.redirect('/settings/two-factor', 303);
+    return sendPage(
+      reply,
+      status,
+      <SmsSetupPage
+        user={user}
+        csrfToken={web.csrf.tokenFor(request, reply)}
+        mobile={mobile}
+        resendInSeconds={await secondsUntilResend(web.services, user.userId, 'enroll')}
+        notice={noticeFor(queryText(request, 'notice'))}
+        error={error}
+      />,
+    );
+  };
+
+  app.get('/settings/two-factor/sms', async (request, reply) => {
+    const user = requireUser(request, reply);
+    if (!user) return reply;
+    if ((await getTwoFactorStatus(web.services, user.userId)).enabled) return reply.redirect('/settings/security', 303);
+    return smsSetupPage(request, reply, user, 200);
+  });
+
+  app.post('/settings/two-factor/sms', async (request, reply) => {
+    const user = requireUser(request, reply);
+    if (!user) return reply;
+    try {
+      newSession(reply, await confirmSmsEnrollment(web.services, user.userId, formField(request, 'code'), requestMeta(request)));
+      return reply.redirect('/settings/security?notice=two_factor_on_sms', 303);
+    } catch (error) {
+      if (!(error instanceof TwofoldError)) throw error;
+      if (error.code === 'two_factor_already_on') return reply.redirect('/settings/security', 303);
+      return smsSetupPage(request, reply, user, ERRORS[error.code].status, error.message);
+    }
+  });
+
+  app.post('/settings/two-factor/sms/resend', async (request, reply) => {
+    const user = requireUser(request, reply);
+    if (!user) return reply;
+    try {
+      await startSmsEnrollment(web.services, user.userId, requestMeta(request));
+      return reply.redirect('/settings/two-factor/sms?notice=code_sent', 303);
+    } catch (error) {
+      if (!(error instanceof TwofoldError)) throw error;
+      if (error.code === 'two_factor_already_on') return reply.redirect('/settings/security', 303);
+      return smsSetupPage(request, reply, user, ERRORS[error.code].status, error.message);
+    }
+  });
+
+  app.post('/settings/mobile', async (request, reply) => {
+    const user = requireUser(request, reply);
+    if (!user) return reply;
+    try {
+      await setMobileNumber(web.services, user.userId, formField(request, 'mobile'), requestMeta(request));
+      return reply.redirect('/settings/security?notice=mobile_saved', 303);
+    } catch (error) {
+      if (!(error instanceof TwofoldError)) throw error;
+      return securityPage(request, reply, user, ERRORS[error.code].status, { form: 'mobile', message: error.message }, formText(request, 'mobile')?.slice(0, 32));
+    }
   });
 
   const appSetupPage = async (request: FastifyRequest, reply: FastifyReply, user: SignedInUser, status: number, error?: string) => {

@@ -1,24 +1,64 @@
-// Sign-in: password, then the code when 2FA is on. Each handler is a ladder of
-// early returns: wrong state → bad input → check → change → reply.
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import { safeLocalPath } from '../../domain/redirects.js';
+// Sign-in: password, then the code when 2FA is on, or the lost-device path. Each
+// handler is a ladder of early returns: wrong state → bad input → check → change → reply.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SIGN_IN_ATTEMPT_LIFETIME_IN_MS } from '../../domain/limits.js';
+import { safeLocalPath } from '../../domain/redirects.js';
 import { REMEMBER_DEVICE_DURATION_IN_MS } from '../../domain/remembered-devices.js';
-import { ERRORS } from '../../errors.js';
+import { ERRORS, TwofoldError } from '../../errors.js';
 import { invalidateSession } from '../../services/sessions.js';
-import { completeSignInWithTotp, findPendingSignIn, signInWithPassword } from '../../services/sign-in.js';
+import { type PendingSignIn, completeSignInWithCode, findPendingSignIn, requestLostDeviceCode, resendSignInCode, signInWithPassword } from '../../services/sign-in.js';
+import { secondsUntilResend } from '../../services/sms-codes.js';
+import { findSmsCode } from '../../store/sms-codes.js';
 import { type WebContext, sendPage } from '../context.js';
 import { formField, formText, queryText, requestMeta } from '../form.js';
 import { noticeFor } from '../notices.js';
-import { CodePage, SignInPage } from '../views/sign-in.js';
-
-const SESSION_COOKIE_MAX_AGE_IN_SECONDS = undefined; // a browser-session cookie; the server enforces expiry
+import { CodePage, LastFourPage, LostDeviceCodePage, NoMobilePage, SignInPage } from '../views/sign-in.js';
 
 export function registerSignInRoutes(app: FastifyInstance, web: WebContext): void {
+  const pendingOf = (request: FastifyRequest) => findPendingSignIn(web.services, web.cookies.read(request, 'signInAttempt'));
   const startSession = (reply: FastifyReply, token: string) => {
-    web.cookies.set(reply, 'session', token, SESSION_COOKIE_MAX_AGE_IN_SECONDS);
+    // A browser-session cookie: the server enforces idle and absolute expiry.
+    web.cookies.set(reply, 'session', token);
     web.cookies.clear(reply, 'signInAttempt');
   };
+  const restart = (request: FastifyRequest, reply: FastifyReply, error: TwofoldError) => {
+    web.cookies.clear(reply, 'signInAttempt');
+    return sendPage(reply, ERRORS[error.code].status, <SignInPage csrfToken={web.csrf.tokenFor(request, reply)} error={error.message} />);
+  };
+
+  const codePage = async (request: FastifyRequest, reply: FastifyReply, pending: PendingSignIn, status: number, extra: { error?: string; rememberDeviceTicked?: boolean } = {}) => {
+    const smsCode = pending.method === 'sms' ? await findSmsCode(web.services.db, pending.userId, 'sign_in') : undefined;
+    const smsCodeLive = smsCode !== undefined && smsCode.attempt_id === pending.attemptId && smsCode.used_at === null && smsCode.expires_at > web.services.now();
+    return sendPage(
+      reply,
+      status,
+      <CodePage
+        csrfToken={web.csrf.tokenFor(request, reply)}
+        method={pending.method}
+        maskedMobile={pending.maskedMobile}
+        triesLeft={pending.triesLeft}
+        smsCodeLive={smsCodeLive}
+        resendInSeconds={pending.method === 'sms' ? await secondsUntilResend(web.services, pending.userId, 'sign_in') : 0}
+        rememberedDeviceNote={pending.rememberedDeviceNote}
+        notice={noticeFor(queryText(request, 'notice'))}
+        {...extra}
+      />,
+    );
+  };
+
+  const lostDeviceCodePage = async (request: FastifyRequest, reply: FastifyReply, pending: PendingSignIn, status: number, error?: string) =>
+    sendPage(
+      reply,
+      status,
+      <LostDeviceCodePage
+        csrfToken={web.csrf.tokenFor(request, reply)}
+        maskedMobile={pending.maskedMobile}
+        triesLeft={pending.triesLeft}
+        resendInSeconds={await secondsUntilResend(web.services, pending.userId, 'recovery')}
+        notice={noticeFor(queryText(request, 'notice'))}
+        error={error}
+      />,
+    );
 
   app.get('/sign-in', async (request, reply) => {
     if (request.user) return reply.redirect('/', 303);
@@ -50,27 +90,86 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
   });
 
   app.get('/sign-in/code', async (request, reply) => {
-    const pending = await findPendingSignIn(web.services, web.cookies.read(request, 'signInAttempt'));
+    const pending = await pendingOf(request);
     if (!pending) return reply.redirect('/sign-in', 303);
-    return sendPage(reply, 200, <CodePage csrfToken={web.csrf.tokenFor(request, reply)} triesLeft={pending.triesLeft} rememberedDeviceNote={pending.rememberedDeviceNote} />);
+    return codePage(request, reply, pending, 200);
   });
 
   app.post('/sign-in/code', async (request, reply) => {
     const attemptToken = web.cookies.read(request, 'signInAttempt');
     const rememberDevice = formField(request, 'remember_device') === 'yes';
-    const result = await completeSignInWithTotp(web.services, { attemptToken, code: formField(request, 'code'), rememberDevice }, requestMeta(request));
+    const result = await completeSignInWithCode(web.services, { attemptToken, code: formField(request, 'code'), rememberDevice }, requestMeta(request));
     if (result.outcome === 'signed_in') {
       startSession(reply, result.sessionToken);
       if (result.rememberedDeviceToken) web.cookies.set(reply, 'rememberedDevice', result.rememberedDeviceToken, REMEMBER_DEVICE_DURATION_IN_MS / 1000);
       return reply.redirect('/', 303);
     }
-    if (result.restart) {
-      web.cookies.clear(reply, 'signInAttempt');
-      return sendPage(reply, ERRORS[result.error.code].status, <SignInPage csrfToken={web.csrf.tokenFor(request, reply)} error={result.error.message} />);
+    if (result.restart) return restart(request, reply, result.error);
+    const pending = await pendingOf(request);
+    if (!pending) return restart(request, reply, new TwofoldError('sign_in_attempt_expired'));
+    return codePage(request, reply, pending, ERRORS[result.error.code].status, { error: result.error.message, rememberDeviceTicked: rememberDevice });
+  });
+
+  app.post('/sign-in/code/resend', async (request, reply) => {
+    const pending = await pendingOf(request);
+    if (!pending) return reply.redirect('/sign-in', 303);
+    try {
+      await resendSignInCode(web.services, { attemptToken: web.cookies.read(request, 'signInAttempt'), lostDevice: false }, requestMeta(request));
+      return reply.redirect('/sign-in/code?notice=code_sent', 303);
+    } catch (error) {
+      if (!(error instanceof TwofoldError)) throw error;
+      return codePage(request, reply, pending, ERRORS[error.code].status, { error: error.message });
     }
-    const pending = await findPendingSignIn(web.services, attemptToken);
-    const page = <CodePage csrfToken={web.csrf.tokenFor(request, reply)} error={result.error.message} triesLeft={pending?.triesLeft ?? 0} rememberDeviceTicked={rememberDevice} />;
-    return sendPage(reply, ERRORS[result.error.code].status, page);
+  });
+
+  // "Lost your two-factor device": last 4 digits of the mobile, then a code by SMS.
+  app.get('/sign-in/lost-device', async (request, reply) => {
+    const pending = await pendingOf(request);
+    if (!pending) return reply.redirect('/sign-in', 303);
+    if (!pending.maskedMobile) return sendPage(reply, 200, <NoMobilePage />);
+    return sendPage(reply, 200, <LastFourPage csrfToken={web.csrf.tokenFor(request, reply)} triesLeft={pending.lastFourTriesLeft} />);
+  });
+
+  app.post('/sign-in/lost-device', async (request, reply) => {
+    const result = await requestLostDeviceCode(web.services, { attemptToken: web.cookies.read(request, 'signInAttempt'), lastFour: formField(request, 'last_four') }, requestMeta(request));
+    if (result.outcome === 'code_sent') return reply.redirect('/sign-in/lost-device/code', 303);
+    if (result.restart) return restart(request, reply, result.error);
+    if (result.error.code === 'no_mobile_on_account') return sendPage(reply, 400, <NoMobilePage />);
+    const pending = await pendingOf(request);
+    if (!pending) return restart(request, reply, new TwofoldError('sign_in_attempt_expired'));
+    if (pending.recoveryUnlocked) return lostDeviceCodePage(request, reply, pending, ERRORS[result.error.code].status, result.error.message);
+    return sendPage(reply, ERRORS[result.error.code].status, <LastFourPage csrfToken={web.csrf.tokenFor(request, reply)} triesLeft={pending.lastFourTriesLeft} error={result.error.message} />);
+  });
+
+  app.get('/sign-in/lost-device/code', async (request, reply) => {
+    const pending = await pendingOf(request);
+    if (!pending) return reply.redirect('/sign-in', 303);
+    if (!pending.recoveryUnlocked) return reply.redirect('/sign-in/lost-device', 303);
+    return lostDeviceCodePage(request, reply, pending, 200);
+  });
+
+  app.post('/sign-in/lost-device/code', async (request, reply) => {
+    const result = await completeSignInWithCode(web.services, { attemptToken: web.cookies.read(request, 'signInAttempt'), code: formField(request, 'code'), lostDevice: true }, requestMeta(request));
+    if (result.outcome === 'signed_in') {
+      startSession(reply, result.sessionToken);
+      return reply.redirect('/settings/security?notice=lost_device_signed_in', 303);
+    }
+    if (result.restart) return restart(request, reply, result.error);
+    const pending = await pendingOf(request);
+    if (!pending) return restart(request, reply, new TwofoldError('sign_in_attempt_expired'));
+    return lostDeviceCodePage(request, reply, pending, ERRORS[result.error.code].status, result.error.message);
+  });
+
+  app.post('/sign-in/lost-device/resend', async (request, reply) => {
+    const pending = await pendingOf(request);
+    if (!pending) return reply.redirect('/sign-in', 303);
+    try {
+      await resendSignInCode(web.services, { attemptToken: web.cookies.read(request, 'signInAttempt'), lostDevice: true }, requestMeta(request));
+      return reply.redirect('/sign-in/lost-device/code?notice=code_sent', 303);
+    } catch (error) {
+      if (!(error instanceof TwofoldError)) throw error;
+      return lostDeviceCodePage(request, reply, pending, ERRORS[error.code].status, error.message);
+    }
   });
 
   app.post('/sign-out', async (request, reply) => {

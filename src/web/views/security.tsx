@@ -3,7 +3,7 @@ import type { RememberedDeviceView } from '../../services/remembered-devices.js'
 import type { TwoFactorStatus } from '../../services/two-factor.js';
 import { CsrfField, ErrorSummary, Field, Notice, Page } from './layout.js';
 
-export type SecurityForm = 'password' | 'remove';
+export type SecurityForm = 'password' | 'remove' | 'mobile';
 
 export function SettingsTabs() {
   return (
@@ -28,6 +28,9 @@ export function SecurityPage(props: {
   csrfToken: string;
   twoFactor: TwoFactorStatus;
   devices: RememberedDeviceView[];
+  /** the account's mobile in the canonical 0412345678 form, or null */
+  mobile: string | null;
+  typedMobile?: string | undefined;
   notice?: string | undefined;
   error?: { form: SecurityForm; message: string } | undefined;
 }) {
@@ -43,7 +46,8 @@ export function SecurityPage(props: {
         {props.twoFactor.enabled ? (
           <>
             <p>
-              Two-factor authentication is <strong>on</strong>: you sign in with your password and a code from your authenticator app
+              Two-factor authentication is <strong>on</strong>: you sign in with your password and{' '}
+              {props.twoFactor.method === 'sms' ? 'a code sent by text message to your mobile' : 'a code from your authenticator app'}
               {props.twoFactor.enabledAtMs !== null && <> (turned on {formatDate(props.twoFactor.enabledAtMs)})</>}.
             </p>
             <p class="muted">Changing device? Remove the two factor authentication here, then set it up again on your new device.</p>
@@ -69,6 +73,41 @@ export function SecurityPage(props: {
       </section>
 
       {props.twoFactor.enabled && <RememberedDevices devices={props.devices} csrfToken={props.csrfToken} />}
+
+      <section class="section" aria-labelledby="mobile-heading">
+        <h2 id="mobile-heading">Mobile number</h2>
+        {props.twoFactor.enabled ? (
+          <>
+            <p>
+              Your mobile number is <strong>{props.mobile ?? 'not set'}</strong>.
+            </p>
+            <p class="muted">
+              It cannot be changed while two-factor authentication is on. To change it, first choose Remove the two factor authentication above, then change the number
+              here and turn two-factor authentication on again.
+            </p>
+          </>
+        ) : (
+          <>
+            <ErrorSummary message={errorFor('mobile')} />
+            <form method="post" action="/settings/mobile" novalidate>
+              <CsrfField token={props.csrfToken} />
+              <Field
+                name="mobile"
+                label="Mobile number"
+                type="tel"
+                autocomplete="tel-national"
+                inputMode="tel"
+                maxLength={32}
+                value={props.typedMobile ?? props.mobile ?? undefined}
+                hint="An Australian mobile number, like 0412345678. Used for SMS codes and to get back in if you lose your phone."
+              />
+              <button type="submit" class="secondary">
+                Save mobile number
+              </button>
+            </form>
+          </>
+        )}
+      </section>
 
       <section class="section" aria-labelledby="password-heading">
         <h2 id="password-heading">Change your password</h2>

@@ -25,30 +25,41 @@ const REMEMBERED_DEVICE_NOTES: Record<RememberedDeviceNote, string> = {
   forgotten: 'We asked for a code because this device is no longer remembered: it was forgotten in settings, or your password or two-factor settings changed.',
 };
 
+function triesHint(triesLeft: number, fallback: string): string {
+  return triesLeft < 5 ? `${triesLeft} ${triesLeft === 1 ? 'try' : 'tries'} left before you need to enter your password again.` : fallback;
+}
+
 export function CodePage(props: {
   csrfToken: string;
+  method: 'totp' | 'sms';
+  maskedMobile: string | null;
   error?: string | undefined;
+  notice?: string | undefined;
   triesLeft: number;
+  resendInSeconds?: number;
+  smsCodeLive?: boolean;
   rememberedDeviceNote?: RememberedDeviceNote | null;
   rememberDeviceTicked?: boolean;
 }) {
+  const sms = props.method === 'sms';
   return (
     <Page title="Two-factor authentication">
       <h1>Enter your code</h1>
       {props.rememberedDeviceNote && <p class="alert alert-info">{REMEMBERED_DEVICE_NOTES[props.rememberedDeviceNote]}</p>}
-      <p>Open the authenticator app on your phone and enter the 6-digit code it shows for Twofold.</p>
+      <Notice message={props.notice} />
+      {sms ? (
+        props.smsCodeLive ? (
+          <p>We sent a 6-digit code by text message to your mobile {props.maskedMobile}. It is valid for 10 minutes.</p>
+        ) : (
+          <p>We could not send a code to your mobile just now. Use Send a new code below.</p>
+        )
+      ) : (
+        <p>Open the authenticator app on your phone and enter the 6-digit code it shows for Twofold.</p>
+      )}
       <ErrorSummary message={props.error} />
       <form method="post" action="/sign-in/code" novalidate>
         <CsrfField token={props.csrfToken} />
-        <Field
-          name="code"
-          label="6-digit code"
-          autocomplete="one-time-code"
-          inputMode="numeric"
-          maxLength={12}
-          autofocus
-          hint={props.triesLeft < 5 ? `${props.triesLeft} ${props.triesLeft === 1 ? 'try' : 'tries'} left before you need to enter your password again.` : 'Spaces are fine: 123 456.'}
-        />
+        <Field name="code" label="6-digit code" autocomplete="one-time-code" inputMode="numeric" maxLength={12} autofocus hint={triesHint(props.triesLeft, 'Spaces are fine: 123 456.')} />
         <div class="check">
           <input type="checkbox" id="remember-device" name="remember_device" value="yes" checked={props.rememberDeviceTicked} aria-describedby="remember-device-hint" />
           <div>
@@ -63,6 +74,91 @@ export function CodePage(props: {
           <a href="/sign-in">Start again</a>
         </div>
       </form>
+      {sms ? (
+        <>
+          <ResendForm csrfToken={props.csrfToken} action="/sign-in/code/resend" resendInSeconds={props.resendInSeconds ?? 0} />
+          <p class="muted">No longer have this mobile number? Please contact your aggregator to reset your two-factor authentication.</p>
+        </>
+      ) : (
+        <p class="section">
+          <a href="/sign-in/lost-device">Lost your two-factor device</a>
+        </p>
+      )}
+    </Page>
+  );
+}
+
+function ResendForm(props: { csrfToken: string; action: string; resendInSeconds: number }) {
+  return (
+    <form method="post" action={props.action} class="section">
+      <CsrfField token={props.csrfToken} />
+      <p class="muted" id="resend-hint">
+        {props.resendInSeconds > 0 ? `Didn't get it? You can ask for a new code in ${props.resendInSeconds} seconds.` : "Didn't get it? A new code replaces the old one."}
+      </p>
+      <button type="submit" class="secondary" aria-describedby="resend-hint">
+        Send a new code
+      </button>
+    </form>
+  );
+}
+
+export function LastFourPage(props: { csrfToken: string; error?: string | undefined; triesLeft: number }) {
+  return (
+    <Page title="Lost your two-factor device">
+      <h1>Lost your two-factor device</h1>
+      <p>We can send a one-time code by text message to the mobile number on your account.</p>
+      <ErrorSummary message={props.error} />
+      <form method="post" action="/sign-in/lost-device" novalidate>
+        <CsrfField token={props.csrfToken} />
+        <Field
+          name="last_four"
+          label="Last 4 digits of your mobile number"
+          inputMode="numeric"
+          autocomplete="off"
+          maxLength={8}
+          autofocus
+          hint={props.triesLeft < 5 ? `${props.triesLeft} ${props.triesLeft === 1 ? 'try' : 'tries'} left.` : 'For 0412 345 678, enter 5678.'}
+        />
+        <div class="actions">
+          <button type="submit">Send me a code</button>
+          <a href="/sign-in/code">Back</a>
+        </div>
+      </form>
+      <p class="muted section">Lost your phone and can no longer use its number? Please contact your aggregator to reset your two-factor authentication.</p>
+    </Page>
+  );
+}
+
+export function NoMobilePage() {
+  return (
+    <Page title="Lost your two-factor device">
+      <h1>Lost your two-factor device</h1>
+      <p role="alert">
+        There is no mobile number on your account, so we cannot send you a code. Please contact your aggregator to reset your two-factor authentication.
+      </p>
+      <p>
+        <a href="/sign-in/code">Back to the code screen</a>
+      </p>
+    </Page>
+  );
+}
+
+export function LostDeviceCodePage(props: { csrfToken: string; maskedMobile: string | null; error?: string | undefined; notice?: string | undefined; triesLeft: number; resendInSeconds: number }) {
+  return (
+    <Page title="Enter the code we sent">
+      <h1>Enter the code we sent</h1>
+      <Notice message={props.notice} />
+      <p>We sent a 6-digit code by text message to your mobile {props.maskedMobile}. It is valid for 10 minutes, and the first code works.</p>
+      <ErrorSummary message={props.error} />
+      <form method="post" action="/sign-in/lost-device/code" novalidate>
+        <CsrfField token={props.csrfToken} />
+        <Field name="code" label="6-digit code from the text message" autocomplete="one-time-code" inputMode="numeric" maxLength={12} autofocus hint={triesHint(props.triesLeft, 'Spaces are fine: 123 456.')} />
+        <div class="actions">
+          <button type="submit">Sign in</button>
+          <a href="/sign-in">Start again</a>
+        </div>
+      </form>
+      <ResendForm csrfToken={props.csrfToken} action="/sign-in/lost-device/resend" resendInSeconds={props.resendInSeconds} />
     </Page>
   );
 }

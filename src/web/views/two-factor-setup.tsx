@@ -2,7 +2,7 @@ import type { SignedInUser } from '../../services/sessions.js';
 import { CsrfField, ErrorSummary, Field, Page } from './layout.js';
 import { SettingsTabs } from './security.js';
 
-export function ChooseMethodPage(props: { user: SignedInUser; csrfToken: string; error?: string | undefined }) {
+export function ChooseMethodPage(props: { user: SignedInUser; csrfToken: string; mobile: string | null; error?: string | undefined }) {
   return (
     <Page title="Protect my account" signedInAs={props.user.email} csrfToken={props.csrfToken} wide>
       <h1>Protect my account</h1>
@@ -19,6 +19,16 @@ export function ChooseMethodPage(props: { user: SignedInUser; csrfToken: string;
               Authenticator app <span class="tag">Recommended</span>
             </label>
             <p>Google Authenticator, Microsoft Authenticator or any app that scans a QR code. Works without phone signal, and codes cannot be intercepted.</p>
+          </div>
+          <div class="choice">
+            <input type="radio" id="method-sms" name="method" value="sms" />{' '}
+            <label for="method-sms" class="inline-label">
+              Text message (SMS)
+            </label>
+            <p>
+              {props.mobile ? `Codes are sent to your mobile ${props.mobile}. ` : 'Add your mobile number in My password and security first. '}
+              Less secure than an app: text messages can be intercepted, and a number can be taken over by a SIM swap.
+            </p>
           </div>
         </fieldset>
         <button type="submit">Continue</button> <a href="/settings/security">Cancel</a>
@@ -52,6 +62,39 @@ export function AppSetupPage(props: { user: SignedInUser; csrfToken: string; qrD
           <button type="submit">Turn on two-factor authentication</button>
           <a href="/settings/security">Cancel</a>
         </div>
+      </form>
+    </Page>
+  );
+}
+
+export function SmsSetupPage(props: { user: SignedInUser; csrfToken: string; mobile: string; error?: string | undefined; notice?: string | undefined; resendInSeconds: number }) {
+  return (
+    <Page title="Set up text message codes" signedInAs={props.user.email} csrfToken={props.csrfToken} wide>
+      <h1>Set up text message codes</h1>
+      <SettingsTabs />
+      {props.notice && (
+        <div class="alert alert-ok" role="status">
+          {props.notice}
+        </div>
+      )}
+      <p>We sent a 6-digit code to your mobile {props.mobile}. Type it here to prove the number is yours; two-factor authentication turns on when it matches.</p>
+      <ErrorSummary message={props.error} />
+      <form method="post" action="/settings/two-factor/sms" novalidate>
+        <CsrfField token={props.csrfToken} />
+        <Field name="code" label="6-digit code from the text message" autocomplete="one-time-code" inputMode="numeric" maxLength={12} autofocus />
+        <div class="actions">
+          <button type="submit">Turn on two-factor authentication</button>
+          <a href="/settings/security">Cancel</a>
+        </div>
+      </form>
+      <form method="post" action="/settings/two-factor/sms/resend" class="section">
+        <CsrfField token={props.csrfToken} />
+        <p class="muted" id="resend-hint">
+          {props.resendInSeconds > 0 ? `Didn't get it? You can ask for a new code in ${props.resendInSeconds} seconds.` : "Didn't get it? A new code replaces the old one."}
+        </p>
+        <button type="submit" class="secondary" aria-describedby="resend-hint">
+          Send a new code
+        </button>
       </form>
     </Page>
   );

@@ -1,0 +1,17 @@
+// How Twofold sends an SMS: one small interface, a provider behind it.
+
+export interface SmsMessage {
+  /** E.164 */
+  to: string;
+  body: string;
+}
+
+export type SmsSendResult =
+  | { sent: true; providerMessageId: string | null }
+  /** `reason` is for the log and the operator, never shown to the person as is */
+  | { sent: false; reason: string; invalidNumber: boolean };
+
+export interface SmsSender {
+  readonly provider: string;
+  send(message: SmsMessage): Promise<SmsSendResult>;
+}
