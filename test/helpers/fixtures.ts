@@ -4,6 +4,8 @@ import { generateTotpCode, secretFromBase32 } from '../../src/domain/totp.js';
 import { createOrganization, createUser } from '../../src/services/accounts.js';
 import type { ServiceContext } from '../../src/services/context.js';
 import { confirmTotpEnrollment, startTotpEnrollment } from '../../src/services/two-factor.js';
+import { latestOutboxMessageTo } from '../../src/store/outbox.js';
+import { parseAustralianMobile } from '../../src/domain/phone.js';
 import { TestClient } from './client.js';
 
 export const STRONG_PASSWORD = 'correct horse battery staple 42';
@@ -57,4 +59,34 @@ export async function signIn(baseUrl: string, user: TestUser, nowMs: number, opt
     if (done.location !== '/') throw new Error(`code step failed: ${done.status}`);
   } else if (reply.location !== '/') throw new Error(`password step failed: ${reply.status}`);
   return client;
+}
+
+/** The code in the newest SMS to `mobile` in the development outbox. */
+export async function latestSmsCode(services: ServiceContext, mobile: string): Promise<string> {
+  const message = await latestOutboxMessageTo(services.db, mobile);
+  const code = message && /^(\d{6}) is your Twofold code/.exec(message.body)?.[1];
+  if (!code) throw new Error(`no code SMS to ${mobile}`);
+  return code;
+}
+
+let mobileCounter = 0;
+/** A distinct valid mobile number for each test user (per-number SMS limits stay apart). */
+export function uniqueMobile(): string {
+  for (;;) {
+    mobileCounter += 1;
+    const tail = String((Date.now() + mobileCounter * 7919) % 1_000_000).padStart(6, '0');
+    const candidate = `+614${String(10 + (mobileCounter % 80)).padStart(2, '0')}${tail}`;
+    if (parseAustralianMobile(candidate) === candidate) return candidate;
+  }
+}
+
+/** A user with a mobile number and, optionally, SMS as their second factor. */
+export async function createSmsUser(services: ServiceContext, options: { smsTwoFactor?: boolean; totp?: boolean } = {}): Promise<TestUser & { mobile: string }> {
+  const user = await createTestUser(services, { withTotp: options.totp ?? false });
+  const mobile = uniqueMobile();
+  await services.db.updateTable('users').set({ mobile }).where('id', '=', user.id).execute();
+  if (options.smsTwoFactor) {
+    await services.db.insertInto('two_factor').values({ user_id: user.id, method: 'sms', totp_secret: null, last_used_step: null, enabled_at: services.now() }).execute();
+  }
+  return { ...user, mobile };
 }

@@ -78,6 +78,7 @@ export function SecurityPage(props: {
         <h2 id="mobile-heading">Mobile number</h2>
         {props.twoFactor.enabled ? (
           <>
+            <ErrorSummary message={errorFor('mobile')} />
             <p>
               Your mobile number is <strong>{props.mobile ?? 'not set'}</strong>.
             </p>
