@@ -20,6 +20,8 @@ export interface Config {
   sessionLifetime: SessionLifetime;
   rememberDeviceBinding: DeviceBinding;
   sms: SmsConfig;
+  /** security activity older than this is deleted by housekeeping */
+  activityRetentionDays: number;
   production: boolean;
   logLevel: string;
 }
@@ -78,12 +80,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (!DEVICE_BINDINGS.includes(rememberDeviceBinding)) problems.push(`REMEMBER_DEVICE_BINDING must be one of ${DEVICE_BINDINGS.join(', ')} (got "${env.REMEMBER_DEVICE_BINDING}")`);
 
   const sms = parseSmsConfig(env, problems, int);
+  const activityRetentionDays = int('ACTIVITY_RETENTION_DAYS', 400, 30, 3650);
 
   const logLevel = env.LOG_LEVEL || 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
 
   if (problems.length > 0) throw new ConfigError(problems);
-  return { port, host, databaseUrl, secret, trustProxy, publicUrl, publicUrlIsDefault: !env.PUBLIC_URL, dataDir, sessionLifetime, rememberDeviceBinding, sms, production: env.NODE_ENV === 'production', logLevel };
+  return { port, host, databaseUrl, secret, trustProxy, publicUrl, publicUrlIsDefault: !env.PUBLIC_URL, dataDir, sessionLifetime, rememberDeviceBinding, sms, activityRetentionDays, production: env.NODE_ENV === 'production', logLevel };
 }
 
 function parseTrustProxy(raw: string | undefined, problems: string[]): boolean | number | string[] {

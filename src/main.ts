@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   }
   // Housekeeping every 10 minutes; unref'd so it never keeps the process alive.
   const purge = setInterval(() => {
-    purgeExpiredRecords(runtime.services).catch((error: unknown) => app.log.error({ err: error }, 'purge of expired records failed'));
+    purgeExpiredRecords(runtime.services, { activityRetentionDays: config.activityRetentionDays }).catch((error: unknown) => app.log.error({ err: error }, 'purge of expired records failed'));
   }, 10 * 60_000);
   purge.unref();
   const close = async () => {

@@ -6,6 +6,7 @@ import { ROLES, type Role } from '../domain/accounts.js';
 import { TwofoldError } from '../errors.js';
 import { openRuntime, type Runtime } from '../runtime.js';
 import { createOrganization, createUser } from '../services/accounts.js';
+import { resetTwoFactorAsOperator } from '../services/operator.js';
 
 async function withRuntime(action: (runtime: Runtime) => Promise<void>): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
@@ -62,6 +63,17 @@ export function buildCli(): Command {
         console.log(`Created user ${created.email}${password === undefined ? ' without a password (they cannot sign in until one is set)' : ''}.`);
       });
     });
+  user
+    .command('reset-2fa <email>')
+    .description('Reset a user\'s two-factor authentication (they lost phone and number); recorded as done by the operator')
+    .requiredOption('--reason <text>', 'why, for the security log')
+    .option('--mobile <number>', 'replace their mobile number (Australian, like 0412345678)')
+    .action(async (email: string, opts: { reason: string; mobile?: string }) =>
+      withRuntime(async ({ services }) => {
+        await resetTwoFactorAsOperator(services, { email, reason: opts.reason, ...(opts.mobile === undefined ? {} : { mobile: opts.mobile }) });
+        console.log(`Reset two-factor authentication for ${email.trim().toLowerCase()}. They were signed out everywhere and will set it up again at their next sign-in.`);
+      }),
+    );
   return program;
 }
 

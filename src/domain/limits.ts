@@ -58,6 +58,9 @@ export const SMS_PER_NUMBER_PER_DAY: WindowRule = { name: 'sms-number-day', max:
 export const SMS_PER_IP_PER_HOUR: WindowRule = { name: 'sms-ip-hour', max: 20, windowInMs: HOUR_IN_MS };
 export const SMS_PER_IP_PER_DAY: WindowRule = { name: 'sms-ip-day', max: 60, windowInMs: 24 * HOUR_IN_MS };
 
+/** A reset is the most dangerous action there is: a burst of them is an incident, not a workday. */
+export const ADMIN_RESETS_PER_HOUR: WindowRule = { name: 'admin-resets-hour', max: 10, windowInMs: HOUR_IN_MS };
+
 /** The longest window of any rule: a counter older than this can be deleted. */
 export const MAX_WINDOW_IN_MS = 24 * HOUR_IN_MS;
 

@@ -35,3 +35,8 @@ export function maskMobile(e164: string): string {
   const local = formatAustralianMobile(e164);
   return `${local.slice(0, 2)}•• ••• ${local.slice(-3)}`;
 }
+
+/** For admins: everything hidden but the last 3 digits. */
+export function maskMobileForAdmin(e164: string): string {
+  return `•••• ••• ${formatAustralianMobile(e164).slice(-3)}`;
+}

@@ -1,7 +1,9 @@
 // Housekeeping: what has expired is deleted, so no table grows without bound.
-// The security log is not touched here: it is append-only (retention is its own job).
+// The security log loses only what is older than ACTIVITY_RETENTION_DAYS.
 import { MAX_WINDOW_IN_MS } from '../domain/limits.js';
 import { deleteExpiredRememberedDevices } from '../store/remembered-devices.js';
+import { deleteSecurityEventsOlderThan } from '../store/security-events.js';
+import { deleteExpiredSmsCodes } from '../store/sms-codes.js';
 import { deleteSessionsIdleSince } from '../store/sessions.js';
 import { deleteExpiredSignInAttempts } from '../store/sign-in-attempts.js';
 import type { ServiceContext } from './context.js';
@@ -10,7 +12,7 @@ export interface PurgeCounts {
   rememberedDevices: number;
 }
 
-export async function purgeExpiredRecords(ctx: ServiceContext): Promise<PurgeCounts> {
+export async function purgeExpiredRecords(ctx: ServiceContext, options: { activityRetentionDays?: number } = {}): Promise<PurgeCounts> {
   const nowMs = ctx.now();
   await deleteSessionsIdleSince(ctx.db, nowMs - ctx.sessionLifetime.idleTimeoutInMs, nowMs - ctx.sessionLifetime.absoluteTimeoutInMs);
   await deleteExpiredSignInAttempts(ctx.db, nowMs);
@@ -18,5 +20,7 @@ export async function purgeExpiredRecords(ctx: ServiceContext): Promise<PurgeCou
   await ctx.db.deleteFrom('totp_enrollments').where('expires_at', '<=', nowMs).execute();
   await ctx.db.deleteFrom('setup_tokens').where('expires_at', '<=', nowMs).execute();
   await ctx.db.deleteFrom('throttles').where('window_started_at', '<=', nowMs - MAX_WINDOW_IN_MS).execute();
+  await deleteExpiredSmsCodes(ctx.db, nowMs);
+  if (options.activityRetentionDays !== undefined) await deleteSecurityEventsOlderThan(ctx.db, nowMs - options.activityRetentionDays * 86_400_000);
   return { rememberedDevices };
 }

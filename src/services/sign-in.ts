@@ -31,9 +31,10 @@ import { type RememberedDeviceNote, checkRememberedDevice, rememberThisDevice } 
 import { createSession } from './sessions.js';
 import { checkSmsCode, sendSmsCode } from './sms-codes.js';
 import { openTotpSecret } from './two-factor.js';
+import { findPendingResetNotice } from './two-factor-reset.js';
 
 export type PasswordStepOutcome =
-  | { outcome: 'signed_in'; sessionToken: string; viaRememberedDevice: boolean }
+  | { outcome: 'signed_in'; sessionToken: string; viaRememberedDevice: boolean; twoFactorWasReset?: boolean }
   | { outcome: 'code_required'; attemptToken: string }
   | { outcome: 'refused'; error: TwofoldError };
 
@@ -80,7 +81,7 @@ export async function signInWithPassword(
   if (!twoFactor) {
     const sessionToken = await createSession(ctx, user.id, meta);
     await appendSecurityEvent(ctx.db, { type: 'signed_in', userId: user.id, ...metaOf(meta), detail: 'password', atMs: nowMs });
-    return { outcome: 'signed_in', sessionToken, viaRememberedDevice: false };
+    return { outcome: 'signed_in', sessionToken, viaRememberedDevice: false, twoFactorWasReset: (await findPendingResetNotice(ctx, user.id)) !== null };
   }
 
   const device = await checkRememberedDevice(ctx, user.id, input.rememberedDeviceToken, meta);

@@ -12,6 +12,7 @@ import { deleteTwoFactor, enableTotpFromEnrollment, findTotpEnrollment, findTwoF
 import { findUserById } from '../store/users.js';
 import { insertTwoFactor } from '../store/two-factor.js';
 import { checkSmsCode, sendSmsCode } from './sms-codes.js';
+import { markResetNoticesSeen } from './two-factor-reset.js';
 import type { RequestMeta, ServiceContext } from './context.js';
 import { forgetAllRememberedDevices } from './remembered-devices.js';
 import { replaceAllUserSessions } from './sessions.js';
@@ -77,6 +78,7 @@ export async function confirmTotpEnrollment(ctx: ServiceContext, userId: string,
   const enabled = await enableTotpFromEnrollment(ctx.db, { user_id: userId, method: 'totp', totp_secret: enrollment.totp_secret, last_used_step: check.step, enabled_at: nowMs });
   if (!enabled) throw new TwofoldError('two_factor_already_on');
   await appendSecurityEvent(ctx.db, { type: 'two_factor_enabled', userId, ip: meta.ip, userAgent: meta.userAgent, detail: 'authenticator app', atMs: nowMs });
+  await markResetNoticesSeen(ctx, userId);
   return replaceAllUserSessions(ctx, userId, meta);
 }
 
@@ -112,5 +114,6 @@ export async function confirmSmsEnrollment(ctx: ServiceContext, userId: string, 
   const nowMs = ctx.now();
   if (!(await insertTwoFactor(ctx.db, { user_id: userId, method: 'sms', totp_secret: null, last_used_step: null, enabled_at: nowMs }))) throw new TwofoldError('two_factor_already_on');
   await appendSecurityEvent(ctx.db, { type: 'two_factor_enabled', userId, ip: meta.ip, userAgent: meta.userAgent, detail: 'SMS', atMs: nowMs });
+  await markResetNoticesSeen(ctx, userId);
   return replaceAllUserSessions(ctx, userId, meta);
 }

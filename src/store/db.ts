@@ -7,6 +7,7 @@ import pg from 'pg';
 import * as initial from './migrations/001-initial.js';
 import * as rememberedDevices from './migrations/002-remembered-devices.js';
 import * as sms from './migrations/003-sms.js';
+import * as aggregators from './migrations/004-aggregators.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -23,6 +24,7 @@ const migrations: Record<string, Migration> = {
   '001-initial': initial,
   '002-remembered-devices': rememberedDevices,
   '003-sms': sms,
+  '004-aggregators': aggregators,
 };
 
 // int8 (bigint) comes back from pg as a string to protect precision; our bigints are

@@ -9,6 +9,19 @@ export interface OrganizationsTable {
   /** null for an aggregator; the aggregator's id for a firm under it */
   parent_id: string | null;
   created_at: number;
+  /** 1 on an aggregator that requires 2FA of everyone under it */
+  require_two_factor: Generated<number>;
+}
+
+export interface TwoFactorResetsTable {
+  id: string;
+  user_id: string;
+  /** null when the operator reset it from the CLI */
+  reset_by_user_id: string | null;
+  reset_by_name: string;
+  organization_name: string;
+  created_at: number;
+  seen_at: number | null;
 }
 
 export interface UsersTable {
@@ -162,6 +175,7 @@ export interface Database {
   sms_codes: SmsCodesTable;
   sms_log: SmsLogTable;
   outbox_messages: OutboxMessagesTable;
+  two_factor_resets: TwoFactorResetsTable;
   throttles: ThrottlesTable;
   setup_tokens: SetupTokensTable;
   security_events: SecurityEventsTable;

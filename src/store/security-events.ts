@@ -20,6 +20,11 @@ export type SecurityEventType =
   | 'sms_code_sent'
   | 'mobile_changed'
   | 'signed_in_lost_device'
+  | 'two_factor_reset'
+  | 'admin_access_refused'
+  | 'two_factor_requirement_changed'
+  | 'password_reset'
+  | 'invitation_sent'
   | 'last_four_failed'
   | 'device_forgotten'
   | 'remembered_device_refused'
@@ -35,7 +40,7 @@ export interface NewSecurityEvent {
   atMs: number;
 }
 
-/** The log is append-only: this module has no update and no delete. */
+/** The log is append-only for the app: no update, and no delete but retention by age. */
 export async function appendSecurityEvent(db: Db, event: NewSecurityEvent): Promise<void> {
   await db
     .insertInto('security_events')
@@ -52,6 +57,25 @@ export async function appendSecurityEvent(db: Db, event: NewSecurityEvent): Prom
     .execute();
 }
 
-export function listSecurityEventsForUser(db: Db, userId: string, limit: number): Promise<SecurityEventRow[]> {
-  return db.selectFrom('security_events').selectAll().where('user_id', '=', userId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+/** Newest first; `before` is the cursor of the last row of the previous page. */
+export function listSecurityEventsForUser(db: Db, userId: string, limit: number, before?: { createdAtMs: number; id: string }): Promise<SecurityEventRow[]> {
+  let query = db.selectFrom('security_events').selectAll().where('user_id', '=', userId);
+  if (before) {
+    query = query.where((eb) => eb.or([eb('created_at', '<', before.createdAtMs), eb.and([eb('created_at', '=', before.createdAtMs), eb('id', '<', before.id)])]));
+  }
+  return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+}
+
+/** One user's events in [fromMs, toMs), oldest first, in pages: the export streams them. */
+export function listSecurityEventsInRange(db: Db, userId: string, fromMs: number, toMs: number, limit: number, after?: { createdAtMs: number; id: string }): Promise<SecurityEventRow[]> {
+  let query = db.selectFrom('security_events').selectAll().where('user_id', '=', userId).where('created_at', '>=', fromMs).where('created_at', '<', toMs);
+  if (after) {
+    query = query.where((eb) => eb.or([eb('created_at', '>', after.createdAtMs), eb.and([eb('created_at', '=', after.createdAtMs), eb('id', '>', after.id)])]));
+  }
+  return query.orderBy('created_at', 'asc').orderBy('id', 'asc').limit(limit).execute();
+}
+
+/** Retention: the only deletion the log knows, by age, run by housekeeping. */
+export async function deleteSecurityEventsOlderThan(db: Db, cutoffMs: number): Promise<void> {
+  await db.deleteFrom('security_events').where('created_at', '<', cutoffMs).execute();
 }

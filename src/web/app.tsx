@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Config } from '../config.js';
 import type { ServiceContext } from '../services/context.js';
 import { validateSessionToken } from '../services/sessions.js';
+import { isTwoFactorSetupRequired } from '../services/admin.js';
 import { Cookies } from './cookies.js';
 import { Csrf } from './csrf.js';
 import type { WebContext } from './context.js';
@@ -15,10 +16,17 @@ import { sendPage } from './context.js';
 import { ErrorPage } from './views/error.js';
 import { errorMessage } from '../errors.js';
 import { registerAccountRoutes } from './routes/account.js';
+import { registerAdminRoutes } from './routes/admin.js';
 import { registerDevOutboxRoutes } from './routes/dev-outbox.js';
 import { registerSetupRoutes } from './routes/setup.js';
 import { registerSignInRoutes } from './routes/sign-in.js';
 import { registerSystemRoutes } from './routes/system.js';
+
+const ALLOWED_DURING_REQUIRED_SETUP = ['/settings', '/sign-out', '/assets/', '/healthz', '/dev/outbox'];
+function isAllowedDuringRequiredSetup(url: string): boolean {
+  const path = url.split('?')[0]!;
+  return ALLOWED_DURING_REQUIRED_SETUP.some((allowed) => path === allowed || path.startsWith(allowed.endsWith('/') ? allowed : `${allowed}/`));
+}
 
 /** Forms are small; anything larger is refused before it is parsed. */
 const BODY_LIMIT_IN_BYTES = 16 * 1024;
@@ -51,9 +59,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   installErrorPages(app);
 
   app.decorateRequest('user', null);
+  app.decorateRequest('twoFactorSetupRequired', false);
   app.addHook('preHandler', async (request) => {
     if (request.url.startsWith('/assets/') || request.url === '/healthz') return;
     request.user = await validateSessionToken(services, cookies.read(request, 'session'));
+    if (request.user) request.twoFactorSetupRequired = await isTwoFactorSetupRequired(services, request.user.userId);
+  });
+  // "Require 2FA for everyone": until it is set up, only the set-up pages and sign-out answer.
+  app.addHook('preHandler', async (request, reply) => {
+    if (!request.twoFactorSetupRequired || isAllowedDuringRequiredSetup(request.url)) return;
+    if (request.url.startsWith('/api/')) return reply.code(403).send({ signedIn: true, twoFactorSetupRequired: true });
+    return reply.redirect('/settings/two-factor', 303);
   });
   app.addHook('preHandler', async (request, reply) => {
     if (request.method !== 'POST') return;
@@ -67,6 +83,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerSetupRoutes(app, web);
   registerSignInRoutes(app, web);
   registerAccountRoutes(app, web);
+  registerAdminRoutes(app, web);
   registerDevOutboxRoutes(app, web);
   return app;
 }

@@ -11,6 +11,8 @@ export const NOTICES = {
   code_sent: 'We sent a new code by text message. Only the newest code works.',
   lost_device_signed_in: 'You signed in with a code sent to your mobile. If you have a new phone, remove the two factor authentication below, then set it up again on your new device.',
   mobile_saved: 'Your mobile number has been saved.',
+  two_factor_reset: 'Two-factor authentication has been reset. They have been signed out everywhere and told by text message; they will set it up again at their next sign-in.',
+  requirement_saved: 'The two-factor requirement has been saved.',
   device_forgotten: 'That device has been forgotten. It will be asked for a code at its next sign-in.',
   devices_forgotten: 'All your remembered devices have been forgotten. Each will be asked for a code at its next sign-in.',
 } as const;

@@ -3,6 +3,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import QRCode from 'qrcode';
 import { TwofoldError } from '../../errors.js';
 import { changePassword } from '../../services/passwords.js';
+import { listActivity } from '../../services/activity.js';
+import { findPendingResetNotice } from '../../services/two-factor-reset.js';
 import { forgetAllRememberedDevices, forgetRememberedDevice, listRememberedDevices } from '../../services/remembered-devices.js';
 import type { SignedInUser } from '../../services/sessions.js';
 import { confirmSmsEnrollment, confirmTotpEnrollment, getTwoFactorStatus, removeTwoFactor, startSmsEnrollment, startTotpEnrollment } from '../../services/two-factor.js';
@@ -38,6 +40,7 @@ export function registerAccountRoutes(app: FastifyInstance, web: WebContext): vo
         devices={await listRememberedDevices(web.services, user.userId, web.cookies.read(request, 'rememberedDevice'))}
         mobile={await mobileOf(user.userId)}
         typedMobile={typedMobile}
+        activity={(await listActivity(web.services, user.userId, 20)).items}
         notice={noticeFor(queryText(request, 'notice'))}
         error={error}
       />,
@@ -48,7 +51,11 @@ export function registerAccountRoutes(app: FastifyInstance, web: WebContext): vo
     if (!user) return reply;
     const org = await findOrganizationById(web.services.db, user.orgId);
     const twoFactor = await getTwoFactorStatus(web.services, user.userId);
-    return sendPage(reply, 200, <HomePage user={user} csrfToken={web.csrf.tokenFor(request, reply)} organization={org?.name ?? ''} twoFactorOn={twoFactor.enabled} />);
+    return sendPage(
+      reply,
+      200,
+      <HomePage user={user} csrfToken={web.csrf.tokenFor(request, reply)} organization={org?.name ?? ''} twoFactorOn={twoFactor.enabled} isAdmin={user.role === 'admin'} />,
+    );
   });
 
   app.get('/settings', async (_request, reply) => reply.redirect('/settings/security', 303));
@@ -104,7 +111,18 @@ export function registerAccountRoutes(app: FastifyInstance, web: WebContext): vo
     const user = requireUser(request, reply);
     if (!user) return reply;
     if ((await getTwoFactorStatus(web.services, user.userId)).enabled) return reply.redirect('/settings/security', 303);
-    return sendPage(reply, 200, <ChooseMethodPage user={user} csrfToken={web.csrf.tokenFor(request, reply)} mobile={await mobileOf(user.userId)} />);
+    const resetNotice = await findPendingResetNotice(web.services, user.userId);
+    return sendPage(
+      reply,
+      200,
+      <ChooseMethodPage
+        user={user}
+        csrfToken={web.csrf.tokenFor(request, reply)}
+        mobile={await mobileOf(user.userId)}
+        resetNotice={resetNotice}
+        required={request.twoFactorSetupRequired}
+      />,
+    );
   });
 
   app.post('/settings/two-factor', async (request, reply) => {

@@ -82,6 +82,8 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
     const next = safeLocalPath(formText(request, 'next'), '/');
     if (result.outcome === 'signed_in') {
       startSession(reply, result.sessionToken);
+      // Reset by their aggregator: straight to setting 2FA up again, with who and when.
+      if (result.twoFactorWasReset) return reply.redirect('/settings/two-factor', 303);
       return reply.redirect(next, 303);
     }
     web.cookies.clear(reply, 'session');

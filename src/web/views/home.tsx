@@ -1,7 +1,7 @@
 import type { SignedInUser } from '../../services/sessions.js';
 import { Page } from './layout.js';
 
-export function HomePage(props: { user: SignedInUser; csrfToken: string; organization: string; twoFactorOn: boolean }) {
+export function HomePage(props: { user: SignedInUser; csrfToken: string; organization: string; twoFactorOn: boolean; isAdmin: boolean }) {
   return (
     <Page title="Your account" signedInAs={props.user.email} csrfToken={props.csrfToken}>
       <h1>Welcome, {props.user.name}</h1>
@@ -19,6 +19,11 @@ export function HomePage(props: { user: SignedInUser; csrfToken: string; organiz
         <a class="button secondary" href="/settings/security">
           Settings
         </a>
+        {props.isAdmin && (
+          <a class="button secondary" href="/admin">
+            Admin
+          </a>
+        )}
       </div>
       {!props.twoFactorOn && (
         <p class="muted">

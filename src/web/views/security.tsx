@@ -1,5 +1,8 @@
 import type { SignedInUser } from '../../services/sessions.js';
+import type { ActivityItem } from '../../services/activity.js';
 import type { RememberedDeviceView } from '../../services/remembered-devices.js';
+import { ActivityList } from './activity.js';
+import { formatDate } from './format.js';
 import type { TwoFactorStatus } from '../../services/two-factor.js';
 import { CsrfField, ErrorSummary, Field, Notice, Page } from './layout.js';
 
@@ -19,9 +22,6 @@ export function SettingsTabs() {
   );
 }
 
-function formatDate(ms: number): string {
-  return new Date(ms).toLocaleString('en-AU', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Australia/Sydney' });
-}
 
 export function SecurityPage(props: {
   user: SignedInUser;
@@ -31,6 +31,7 @@ export function SecurityPage(props: {
   /** the account's mobile in the canonical 0412345678 form, or null */
   mobile: string | null;
   typedMobile?: string | undefined;
+  activity: ActivityItem[];
   notice?: string | undefined;
   error?: { form: SecurityForm; message: string } | undefined;
 }) {
@@ -127,6 +128,12 @@ export function SecurityPage(props: {
           <Field name="confirm_password" label="New password again" type="password" autocomplete="new-password" maxLength={1024} />
           <button type="submit">Change password</button>
         </form>
+      </section>
+
+      <section class="section" aria-labelledby="activity-heading">
+        <h2 id="activity-heading">Recent security activity</h2>
+        <p class="muted">If you see something you did not do, change your password and contact your aggregator.</p>
+        <ActivityList items={props.activity} />
       </section>
     </Page>
   );

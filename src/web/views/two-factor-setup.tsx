@@ -1,12 +1,32 @@
 import type { SignedInUser } from '../../services/sessions.js';
+import type { ResetNotice } from '../../services/two-factor-reset.js';
+import { formatDate } from './format.js';
 import { CsrfField, ErrorSummary, Field, Page } from './layout.js';
 import { SettingsTabs } from './security.js';
 
-export function ChooseMethodPage(props: { user: SignedInUser; csrfToken: string; mobile: string | null; error?: string | undefined }) {
+export function ChooseMethodPage(props: {
+  user: SignedInUser;
+  csrfToken: string;
+  mobile: string | null;
+  error?: string | undefined;
+  resetNotice?: ResetNotice | null;
+  required?: boolean;
+}) {
   return (
     <Page title="Protect my account" signedInAs={props.user.email} csrfToken={props.csrfToken} wide>
       <h1>Protect my account</h1>
       <SettingsTabs />
+      {props.resetNotice && (
+        <div class="alert alert-info" role="status">
+          Your two-factor authentication was reset by {props.resetNotice.resetByName} ({props.resetNotice.organizationName}) on {formatDate(props.resetNotice.atMs)}. Please
+          set it up again now. If you did not ask for this, contact {props.resetNotice.organizationName} straight away.
+        </div>
+      )}
+      {props.required && !props.resetNotice && (
+        <div class="alert alert-info" role="status">
+          Your organisation requires two-factor authentication. Set it up to continue.
+        </div>
+      )}
       <p>Choose how you will prove it is you when you sign in, after your password.</p>
       <ErrorSummary message={props.error} />
       <form method="post" action="/settings/two-factor" novalidate>

@@ -1,0 +1,58 @@
+// Who may act on whom, against the organisation tree. Aggregators are the roots;
+// firms hang under one aggregator; people belong to one of either. Pure: the caller
+// loads both organisations and asks.
+
+export interface OrgPlace {
+  orgId: string;
+  /** the aggregator above a firm; null when the org is itself an aggregator */
+  parentOrgId: string | null;
+}
+
+export interface Actor extends OrgPlace {
+  userId: string;
+  role: 'member' | 'admin';
+}
+
+export interface Target extends OrgPlace {
+  userId: string;
+}
+
+export type AdminKind = 'aggregator_admin' | 'firm_admin' | null;
+
+export function adminKindOf(actor: Actor): AdminKind {
+  if (actor.role !== 'admin') return null;
+  return actor.parentOrgId === null ? 'aggregator_admin' : 'firm_admin';
+}
+
+/** The aggregator a person ultimately belongs to. */
+export function aggregatorOf(place: OrgPlace): string {
+  return place.parentOrgId ?? place.orgId;
+}
+
+/** Aggregator admins see everyone under their aggregator; firm admins see their own firm. */
+export function canViewUser(actor: Actor, target: Target): boolean {
+  const kind = adminKindOf(actor);
+  if (kind === 'aggregator_admin') return aggregatorOf(target) === actor.orgId;
+  if (kind === 'firm_admin') return target.orgId === actor.orgId;
+  return false;
+}
+
+export type ResetRefusal = 'not_an_admin' | 'not_aggregator_admin' | 'outside_aggregator' | 'own_account';
+
+/**
+ * Resetting someone's 2FA is how accounts get taken over by social engineering,
+ * so only an aggregator admin may, only within their aggregator, never on themselves.
+ */
+export function whyResetIsRefused(actor: Actor, target: Target): ResetRefusal | null {
+  const kind = adminKindOf(actor);
+  if (kind === null) return 'not_an_admin';
+  if (kind !== 'aggregator_admin') return 'not_aggregator_admin';
+  if (aggregatorOf(target) !== actor.orgId) return 'outside_aggregator';
+  if (target.userId === actor.userId) return 'own_account';
+  return null;
+}
+
+/** Only an aggregator admin may require 2FA, and only for their own aggregator. */
+export function canRequireTwoFactor(actor: Actor, aggregatorId: string): boolean {
+  return adminKindOf(actor) === 'aggregator_admin' && actor.orgId === aggregatorId;
+}

@@ -1,0 +1,117 @@
+// The admin area's use cases. Every one starts from the signed-in admin and the
+// organisation tree; a refusal reveals nothing and is recorded.
+import { MAX_PASSWORD_LENGTH } from '../domain/passwords.js';
+import { type Actor, type Target, adminKindOf, canRequireTwoFactor, canViewUser, whyResetIsRefused } from '../domain/authorization.js';
+import { ADMIN_RESETS_PER_HOUR } from '../domain/limits.js';
+import { parseAustralianMobile } from '../domain/phone.js';
+import { TwofoldError } from '../errors.js';
+import { type ManagedUserRow, findUserWithOrg, listManagedUsers } from '../store/admin.js';
+import { findOrganizationById, setRequireTwoFactor } from '../store/organizations.js';
+import { appendSecurityEvent } from '../store/security-events.js';
+import { countInWindow } from '../store/throttles.js';
+import { findUserById } from '../store/users.js';
+import type { RequestMeta, ServiceContext } from './context.js';
+import type { SignedInUser } from './sessions.js';
+import { resetTwoFactor } from './two-factor-reset.js';
+
+export async function actorFor(ctx: ServiceContext, user: SignedInUser): Promise<Actor> {
+  const org = await findOrganizationById(ctx.db, user.orgId);
+  return { userId: user.userId, role: user.role, orgId: user.orgId, parentOrgId: org?.parent_id ?? null };
+}
+
+async function refuse(ctx: ServiceContext, actor: Actor, what: string, meta: RequestMeta): Promise<never> {
+  await appendSecurityEvent(ctx.db, { type: 'admin_access_refused', userId: actor.userId, actorId: actor.userId, ip: meta.ip, userAgent: meta.userAgent, detail: what, atMs: ctx.now() });
+  throw new TwofoldError('forbidden');
+}
+
+export async function listUsersForAdmin(ctx: ServiceContext, actor: Actor, search: unknown, meta: RequestMeta): Promise<ManagedUserRow[]> {
+  const kind = adminKindOf(actor);
+  if (kind === null) return refuse(ctx, actor, 'admin area', meta);
+  const text = typeof search === 'string' ? search.slice(0, 100) : '';
+  const scope = kind === 'aggregator_admin' ? { aggregatorId: actor.orgId } : { firmId: actor.orgId };
+  return listManagedUsers(ctx.db, scope, text, 200, ctx.now());
+}
+
+/**
+ * The person behind an id from a URL, if this admin may see them. Anyone else (another
+ * aggregator's broker, an id that does not exist) is the same "not found": ids are
+ * not probed for existence.
+ */
+export async function findManagedUser(ctx: ServiceContext, actor: Actor, targetUserId: unknown, meta: RequestMeta): Promise<ManagedUserRow> {
+  if (adminKindOf(actor) === null) return refuse(ctx, actor, 'admin area', meta);
+  const target = typeof targetUserId === 'string' && targetUserId.length <= 64 ? await findUserWithOrg(ctx.db, targetUserId) : undefined;
+  if (!target || !canViewUser(actor, targetOf(target))) {
+    await appendSecurityEvent(ctx.db, { type: 'admin_access_refused', userId: actor.userId, actorId: actor.userId, ip: meta.ip, userAgent: meta.userAgent, detail: `view user ${String(targetUserId).slice(0, 64)}`, atMs: ctx.now() });
+    throw new TwofoldError('not_found');
+  }
+  const rows = await listManagedUsers(ctx.db, { firmId: target.org_id }, target.email, 1, ctx.now());
+  const row = rows.find((r) => r.id === target.id);
+  if (!row) throw new TwofoldError('not_found');
+  return row;
+}
+
+function targetOf(row: { id: string; org_id: string; org_parent_id: string | null }): Target {
+  return { userId: row.id, orgId: row.org_id, parentOrgId: row.org_parent_id };
+}
+
+export interface AdminResetInput {
+  targetUserId: unknown;
+  adminPassword: unknown;
+  reason: unknown;
+  verification: unknown;
+  newMobile: unknown;
+}
+
+/** Reset, by an aggregator admin, in the order: who → may they → rate → bad input → re-auth → change. */
+export async function resetTwoFactorAsAdmin(ctx: ServiceContext, actor: Actor, input: AdminResetInput, meta: RequestMeta): Promise<void> {
+  const target = await findManagedUser(ctx, actor, input.targetUserId, meta);
+  const targetRow = await findUserWithOrg(ctx.db, target.id);
+  const refusal = targetRow ? whyResetIsRefused(actor, targetOf(targetRow)) : 'outside_aggregator';
+  if (refusal !== null) return refuse(ctx, actor, `reset 2FA of ${target.id}: ${refusal}`, meta);
+
+  const nowMs = ctx.now();
+  const window = await countInWindow(ctx.db, ADMIN_RESETS_PER_HOUR, actor.userId, nowMs);
+  if (window.count > ADMIN_RESETS_PER_HOUR.max) throw new TwofoldError('admin_rate_limited');
+
+  const reason = typeof input.reason === 'string' ? input.reason.trim().slice(0, 500) : '';
+  const verification = typeof input.verification === 'string' ? input.verification.trim().slice(0, 500) : '';
+  if (reason.length < 3) throw new TwofoldError('reset_reason_required');
+  if (verification.length < 3) throw new TwofoldError('reset_verification_required');
+  let newMobile: string | null = null;
+  if (typeof input.newMobile === 'string' && input.newMobile.trim() !== '') {
+    newMobile = parseAustralianMobile(input.newMobile);
+    if (newMobile === null) throw new TwofoldError('mobile_invalid');
+  }
+
+  const admin = await findUserById(ctx.db, actor.userId);
+  const password = input.adminPassword;
+  if (!admin?.password_hash || typeof password !== 'string' || password.length === 0 || password.length > MAX_PASSWORD_LENGTH || !(await ctx.hasher.verify(admin.password_hash, password))) {
+    throw new TwofoldError('admin_password_wrong');
+  }
+  const aggregator = await findOrganizationById(ctx.db, actor.orgId);
+  await resetTwoFactor(
+    ctx,
+    { targetUserId: target.id, actorUserId: actor.userId, actorName: admin.name, organizationName: aggregator?.name ?? 'your aggregator', reason, verification, newMobile },
+    meta,
+  );
+}
+
+export async function setTwoFactorRequirement(ctx: ServiceContext, actor: Actor, required: boolean, meta: RequestMeta): Promise<void> {
+  if (!canRequireTwoFactor(actor, actor.orgId)) return refuse(ctx, actor, 'require two-factor', meta);
+  await setRequireTwoFactor(ctx.db, actor.orgId, required);
+  await appendSecurityEvent(ctx.db, { type: 'two_factor_requirement_changed', userId: actor.userId, ip: meta.ip, userAgent: meta.userAgent, detail: required ? 'required for everyone' : 'no longer required', atMs: ctx.now() });
+}
+
+/** True when this person's aggregator requires 2FA and they have none yet. */
+export async function isTwoFactorSetupRequired(ctx: ServiceContext, userId: string): Promise<boolean> {
+  const row = await ctx.db
+    .selectFrom('users')
+    .innerJoin('organizations as org', 'org.id', 'users.org_id')
+    .leftJoin('organizations as agg', 'agg.id', 'org.parent_id')
+    .leftJoin('two_factor', 'two_factor.user_id', 'users.id')
+    .select(['org.require_two_factor as own', 'agg.require_two_factor as parent', 'two_factor.user_id as has_factor'])
+    .where('users.id', '=', userId)
+    .executeTakeFirst();
+  if (!row || row.has_factor !== null) return false;
+  return (row.parent ?? row.own) === 1;
+}

@@ -1,0 +1,30 @@
+// What the operator does from the CLI, outside any organisation's admin area.
+import { normalizeEmail } from '../domain/accounts.js';
+import { parseAustralianMobile } from '../domain/phone.js';
+import { TwofoldError } from '../errors.js';
+import { findUserWithOrg } from '../store/admin.js';
+import { findOrganizationById } from '../store/organizations.js';
+import { findUserByEmail } from '../store/users.js';
+import type { ServiceContext } from './context.js';
+import { resetTwoFactor } from './two-factor-reset.js';
+
+export async function resetTwoFactorAsOperator(ctx: ServiceContext, input: { email: unknown; reason: unknown; mobile?: unknown }): Promise<void> {
+  const email = normalizeEmail(input.email);
+  if (email === null) throw new TwofoldError('email_invalid');
+  const reason = typeof input.reason === 'string' ? input.reason.trim() : '';
+  if (reason.length < 3) throw new TwofoldError('reset_reason_required');
+  let newMobile: string | null = null;
+  if (input.mobile !== undefined) {
+    newMobile = parseAustralianMobile(input.mobile);
+    if (newMobile === null) throw new TwofoldError('mobile_invalid');
+  }
+  const user = await findUserByEmail(ctx.db, email);
+  if (!user) throw new TwofoldError('user_unknown');
+  const place = await findUserWithOrg(ctx.db, user.id);
+  const aggregator = place ? await findOrganizationById(ctx.db, place.org_parent_id ?? place.org_id) : undefined;
+  await resetTwoFactor(
+    ctx,
+    { targetUserId: user.id, actorUserId: null, actorName: 'the Twofold operator', organizationName: aggregator?.name ?? 'your aggregator', reason: reason.slice(0, 500), verification: 'operator (command line)', newMobile },
+    { ip: 'cli', userAgent: 'twofold cli' },
+  );
+}

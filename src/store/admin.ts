@@ -1,0 +1,77 @@
+// Queries behind the admin area. Every one is scoped by organisation in SQL: a
+// person outside the admin's reach is never even loaded.
+import { type Kysely, sql } from 'kysely';
+import type { Database } from './schema.js';
+
+type Db = Kysely<Database>;
+
+export interface ManagedUserRow {
+  id: string;
+  email: string;
+  name: string;
+  role: 'member' | 'admin';
+  org_id: string;
+  org_parent_id: string | null;
+  org_name: string;
+  mobile: string | null;
+  last_sign_in_at: number | null;
+  code_locked_until: number | null;
+  two_factor_method: 'totp' | 'sms' | null;
+  remembered_devices: number;
+}
+
+/** LIKE with the person's text taken literally: % and _ match only themselves. */
+function likePattern(search: string): string {
+  return `%${search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+export async function listManagedUsers(db: Db, scope: { aggregatorId?: string; firmId?: string }, search: string, limit: number, nowMs: number): Promise<ManagedUserRow[]> {
+  let query = db
+    .selectFrom('users')
+    .innerJoin('organizations', 'organizations.id', 'users.org_id')
+    .leftJoin('two_factor', 'two_factor.user_id', 'users.id')
+    .select((eb) => [
+      'users.id',
+      'users.email',
+      'users.name',
+      'users.role',
+      'users.org_id',
+      'organizations.parent_id as org_parent_id',
+      'organizations.name as org_name',
+      'users.mobile',
+      'users.last_sign_in_at',
+      'users.code_locked_until',
+      'two_factor.method as two_factor_method',
+      eb
+        .selectFrom('remembered_devices')
+        .select((e) => e.fn.countAll<number>().as('n'))
+        .whereRef('remembered_devices.user_id', '=', 'users.id')
+        .where('remembered_devices.expires_at', '>', nowMs)
+        .as('remembered_devices'),
+    ]);
+  if (scope.aggregatorId !== undefined) {
+    const aggregatorId = scope.aggregatorId;
+    query = query.where((eb) => eb.or([eb('organizations.id', '=', aggregatorId), eb('organizations.parent_id', '=', aggregatorId)]));
+  } else if (scope.firmId !== undefined) {
+    query = query.where('organizations.id', '=', scope.firmId);
+  } else {
+    return [];
+  }
+  if (search.trim() !== '') {
+    const pattern = likePattern(search.trim());
+    query = query.where((eb) =>
+      eb.or([eb(sql`lower(users.email)`, 'like', sql`${pattern} escape '\\'`), eb(sql`lower(users.name)`, 'like', sql`${pattern} escape '\\'`)]),
+    );
+  }
+  const rows = await query.orderBy('users.name').orderBy('users.email').limit(limit).execute();
+  return rows.map((row) => ({ ...row, remembered_devices: Number(row.remembered_devices ?? 0) })) as ManagedUserRow[];
+}
+
+export function findUserWithOrg(db: Db, userId: string) {
+  return db
+    .selectFrom('users')
+    .innerJoin('organizations', 'organizations.id', 'users.org_id')
+    .select(['users.id', 'users.email', 'users.name', 'users.role', 'users.org_id', 'users.mobile', 'users.password_hash', 'organizations.parent_id as org_parent_id', 'organizations.name as org_name'])
+    .where('users.id', '=', userId)
+    .executeTakeFirst();
+}

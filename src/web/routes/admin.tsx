@@ -1,0 +1,128 @@
+// The admin area: aggregator admins (and, read-only, firm admins) over their people.
+import { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { adminKindOf, whyResetIsRefused } from '../../domain/authorization.js';
+import { ERRORS, TwofoldError } from '../../errors.js';
+import { activityCsv, listActivity } from '../../services/activity.js';
+import { actorFor, findManagedUser, listUsersForAdmin, resetTwoFactorAsAdmin, setTwoFactorRequirement } from '../../services/admin.js';
+import type { SignedInUser } from '../../services/sessions.js';
+import { findOrganizationById } from '../../store/organizations.js';
+import { type WebContext, requireUser, sendPage } from '../context.js';
+import { formField, formText, queryText, requestMeta } from '../form.js';
+import { noticeFor } from '../notices.js';
+import { AdminListPage, AdminUserPage } from '../views/admin.js';
+
+const DAY_IN_MS = 86_400_000;
+
+/** "2026-11-01" as the start of that day in UTC, or null. */
+function parseDay(text: string | undefined): number | null {
+  if (!text || !/^\d{4}-\d{2}-\d{2}$/.test(text)) return null;
+  const ms = Date.parse(`${text}T00:00:00Z`);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+export function registerAdminRoutes(app: FastifyInstance, web: WebContext): void {
+  const userPage = async (request: FastifyRequest, reply: FastifyReply, user: SignedInUser, targetId: unknown, status: number, extra: { error?: string; values?: Record<string, string> } = {}) => {
+    const actor = await actorFor(web.services, user);
+    const target = await findManagedUser(web.services, actor, targetId, requestMeta(request));
+    const activity = await listActivity(web.services, target.id, 25, queryText(request, 'before'));
+    const canReset = whyResetIsRefused(actor, { userId: target.id, orgId: target.org_id, parentOrgId: target.org_parent_id }) === null;
+    return sendPage(
+      reply,
+      status,
+      <AdminUserPage
+        user={user}
+        csrfToken={web.csrf.tokenFor(request, reply)}
+        target={target}
+        canReset={canReset}
+        activity={activity.items}
+        nextCursor={activity.nextCursor}
+        nowMs={web.services.now()}
+        notice={noticeFor(queryText(request, 'notice'))}
+        {...extra}
+      />,
+    );
+  };
+
+  app.get('/admin', async (request, reply) => {
+    const user = requireUser(request, reply);
+    if (!user) return reply;
+    const actor = await actorFor(web.services, user);
+    const search = queryText(request, 'q') ?? '';
+    const rows = await listUsersForAdmin(web.services, actor, search, requestMeta(request));
+    const org = await findOrganizationById(web.services.db, actor.orgId);
+    return sendPage(
+      reply,
+      200,
+      <AdminListPage
+        user={user}
+        csrfToken={web.csrf.tokenFor(request, reply)}
+        organization={org?.name ?? ''}
+        isAggregatorAdmin={adminKindOf(actor) === 'aggregator_admin'}
+        requireTwoFactor={org?.require_two_factor === 1}
+        rows={rows}
+        search={search.slice(0, 100)}
+        nowMs={web.services.now()}
+        notice={noticeFor(queryText(request, 'notice'))}
+      />,
+    );
+  });
+
+  app.post('/admin/require-two-factor', async (request, reply) => {
+    const user = requireUser(request, reply);
+    if (!user) return reply;
+    const actor = await actorFor(web.services, user);
+    await setTwoFactorRequirement(web.services, actor, formField(request, 'required') === 'yes', requestMeta(request));
+    return reply.redirect('/admin?notice=requirement_saved', 303);
+  });
+
+  app.get('/admin/users/:id', async (request, reply) => {
+    const user = requireUser(request, reply);
+    if (!user) return reply;
+    return userPage(request, reply, user, (request.params as { id: string }).id, 200);
+  });
+
+  app.post('/admin/users/:id/reset-two-factor', async (request, reply) => {
+    const user = requireUser(request, reply);
+    if (!user) return reply;
+    const targetId = (request.params as { id: string }).id;
+    const actor = await actorFor(web.services, user);
+    try {
+      await resetTwoFactorAsAdmin(
+        web.services,
+        actor,
+        {
+          targetUserId: targetId,
+          adminPassword: formField(request, 'admin_password'),
+          reason: formField(request, 'reason'),
+          verification: formField(request, 'verification'),
+          newMobile: formField(request, 'new_mobile'),
+        },
+        requestMeta(request),
+      );
+      return reply.redirect(`/admin/users/${encodeURIComponent(targetId)}?notice=two_factor_reset`, 303);
+    } catch (error) {
+      if (!(error instanceof TwofoldError) || ['forbidden', 'not_found'].includes(error.code)) throw error;
+      const values = {
+        reason: formText(request, 'reason')?.slice(0, 500) ?? '',
+        verification: formText(request, 'verification')?.slice(0, 500) ?? '',
+        newMobile: formText(request, 'new_mobile')?.slice(0, 32) ?? '',
+      };
+      return userPage(request, reply, user, targetId, ERRORS[error.code].status, { error: error.message, values });
+    }
+  });
+
+  app.get('/admin/users/:id/activity.csv', async (request, reply) => {
+    const user = requireUser(request, reply);
+    if (!user) return reply;
+    const actor = await actorFor(web.services, user);
+    const target = await findManagedUser(web.services, actor, (request.params as { id: string }).id, requestMeta(request));
+    const nowMs = web.services.now();
+    const fromMs = parseDay(queryText(request, 'from')) ?? nowMs - 90 * DAY_IN_MS;
+    const toDay = parseDay(queryText(request, 'to'));
+    const toMs = toDay === null ? nowMs + 1 : toDay + DAY_IN_MS;
+    const filename = `activity-${target.email.replace(/[^a-z0-9.@-]/gi, '_')}.csv`;
+    reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${filename}"`);
+    return reply.send(Readable.from(activityCsv(web.services, target.id, fromMs, toMs)));
+  });
+}

@@ -1,0 +1,179 @@
+import type { ActivityItem } from '../../services/activity.js';
+import type { SignedInUser } from '../../services/sessions.js';
+import type { ManagedUserRow } from '../../store/admin.js';
+import { maskMobileForAdmin } from '../../domain/phone.js';
+import { ActivityList } from './activity.js';
+import { formatDate } from './format.js';
+import { CsrfField, ErrorSummary, Field, Notice, Page } from './layout.js';
+
+function twoFactorText(row: ManagedUserRow): string {
+  if (row.two_factor_method === 'totp') return 'On (app)';
+  if (row.two_factor_method === 'sms') return 'On (SMS)';
+  return 'Off';
+}
+
+function lockedText(row: ManagedUserRow, nowMs: number): string {
+  return row.code_locked_until !== null && row.code_locked_until > nowMs ? `Locked until ${formatDate(row.code_locked_until)}` : 'No';
+}
+
+export function AdminListPage(props: {
+  user: SignedInUser;
+  csrfToken: string;
+  organization: string;
+  isAggregatorAdmin: boolean;
+  requireTwoFactor: boolean;
+  rows: ManagedUserRow[];
+  search: string;
+  nowMs: number;
+  notice?: string | undefined;
+}) {
+  return (
+    <Page title="Admin" signedInAs={props.user.email} csrfToken={props.csrfToken} wide>
+      <h1>Admin: {props.organization}</h1>
+      <Notice message={props.notice} />
+      {props.isAggregatorAdmin && (
+        <form method="post" action="/admin/require-two-factor" class="section">
+          <CsrfField token={props.csrfToken} />
+          <p>
+            Two-factor authentication is <strong>{props.requireTwoFactor ? 'required' : 'not required'}</strong> for everyone under {props.organization}.
+          </p>
+          <input type="hidden" name="required" value={props.requireTwoFactor ? 'no' : 'yes'} />
+          <button type="submit" class="secondary">
+            {props.requireTwoFactor ? 'Stop requiring two-factor authentication' : 'Require two-factor authentication for everyone'}
+          </button>
+        </form>
+      )}
+      <form method="get" action="/admin" class="search" role="search">
+        <Field name="q" label="Search by name or email" type="text" value={props.search} required={false} maxLength={100} />
+        <button type="submit">Search</button>
+      </form>
+      {props.rows.length === 0 ? (
+        <p>No one matches.</p>
+      ) : (
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Firm</th>
+                <th scope="col">Two-factor</th>
+                <th scope="col">Mobile</th>
+                <th scope="col">Last sign-in</th>
+                <th scope="col">Remembered devices</th>
+                <th scope="col">Locked out</th>
+              </tr>
+            </thead>
+            <tbody>
+              {props.rows.map((row) => (
+                <tr key={row.id}>
+                  <td>
+                    <a href={`/admin/users/${row.id}`}>{row.name}</a>
+                    <br />
+                    <span class="muted">{row.email}</span>
+                  </td>
+                  <td>{row.org_name}</td>
+                  <td>{twoFactorText(row)}</td>
+                  <td>{row.mobile ? maskMobileForAdmin(row.mobile) : 'None'}</td>
+                  <td>{row.last_sign_in_at ? formatDate(row.last_sign_in_at) : 'Never'}</td>
+                  <td>{row.remembered_devices}</td>
+                  <td>{lockedText(row, props.nowMs)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </Page>
+  );
+}
+
+export function AdminUserPage(props: {
+  user: SignedInUser;
+  csrfToken: string;
+  target: ManagedUserRow;
+  canReset: boolean;
+  activity: ActivityItem[];
+  nextCursor: string | null;
+  nowMs: number;
+  notice?: string | undefined;
+  error?: string | undefined;
+  values?: { reason?: string; verification?: string; newMobile?: string };
+}) {
+  const t = props.target;
+  return (
+    <Page title={`${t.name} · Admin`} signedInAs={props.user.email} csrfToken={props.csrfToken} wide>
+      <p>
+        <a href="/admin">Back to everyone</a>
+      </p>
+      <h1>{t.name}</h1>
+      <Notice message={props.notice} />
+      <dl class="facts">
+        <dt>Email</dt>
+        <dd>{t.email}</dd>
+        <dt>Firm</dt>
+        <dd>{t.org_name}</dd>
+        <dt>Two-factor</dt>
+        <dd>{twoFactorText(t)}</dd>
+        <dt>Mobile</dt>
+        <dd>{t.mobile ? maskMobileForAdmin(t.mobile) : 'None'}</dd>
+        <dt>Last sign-in</dt>
+        <dd>{t.last_sign_in_at ? formatDate(t.last_sign_in_at) : 'Never'}</dd>
+        <dt>Remembered devices</dt>
+        <dd>{t.remembered_devices}</dd>
+        <dt>Locked out</dt>
+        <dd>{lockedText(t, props.nowMs)}</dd>
+      </dl>
+
+      {props.canReset && (
+        <section class="section" aria-labelledby="reset-heading">
+          <h2 id="reset-heading">Reset two-factor authentication</h2>
+          <p>
+            For someone who has lost both their phone and their mobile number. It removes their two-factor authentication, forgets their remembered devices and signs
+            them out everywhere; they set it up again at their next sign-in. Only do this after you have verified who they are: this is how accounts are taken over.
+          </p>
+          <ErrorSummary message={props.error} />
+          <form method="post" action={`/admin/users/${t.id}/reset-two-factor`} novalidate>
+            <CsrfField token={props.csrfToken} />
+            <div class="field">
+              <label for="field-reason">Reason for the reset</label>
+              <textarea id="field-reason" name="reason" maxLength={500} required>
+                {props.values?.reason ?? ''}
+              </textarea>
+            </div>
+            <div class="field">
+              <label for="field-verification">How you verified this person</label>
+              <p class="hint" id="field-verification-hint">
+                For example: called them back on the office number we hold for their firm, and they confirmed their licence number.
+              </p>
+              <textarea id="field-verification" name="verification" maxLength={500} required aria-describedby="field-verification-hint">
+                {props.values?.verification ?? ''}
+              </textarea>
+            </div>
+            <Field name="new_mobile" label="New mobile number (if their old number is gone)" type="tel" required={false} maxLength={32} value={props.values?.newMobile} hint="Optional. An Australian mobile, like 0412345678." />
+            <Field name="admin_password" label="Your own password, to confirm" type="password" autocomplete="current-password" maxLength={1024} />
+            <button type="submit" class="danger">
+              Reset two-factor authentication
+            </button>
+          </form>
+        </section>
+      )}
+
+      <section class="section" aria-labelledby="activity-heading">
+        <h2 id="activity-heading">Recent security activity</h2>
+        <ActivityList items={props.activity} showDetail />
+        {props.nextCursor && (
+          <p>
+            <a href={`/admin/users/${t.id}?before=${props.nextCursor}`}>Older activity</a>
+          </p>
+        )}
+        <form method="get" action={`/admin/users/${t.id}/activity.csv`} class="search">
+          <Field name="from" label="From (date)" type="date" required={false} />
+          <Field name="to" label="To (date, inclusive)" type="date" required={false} />
+          <button type="submit" class="secondary">
+            Export as CSV
+          </button>
+        </form>
+      </section>
+    </Page>
+  );
+}
