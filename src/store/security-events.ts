@@ -48,7 +48,8 @@ export async function appendSecurityEvent(db: Db, event: NewSecurityEvent): Prom
       id: randomUUID(),
       type: event.type,
       user_id: event.userId,
-      actor_id: event.actorId ?? event.userId,
+      // No actor given: the person acted themselves. An explicit null: the operator, from the CLI.
+      actor_id: event.actorId === undefined ? event.userId : event.actorId,
       ip: event.ip ?? null,
       user_agent: event.userAgent ?? null,
       detail: event.detail ?? null,
