@@ -80,6 +80,29 @@ for (const target of targets) {
       expect(dup.stderr).toContain('Error: An account with that email already exists.');
     });
 
+    it('resets a user\'s 2FA as the operator, with a reason and optionally a new number', async () => {
+      await runCli(['org', 'add', 'Reset Agg'], env);
+      await runCli(['user', 'add', '--email', 'lost@reset.com.au', '--name', 'Lost Phone', '--org', 'Reset Agg', '--mobile', '0412345678', '--password-stdin'], env, 'a long and lovely passphrase\n');
+      const store = openStore(url);
+      try {
+        const user = (await findUserByEmail(store.db, 'lost@reset.com.au'))!;
+        await store.db.insertInto('two_factor').values({ user_id: user.id, method: 'sms', totp_secret: null, last_used_step: null, enabled_at: Date.now() }).execute();
+        const missingReason = await runCli(['user', 'reset-2fa', 'lost@reset.com.au'], env);
+        expect(missingReason.code).not.toBe(0);
+        expect(missingReason.stderr).toContain("required option '--reason <text>' not specified");
+        const done = await runCli(['user', 'reset-2fa', 'lost@reset.com.au', '--reason', 'Ticket 12: phone and number lost', '--mobile', '0412 999 888'], env);
+        expect(done).toMatchObject({ code: 0, stderr: '' });
+        expect(done.stdout).toContain('Reset two-factor authentication for lost@reset.com.au');
+        expect(await store.db.selectFrom('two_factor').select('user_id').where('user_id', '=', user.id).executeTakeFirst()).toBeUndefined();
+        expect((await findUserByEmail(store.db, 'lost@reset.com.au'))!.mobile).toBe('+61412999888');
+        const unknown = await runCli(['user', 'reset-2fa', 'nobody@reset.com.au', '--reason', 'no such person'], env);
+        expect(unknown.code).not.toBe(0);
+        expect(unknown.stderr).toContain('Error: There is no user with that email.');
+      } finally {
+        await store.close();
+      }
+    });
+
     it('says what is wrong with the configuration', async () => {
       const result = await runCli(['org', 'add', 'X'], { DATABASE_URL: 'mysql://nope', TWOFOLD_SECRET: TEST_SECRET });
       expect(result.code).not.toBe(0);
