@@ -22,6 +22,7 @@ export interface Config {
   sms: SmsConfig;
   /** security activity older than this is deleted by housekeeping */
   activityRetentionDays: number;
+  mail: { transport: 'outbox' } | { transport: 'smtp'; smtpUrl: string; from: string };
   production: boolean;
   logLevel: string;
 }
@@ -81,12 +82,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 
   const sms = parseSmsConfig(env, problems, int);
   const activityRetentionDays = int('ACTIVITY_RETENTION_DAYS', 400, 30, 3650);
+  const mail = parseMailConfig(env, problems);
 
   const logLevel = env.LOG_LEVEL || 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
 
   if (problems.length > 0) throw new ConfigError(problems);
-  return { port, host, databaseUrl, secret, trustProxy, publicUrl, publicUrlIsDefault: !env.PUBLIC_URL, dataDir, sessionLifetime, rememberDeviceBinding, sms, activityRetentionDays, production: env.NODE_ENV === 'production', logLevel };
+  return { port, host, databaseUrl, secret, trustProxy, publicUrl, publicUrlIsDefault: !env.PUBLIC_URL, dataDir, sessionLifetime, rememberDeviceBinding, sms, activityRetentionDays, mail, production: env.NODE_ENV === 'production', logLevel };
 }
 
 function parseTrustProxy(raw: string | undefined, problems: string[]): boolean | number | string[] {
@@ -122,4 +124,17 @@ function parseSmsConfig(env: Record<string, string | undefined>, problems: strin
   if (!/^https?:\/\//.test(baseUrl)) problems.push(`TWILIO_BASE_URL must be an http(s) address (got "${baseUrl}")`);
   const timeoutInMs = int('SMS_TIMEOUT_MS', 5000, 500, 30_000);
   return { provider: 'twilio', baseUrl, accountSid, authToken, timeoutInMs, ...(from ? { from } : {}), ...(messagingServiceSid ? { messagingServiceSid } : {}) };
+}
+
+function parseMailConfig(env: Record<string, string | undefined>, problems: string[]): Config['mail'] {
+  const smtpUrl = env.SMTP_URL;
+  if (!smtpUrl) return { transport: 'outbox' };
+  try {
+    const url = new URL(smtpUrl);
+    if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw new Error();
+  } catch {
+    problems.push('SMTP_URL must look like smtp://user:pass@host:587 (or smtps:// for TLS from the start)');
+  }
+  const from = env.MAIL_FROM || 'Twofold <no-reply@localhost>';
+  return { transport: 'smtp', smtpUrl, from };
 }

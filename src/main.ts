@@ -1,7 +1,8 @@
 // `npm start`: read the configuration, open the database, serve.
 import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config.js';
-import { openRuntime } from './runtime.js';
+import { createMailTransport, openRuntime } from './runtime.js';
+import { EmailWorker } from './services/email-worker.js';
 import { issueSetupLinkIfEmpty } from './services/first-run.js';
 import { purgeExpiredRecords } from './services/maintenance.js';
 import { buildApp } from './web/app.js';
@@ -19,8 +20,12 @@ async function main(): Promise<void> {
     purgeExpiredRecords(runtime.services, { activityRetentionDays: config.activityRetentionDays }).catch((error: unknown) => app.log.error({ err: error }, 'purge of expired records failed'));
   }, 10 * 60_000);
   purge.unref();
+  const mailer = new EmailWorker(runtime.services, createMailTransport(config, runtime.store.db, runtime.services.now), app.log);
+  runtime.services.onEmailQueued = () => setImmediate(() => void mailer.runOnce());
+  mailer.start();
   const close = async () => {
     clearInterval(purge);
+    await mailer.stop();
     await app.close();
     await runtime.store.close();
     process.exit(0);

@@ -7,6 +7,7 @@ import { deriveServerKeys, loadOrCreateMasterSecret, type ServerKeys } from './c
 import type { ServiceContext } from './services/context.js';
 import type { Logger } from 'pino';
 import { OutboxSmsSender } from './sms/outbox.js';
+import { type MailTransport, OutboxMailTransport, SmtpMailTransport } from './mail/transport.js';
 import type { SmsSender } from './sms/sender.js';
 import { TwilioSmsSender } from './sms/twilio.js';
 import { type Store, migrateToLatest, openStore } from './store/db.js';
@@ -17,6 +18,11 @@ export interface Runtime {
   keys: ServerKeys;
   /** set when a master key was generated into the data folder on this start */
   generatedKeyPath?: string;
+}
+
+export function createMailTransport(config: Config, db: Store['db'], now: () => number): MailTransport {
+  if (config.mail.transport === 'smtp') return new SmtpMailTransport(config.mail.smtpUrl, config.mail.from);
+  return new OutboxMailTransport(db, now);
 }
 
 export function createSmsSender(config: Config, db: Store['db'], now: () => number, log?: Pick<Logger, 'info'>): SmsSender {
@@ -38,6 +44,7 @@ export async function openRuntime(config: Config, options: { now?: () => number;
     sessionLifetime: config.sessionLifetime,
     rememberDeviceBinding: config.rememberDeviceBinding,
     issuer: 'Twofold',
+    publicUrl: config.publicUrl,
     sms: createSmsSender(config, store.db, now, options.log),
     smsCodeKey: keys.smsCodes,
   };

@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from '../config.js';
 import { ROLES, type Role } from '../domain/accounts.js';
 import { TwofoldError } from '../errors.js';
 import { openRuntime, type Runtime } from '../runtime.js';
-import { createOrganization, createUser } from '../services/accounts.js';
+import { createOrganization, createUser, createUserAndInvite } from '../services/accounts.js';
 import { resetTwoFactorAsOperator } from '../services/operator.js';
 
 async function withRuntime(action: (runtime: Runtime) => Promise<void>): Promise<void> {
@@ -47,20 +47,19 @@ export function buildCli(): Command {
     .requiredOption('--org <name>', 'the organisation they belong to')
     .option('--role <role>', `one of: ${ROLES.join(', ')}`, 'member')
     .option('--mobile <number>', 'Australian mobile number, like 0412345678')
-    .option('--password-stdin', 'read the password from standard input')
+    .option('--password-stdin', 'read the password from standard input (without it, an invitation email is sent)')
     .action(async (opts: { email: string; name: string; org: string; role: string; mobile?: string; passwordStdin?: boolean }) => {
       if (!ROLES.includes(opts.role as Role)) throw new CommanderError(2, 'twofold.role', `--role must be one of: ${ROLES.join(', ')}`);
       const password = opts.passwordStdin ? readPasswordFromStdin() : undefined;
       await withRuntime(async ({ services }) => {
-        const created = await createUser(services, {
-          email: opts.email,
-          name: opts.name,
-          orgName: opts.org,
-          role: opts.role as Role,
-          ...(opts.mobile === undefined ? {} : { mobile: opts.mobile }),
-          ...(password === undefined ? {} : { password }),
-        });
-        console.log(`Created user ${created.email}${password === undefined ? ' without a password (they cannot sign in until one is set)' : ''}.`);
+        const person = { email: opts.email, name: opts.name, orgName: opts.org, role: opts.role as Role, ...(opts.mobile === undefined ? {} : { mobile: opts.mobile }) };
+        if (password === undefined) {
+          const created = await createUserAndInvite(services, person);
+          console.log(`Created user ${created.email} and queued an invitation email (the link is valid for 7 days). The server sends it.`);
+          return;
+        }
+        const created = await createUser(services, { ...person, password });
+        console.log(`Created user ${created.email}.`);
       });
     });
   user

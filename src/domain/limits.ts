@@ -58,6 +58,9 @@ export const SMS_PER_NUMBER_PER_DAY: WindowRule = { name: 'sms-number-day', max:
 export const SMS_PER_IP_PER_HOUR: WindowRule = { name: 'sms-ip-hour', max: 20, windowInMs: HOUR_IN_MS };
 export const SMS_PER_IP_PER_DAY: WindowRule = { name: 'sms-ip-day', max: 60, windowInMs: 24 * HOUR_IN_MS };
 
+/** "Forgot your password?" per client IP: an address cannot mail-bomb many accounts. */
+export const FORGOT_PASSWORD_PER_IP: WindowRule = { name: 'forgot-password-ip', max: 20, windowInMs: HOUR_IN_MS };
+
 /** A reset is the most dangerous action there is: a burst of them is an incident, not a workday. */
 export const ADMIN_RESETS_PER_HOUR: WindowRule = { name: 'admin-resets-hour', max: 10, windowInMs: HOUR_IN_MS };
 

@@ -9,6 +9,7 @@ import { isUniqueViolation } from '../store/errors.js';
 import { findUserByEmail, insertUser } from '../store/users.js';
 import type { ServiceContext } from './context.js';
 import { assertAcceptableNewPassword } from './passwords.js';
+import { queueInvitation } from './account-links.js';
 
 export async function createOrganization(ctx: ServiceContext, input: { name: unknown; parentName?: unknown }): Promise<{ id: string; name: string }> {
   const name = normalizeDisplayName(input.name);
@@ -79,4 +80,16 @@ export async function createUser(ctx: ServiceContext, input: NewUser, actorId: s
   }
   await appendSecurityEvent(ctx.db, { type: 'account_created', userId: id, actorId, atMs: nowMs });
   return { id, email };
+}
+
+/** A person without a password, and their invitation email, in one transaction. */
+export async function createUserAndInvite(ctx: ServiceContext, input: Omit<NewUser, 'password'>, actorId: string | null = null): Promise<{ id: string; email: string }> {
+  const created = await ctx.db.transaction().execute(async (trx) => {
+    const trxCtx = { ...ctx, db: trx };
+    const user = await createUser(trxCtx, input, actorId);
+    await queueInvitation(trxCtx, trx, user.id);
+    return user;
+  });
+  ctx.onEmailQueued?.();
+  return created;
 }

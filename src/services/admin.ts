@@ -13,6 +13,7 @@ import { findUserById } from '../store/users.js';
 import type { RequestMeta, ServiceContext } from './context.js';
 import type { SignedInUser } from './sessions.js';
 import { resetTwoFactor } from './two-factor-reset.js';
+import { queueInvitation } from './account-links.js';
 
 export async function actorFor(ctx: ServiceContext, user: SignedInUser): Promise<Actor> {
   const org = await findOrganizationById(ctx.db, user.orgId);
@@ -114,4 +115,11 @@ export async function isTwoFactorSetupRequired(ctx: ServiceContext, userId: stri
     .executeTakeFirst();
   if (!row || row.has_factor !== null) return false;
   return (row.parent ?? row.own) === 1;
+}
+
+/** An admin sends a fresh invitation to someone in their reach who has no password yet. */
+export async function resendInvitation(ctx: ServiceContext, actor: Actor, targetUserId: unknown, meta: RequestMeta): Promise<void> {
+  const target = await findManagedUser(ctx, actor, targetUserId, meta);
+  await ctx.db.transaction().execute((trx) => queueInvitation({ ...ctx, db: trx }, trx, target.id));
+  ctx.onEmailQueued?.();
 }

@@ -19,6 +19,10 @@ export interface ServiceContext {
   rememberDeviceBinding: DeviceBinding;
   /** shown in authenticator apps beside the account */
   issuer: string;
+  /** PUBLIC_URL: links in emails are built from it, never from a request's Host header */
+  publicUrl: string;
+  /** called after an email is queued, so the worker sends it without waiting for its timer */
+  onEmailQueued?: () => void;
   sms: SmsSender;
   /** HMAC key for SMS codes at rest */
   smsCodeKey: Buffer;

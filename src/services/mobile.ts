@@ -6,6 +6,7 @@ import { appendSecurityEvent } from '../store/security-events.js';
 import { findTwoFactor } from '../store/two-factor.js';
 import { findUserById } from '../store/users.js';
 import type { RequestMeta, ServiceContext } from './context.js';
+import { notifySecurityChange } from './notifications.js';
 
 export async function setMobileNumber(ctx: ServiceContext, userId: string, typed: unknown, meta: RequestMeta): Promise<string> {
   const user = await findUserById(ctx.db, userId);
@@ -24,6 +25,7 @@ export async function setMobileNumber(ctx: ServiceContext, userId: string, typed
   if (result.numUpdatedRows !== 1n) throw new TwofoldError('mobile_locked');
   if (user.mobile !== mobile) {
     await appendSecurityEvent(ctx.db, { type: 'mobile_changed', userId, ip: meta.ip, userAgent: meta.userAgent, detail: user.mobile ? 'changed' : 'added', atMs: ctx.now() });
+    await notifySecurityChange(ctx, ctx.db, userId, 'mobile_changed', meta);
   }
   return mobile;
 }

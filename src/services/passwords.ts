@@ -6,6 +6,7 @@ import { deleteUserSignInAttempts } from '../store/sign-in-attempts.js';
 import { findUserById, updatePasswordHash } from '../store/users.js';
 import type { RequestMeta, ServiceContext } from './context.js';
 import { forgetAllRememberedDevices } from './remembered-devices.js';
+import { notifySecurityChange } from './notifications.js';
 import { replaceAllUserSessions } from './sessions.js';
 
 /** Throws the table's error for a password we would not accept. */
@@ -35,5 +36,6 @@ export async function changePassword(
   await deleteUserSignInAttempts(ctx.db, userId);
   await forgetAllRememberedDevices(ctx, userId, meta, 'password changed');
   await appendSecurityEvent(ctx.db, { type: 'password_changed', userId, ip: meta.ip, userAgent: meta.userAgent, atMs: nowMs });
+  await notifySecurityChange(ctx, ctx.db, userId, 'password_changed', meta);
   return replaceAllUserSessions(ctx, userId, meta);
 }

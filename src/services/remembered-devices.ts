@@ -15,6 +15,7 @@ import {
 } from '../store/remembered-devices.js';
 import { appendSecurityEvent } from '../store/security-events.js';
 import type { RequestMeta, ServiceContext } from './context.js';
+import { notifySecurityChange } from './notifications.js';
 
 /** Why the code was asked for although this browser had been remembered; null: nothing to say. */
 export type RememberedDeviceNote = 'expired' | 'network_changed' | 'forgotten';
@@ -33,6 +34,7 @@ export async function rememberThisDevice(ctx: ServiceContext, userId: string, me
     expires_at: nowMs + REMEMBER_DEVICE_DURATION_IN_MS,
   });
   await appendSecurityEvent(ctx.db, { type: 'device_remembered', userId, ip: meta.ip, userAgent: meta.userAgent, detail: describeUserAgent(meta.userAgent), atMs: nowMs });
+  await notifySecurityChange(ctx, ctx.db, userId, 'device_remembered', meta);
   return token;
 }
 

@@ -32,6 +32,7 @@ import { createSession } from './sessions.js';
 import { checkSmsCode, sendSmsCode } from './sms-codes.js';
 import { openTotpSecret } from './two-factor.js';
 import { findPendingResetNotice } from './two-factor-reset.js';
+import { notifySecurityChange } from './notifications.js';
 
 export type PasswordStepOutcome =
   | { outcome: 'signed_in'; sessionToken: string; viaRememberedDevice: boolean; twoFactorWasReset?: boolean }
@@ -193,6 +194,7 @@ export async function completeSignInWithCode(
     const sessionToken = await createSession(ctx, user.id, meta);
     const how = input.lostDevice ? 'password and SMS code (lost device)' : twoFactor.method === 'sms' ? 'password and SMS code' : 'password and authenticator app';
     await appendSecurityEvent(ctx.db, { type: input.lostDevice ? 'signed_in_lost_device' : 'signed_in', userId: user.id, ...metaOf(meta), detail: how, atMs: nowMs });
+    if (input.lostDevice) await notifySecurityChange(ctx, ctx.db, user.id, 'signed_in_lost_device', meta);
     const rememberedDeviceToken = input.rememberDevice ? await rememberThisDevice(ctx, user.id, meta) : null;
     return { outcome: 'signed_in', sessionToken, userId: user.id, rememberedDeviceToken, viaLostDevice: input.lostDevice === true };
   }
@@ -203,6 +205,7 @@ export async function completeSignInWithCode(
   if (lockInMs > 0) {
     await lockCodeStep(ctx.db, user.id, nowMs + lockInMs);
     await appendSecurityEvent(ctx.db, { type: 'code_step_locked', userId: user.id, ...metaOf(meta), detail: `${failures} consecutive wrong codes`, atMs: nowMs });
+    await notifySecurityChange(ctx, ctx.db, user.id, 'code_step_locked', meta);
   }
   if (pending.triesLeft <= 1 || check.codeDead) {
     await consumeSignInAttempt(ctx.db, pending.attemptId);

@@ -7,6 +7,7 @@ import { appendSecurityEvent } from '../store/security-events.js';
 import { appendSmsLog } from '../store/sms-log.js';
 import { findUserById } from '../store/users.js';
 import type { RequestMeta, ServiceContext } from './context.js';
+import { notifySecurityChange } from './notifications.js';
 
 export interface ResetRequest {
   targetUserId: string;
@@ -47,6 +48,7 @@ export async function resetTwoFactor(ctx: ServiceContext, request: ResetRequest,
       detail: `by ${request.actorName}; reason: ${request.reason}; verified by: ${request.verification}${request.newMobile ? '; mobile number replaced' : ''}`,
       atMs: nowMs,
     });
+    await notifySecurityChange(ctx, trx, user.id, 'two_factor_reset', meta, { actor: `${request.actorName} (${request.organizationName})` });
     if (request.newMobile && request.newMobile !== user.mobile) {
       await appendSecurityEvent(trx, { type: 'mobile_changed', userId: user.id, actorId: request.actorUserId, ip: meta.ip, userAgent: meta.userAgent, detail: `replaced by ${request.actorName}`, atMs: nowMs });
     }

@@ -13,6 +13,7 @@ import { findUserById } from '../store/users.js';
 import { insertTwoFactor } from '../store/two-factor.js';
 import { checkSmsCode, sendSmsCode } from './sms-codes.js';
 import { markResetNoticesSeen } from './two-factor-reset.js';
+import { notifySecurityChange } from './notifications.js';
 import type { RequestMeta, ServiceContext } from './context.js';
 import { forgetAllRememberedDevices } from './remembered-devices.js';
 import { replaceAllUserSessions } from './sessions.js';
@@ -79,6 +80,7 @@ export async function confirmTotpEnrollment(ctx: ServiceContext, userId: string,
   if (!enabled) throw new TwofoldError('two_factor_already_on');
   await appendSecurityEvent(ctx.db, { type: 'two_factor_enabled', userId, ip: meta.ip, userAgent: meta.userAgent, detail: 'authenticator app', atMs: nowMs });
   await markResetNoticesSeen(ctx, userId);
+  await notifySecurityChange(ctx, ctx.db, userId, 'two_factor_enabled', meta);
   return replaceAllUserSessions(ctx, userId, meta);
 }
 
@@ -92,6 +94,7 @@ export async function removeTwoFactor(ctx: ServiceContext, userId: string, passw
   await deleteUserSignInAttempts(ctx.db, userId);
   await forgetAllRememberedDevices(ctx, userId, meta, 'two-factor authentication removed');
   await appendSecurityEvent(ctx.db, { type: 'two_factor_removed', userId, ip: meta.ip, userAgent: meta.userAgent, atMs: ctx.now() });
+  await notifySecurityChange(ctx, ctx.db, userId, 'two_factor_removed', meta);
   return replaceAllUserSessions(ctx, userId, meta);
 }
 
@@ -115,5 +118,6 @@ export async function confirmSmsEnrollment(ctx: ServiceContext, userId: string, 
   if (!(await insertTwoFactor(ctx.db, { user_id: userId, method: 'sms', totp_secret: null, last_used_step: null, enabled_at: nowMs }))) throw new TwofoldError('two_factor_already_on');
   await appendSecurityEvent(ctx.db, { type: 'two_factor_enabled', userId, ip: meta.ip, userAgent: meta.userAgent, detail: 'SMS', atMs: nowMs });
   await markResetNoticesSeen(ctx, userId);
+  await notifySecurityChange(ctx, ctx.db, userId, 'two_factor_enabled', meta);
   return replaceAllUserSessions(ctx, userId, meta);
 }

@@ -8,6 +8,7 @@ import * as initial from './migrations/001-initial.js';
 import * as rememberedDevices from './migrations/002-remembered-devices.js';
 import * as sms from './migrations/003-sms.js';
 import * as aggregators from './migrations/004-aggregators.js';
+import * as email from './migrations/005-email.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '002-remembered-devices': rememberedDevices,
   '003-sms': sms,
   '004-aggregators': aggregators,
+  '005-email': email,
 };
 
 // int8 (bigint) comes back from pg as a string to protect precision; our bigints are

@@ -164,6 +164,35 @@ export interface SecurityEventsTable {
   created_at: number;
 }
 
+export interface EmailQueueTable {
+  id: string;
+  to_address: string;
+  subject: string;
+  text_body: string;
+  html_body: string;
+  /** what it is about, for the operator: 'password_reset', 'invitation', 'notification' */
+  kind: string;
+  /** 'pending' | 'sending' | 'sent' | 'failed' */
+  status: string;
+  attempts: Generated<number>;
+  next_attempt_at: number;
+  /** a worker holds a 'sending' row until then; after it, another may take it over */
+  locked_until: number | null;
+  last_error: string | null;
+  created_at: number;
+  sent_at: number | null;
+}
+
+export interface AccountTokensTable {
+  /** SHA-256 of the token in the link */
+  id: string;
+  user_id: string;
+  purpose: 'password_reset' | 'invitation';
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   users: UsersTable;
@@ -176,6 +205,8 @@ export interface Database {
   sms_log: SmsLogTable;
   outbox_messages: OutboxMessagesTable;
   two_factor_resets: TwoFactorResetsTable;
+  email_queue: EmailQueueTable;
+  account_tokens: AccountTokensTable;
   throttles: ThrottlesTable;
   setup_tokens: SetupTokensTable;
   security_events: SecurityEventsTable;

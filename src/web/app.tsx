@@ -17,6 +17,7 @@ import { ErrorPage } from './views/error.js';
 import { errorMessage } from '../errors.js';
 import { registerAccountRoutes } from './routes/account.js';
 import { registerAdminRoutes } from './routes/admin.js';
+import { registerAccountLinkRoutes } from './routes/account-links.js';
 import { registerDevOutboxRoutes } from './routes/dev-outbox.js';
 import { registerSetupRoutes } from './routes/setup.js';
 import { registerSignInRoutes } from './routes/sign-in.js';
@@ -84,6 +85,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerSignInRoutes(app, web);
   registerAccountRoutes(app, web);
   registerAdminRoutes(app, web);
+  registerAccountLinkRoutes(app, web);
   registerDevOutboxRoutes(app, web);
   return app;
 }

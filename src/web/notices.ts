@@ -13,6 +13,9 @@ export const NOTICES = {
   mobile_saved: 'Your mobile number has been saved.',
   two_factor_reset: 'Two-factor authentication has been reset. They have been signed out everywhere and told by text message; they will set it up again at their next sign-in.',
   requirement_saved: 'The two-factor requirement has been saved.',
+  password_reset_done: 'Your new password is set and all your sessions have ended. Sign in with it; you will still be asked for your two-factor code.',
+  invitation_accepted: 'Your password is set. Sign in with it now.',
+  invitation_sent: 'A new invitation email is on its way. Earlier invitation links no longer work.',
   device_forgotten: 'That device has been forgotten. It will be asked for a code at its next sign-in.',
   devices_forgotten: 'All your remembered devices have been forgotten. Each will be asked for a code at its next sign-in.',
 } as const;

@@ -32,6 +32,7 @@ export async function startTestServer(store: Store, env: Record<string, string> 
     sessionLifetime: config.sessionLifetime,
     rememberDeviceBinding: config.rememberDeviceBinding,
     issuer: 'Twofold',
+    publicUrl: config.publicUrl,
     sms: createSmsSender(config, store.db, clock.now),
     smsCodeKey: keys.smsCodes,
   };

@@ -4,9 +4,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { adminKindOf, whyResetIsRefused } from '../../domain/authorization.js';
 import { ERRORS, TwofoldError } from '../../errors.js';
 import { activityCsv, listActivity } from '../../services/activity.js';
-import { actorFor, findManagedUser, listUsersForAdmin, resetTwoFactorAsAdmin, setTwoFactorRequirement } from '../../services/admin.js';
+import { actorFor, findManagedUser, listUsersForAdmin, resendInvitation, resetTwoFactorAsAdmin, setTwoFactorRequirement } from '../../services/admin.js';
 import type { SignedInUser } from '../../services/sessions.js';
 import { findOrganizationById } from '../../store/organizations.js';
+import { findUserById } from '../../store/users.js';
 import { type WebContext, requireUser, sendPage } from '../context.js';
 import { formField, formText, queryText, requestMeta } from '../form.js';
 import { noticeFor } from '../notices.js';
@@ -35,6 +36,7 @@ export function registerAdminRoutes(app: FastifyInstance, web: WebContext): void
         csrfToken={web.csrf.tokenFor(request, reply)}
         target={target}
         canReset={canReset}
+        awaitingPassword={(await findUserById(web.services.db, target.id))?.password_hash === null}
         activity={activity.items}
         nextCursor={activity.nextCursor}
         nowMs={web.services.now()}
@@ -109,6 +111,20 @@ export function registerAdminRoutes(app: FastifyInstance, web: WebContext): void
         newMobile: formText(request, 'new_mobile')?.slice(0, 32) ?? '',
       };
       return userPage(request, reply, user, targetId, ERRORS[error.code].status, { error: error.message, values });
+    }
+  });
+
+  app.post('/admin/users/:id/resend-invitation', async (request, reply) => {
+    const user = requireUser(request, reply);
+    if (!user) return reply;
+    const actor = await actorFor(web.services, user);
+    const targetId = (request.params as { id: string }).id;
+    try {
+      await resendInvitation(web.services, actor, targetId, requestMeta(request));
+      return reply.redirect(`/admin/users/${encodeURIComponent(targetId)}?notice=invitation_sent`, 303);
+    } catch (error) {
+      if (!(error instanceof TwofoldError) || ['forbidden', 'not_found'].includes(error.code)) throw error;
+      return userPage(request, reply, user, targetId, ERRORS[error.code].status, { error: error.message });
     }
   });
 

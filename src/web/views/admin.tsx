@@ -92,6 +92,7 @@ export function AdminUserPage(props: {
   csrfToken: string;
   target: ManagedUserRow;
   canReset: boolean;
+  awaitingPassword: boolean;
   activity: ActivityItem[];
   nextCursor: string | null;
   nowMs: number;
@@ -123,6 +124,16 @@ export function AdminUserPage(props: {
         <dt>Locked out</dt>
         <dd>{lockedText(t, props.nowMs)}</dd>
       </dl>
+
+      {props.awaitingPassword && (
+        <form method="post" action={`/admin/users/${t.id}/resend-invitation`} class="section">
+          <CsrfField token={props.csrfToken} />
+          <p>{t.name} has not chosen a password yet.</p>
+          <button type="submit" class="secondary">
+            Resend invitation
+          </button>
+        </form>
+      )}
 
       {props.canReset && (
         <section class="section" aria-labelledby="reset-heading">

@@ -12,7 +12,10 @@ export function SignInPage(props: { csrfToken: string; email?: string | undefine
         {props.next && <input type="hidden" name="next" value={props.next} />}
         <Field name="email" label="Username (email)" type="email" autocomplete="username" value={props.email} maxLength={254} autofocus={!props.email} />
         <Field name="password" label="Password" type="password" autocomplete="current-password" maxLength={1024} autofocus={!!props.email} />
-        <button type="submit">Sign in</button>
+        <div class="actions">
+          <button type="submit">Sign in</button>
+          <a href="/forgot-password">Forgot your password?</a>
+        </div>
       </form>
     </Page>
   );

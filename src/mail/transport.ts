@@ -1,0 +1,87 @@
+// How an email leaves Twofold: one small interface, a transport behind it.
+import type { Kysely } from 'kysely';
+import nodemailer, { type Transporter } from 'nodemailer';
+import { outboxMessageId } from '../sms/outbox.js';
+import type { Database } from '../store/schema.js';
+
+export interface MailMessage {
+  /** the queue row id: also the Message-ID, so a resend is recognisably the same message */
+  id: string;
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export type MailResult = { delivered: true } | { delivered: false; permanent: boolean; reason: string };
+
+export interface MailTransport {
+  readonly name: string;
+  send(message: MailMessage): Promise<MailResult>;
+  close?(): void;
+}
+
+/** The default: stored and shown on /dev/outbox (outside production). */
+export class OutboxMailTransport implements MailTransport {
+  readonly name = 'outbox';
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly now: () => number,
+  ) {}
+
+  async send(message: MailMessage): Promise<MailResult> {
+    await this.db
+      .insertInto('outbox_messages')
+      .values({ id: outboxMessageId(this.now()), channel: 'email', recipient: message.to, subject: message.subject, body: message.text, html: message.html, created_at: this.now() })
+      .execute();
+    return { delivered: true };
+  }
+}
+
+/** SMTP through nodemailer: SMTP_URL like smtp://user:pass@host:587 (STARTTLS when offered). */
+export class SmtpMailTransport implements MailTransport {
+  readonly name = 'smtp';
+  private readonly transporter: Transporter;
+
+  constructor(
+    smtpUrl: string,
+    private readonly from: string,
+    timeoutInMs = 10_000,
+  ) {
+    const url = new URL(smtpUrl);
+    this.transporter = nodemailer.createTransport({
+      host: url.hostname,
+      port: Number(url.port || (url.protocol === 'smtps:' ? 465 : 587)),
+      secure: url.protocol === 'smtps:',
+      ...(url.username ? { auth: { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } } : {}),
+      // Plain smtp:// upgrades with STARTTLS when the server offers it.
+      ignoreTLS: url.searchParams.get('starttls') === 'never',
+      connectionTimeout: timeoutInMs,
+      greetingTimeout: timeoutInMs,
+      socketTimeout: timeoutInMs,
+    });
+  }
+
+  async send(message: MailMessage): Promise<MailResult> {
+    try {
+      await this.transporter.sendMail({
+        from: this.from,
+        to: message.to,
+        subject: message.subject,
+        text: message.text,
+        html: message.html,
+        messageId: `<${message.id}@twofold>`,
+      });
+      return { delivered: true };
+    } catch (error) {
+      const code = (error as { responseCode?: number }).responseCode;
+      // 5xx: the server refused this message for good (bad address, policy). Anything else
+      // (4xx, a dropped connection, a timeout) may work later.
+      return { delivered: false, permanent: typeof code === 'number' && code >= 500, reason: (error as Error).message.slice(0, 300) };
+    }
+  }
+
+  close(): void {
+    this.transporter.close();
+  }
+}

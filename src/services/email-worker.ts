@@ -1,0 +1,76 @@
+// Delivers the email queue: retries with backoff on temporary failures, gives up on
+// permanent ones, and survives crashes (a message held by a dead worker is taken over
+// once its lock expires). Runs inside the server; never blocks a request.
+import { nextEmailAttemptDelayInMs } from '../domain/emails.js';
+import type { MailTransport } from '../mail/transport.js';
+import { claimEmail, listDueEmailIds, markEmailFailed, markEmailRetry, markEmailSent } from '../store/email-queue.js';
+import type { ServiceContext } from './context.js';
+
+const SEND_LOCK_IN_MS = 2 * 60_000;
+const BATCH = 20;
+
+export interface WorkerLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export class EmailWorker {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<number> | undefined;
+
+  constructor(
+    private readonly ctx: Pick<ServiceContext, 'db' | 'now'>,
+    private readonly transport: MailTransport,
+    private readonly log: WorkerLog,
+  ) {}
+
+  /** Checks the queue every `intervalInMs`; the timer does not keep the process alive. */
+  start(intervalInMs = 5_000): void {
+    this.timer = setInterval(() => void this.runOnce(), intervalInMs);
+    this.timer.unref();
+    void this.runOnce();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+    this.transport.close?.();
+  }
+
+  /** Sends what is due now; returns how many were delivered. One pass at a time. */
+  runOnce(): Promise<number> {
+    this.running ??= this.pass().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async pass(): Promise<number> {
+    let delivered = 0;
+    try {
+      const nowMs = this.ctx.now();
+      for (const { id } of await listDueEmailIds(this.ctx.db, nowMs, BATCH)) {
+        const message = await claimEmail(this.ctx.db, id, this.ctx.now(), SEND_LOCK_IN_MS);
+        if (!message) continue;
+        const result = await this.transport.send({ id: message.id, to: message.to_address, subject: message.subject, text: message.text_body, html: message.html_body });
+        if (result.delivered) {
+          await markEmailSent(this.ctx.db, message.id, this.ctx.now());
+          delivered += 1;
+          continue;
+        }
+        const delay = result.permanent ? null : nextEmailAttemptDelayInMs(message.attempts);
+        if (delay === null) {
+          await markEmailFailed(this.ctx.db, message.id, result.reason);
+          this.log.error({ emailId: message.id, kind: message.kind, attempts: message.attempts, reason: result.reason }, 'email could not be delivered: given up');
+        } else {
+          await markEmailRetry(this.ctx.db, message.id, this.ctx.now() + delay, result.reason);
+          this.log.warn({ emailId: message.id, kind: message.kind, attempts: message.attempts, retryInMs: delay, reason: result.reason }, 'email delivery failed: will retry');
+        }
+      }
+    } catch (error) {
+      this.log.error({ err: error }, 'email worker pass failed');
+    }
+    return delivered;
+  }
+}

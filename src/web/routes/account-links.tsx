@@ -1,0 +1,49 @@
+// "Forgot your password?" and invitation links.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ERRORS, TwofoldError, errorMessage } from '../../errors.js';
+import { checkAccountLink, requestPasswordReset, setPasswordFromLink } from '../../services/account-links.js';
+import { type WebContext, sendPage } from '../context.js';
+import { formField, formText, queryText, requestMeta } from '../form.js';
+import { ChoosePasswordPage, DeadLinkPage, ForgotPasswordPage } from '../views/account-links.js';
+
+export function registerAccountLinkRoutes(app: FastifyInstance, web: WebContext): void {
+  app.get('/forgot-password', async (request, reply) => sendPage(reply, 200, <ForgotPasswordPage csrfToken={web.csrf.tokenFor(request, reply)} />));
+
+  app.post('/forgot-password', async (request, reply) => {
+    try {
+      await requestPasswordReset(web.services, formField(request, 'email'), requestMeta(request));
+    } catch (error) {
+      if (!(error instanceof TwofoldError)) throw error;
+      return sendPage(reply, ERRORS[error.code].status, <ForgotPasswordPage csrfToken={web.csrf.tokenFor(request, reply)} error={error.message} email={formText(request, 'email')?.slice(0, 254)} />);
+    }
+    // The same answer whether or not the email has an account.
+    return sendPage(reply, 200, <ForgotPasswordPage csrfToken={web.csrf.tokenFor(request, reply)} sent />);
+  });
+
+  for (const [path, purpose, deadCode] of [
+    ['/reset-password', 'password_reset', 'reset_link_invalid'],
+    ['/invitation', 'invitation', 'invitation_link_invalid'],
+  ] as const) {
+    const page = async (request: FastifyRequest, reply: FastifyReply, token: string | undefined, status: number, error?: string) => {
+      const link = await checkAccountLink(web.services, token, purpose);
+      if (!link.valid) return sendPage(reply, 400, <DeadLinkPage message={errorMessage(deadCode)} />);
+      return sendPage(reply, status, <ChoosePasswordPage csrfToken={web.csrf.tokenFor(request, reply)} token={token!} action={path} email={link.email} error={error} />);
+    };
+
+    app.get(path, async (request, reply) => page(request, reply, queryText(request, 'token'), 200));
+
+    app.post(path, async (request, reply) => {
+      const token = formText(request, 'token');
+      try {
+        await setPasswordFromLink(web.services, { token, password: formField(request, 'password'), confirmation: formField(request, 'confirm_password'), purpose }, requestMeta(request));
+      } catch (error) {
+        if (!(error instanceof TwofoldError)) throw error;
+        if (error.code === deadCode) return sendPage(reply, 400, <DeadLinkPage message={error.message} />);
+        return page(request, reply, token, ERRORS[error.code].status, error.message);
+      }
+      // A browser signed in as someone else must not stay so on this machine.
+      web.cookies.clear(reply, 'session');
+      return reply.redirect(`/sign-in?notice=${purpose === 'invitation' ? 'invitation_accepted' : 'password_reset_done'}`, 303);
+    });
+  }
+}
