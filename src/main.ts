@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config.js';
 import { createMailTransport, openRuntime } from './runtime.js';
 import { EmailWorker } from './services/email-worker.js';
+import { whenBackgroundIdle } from './services/background.js';
 import { issueSetupLinkIfEmpty } from './services/first-run.js';
 import { purgeExpiredRecords } from './services/maintenance.js';
 import { buildApp } from './web/app.js';
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
   mailer.start();
   const close = async () => {
     clearInterval(purge);
+    await whenBackgroundIdle();
     await mailer.stop();
     await app.close();
     await runtime.store.close();

@@ -2,6 +2,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ERRORS, TwofoldError, errorMessage } from '../../errors.js';
 import { checkAccountLink, requestPasswordReset, setPasswordFromLink } from '../../services/account-links.js';
+import { normalizeEmail } from '../../domain/accounts.js';
+import { runInBackground } from '../../services/background.js';
 import { type WebContext, sendPage } from '../context.js';
 import { formField, formText, queryText, requestMeta } from '../form.js';
 import { ChoosePasswordPage, DeadLinkPage, ForgotPasswordPage } from '../views/account-links.js';
@@ -10,13 +12,13 @@ export function registerAccountLinkRoutes(app: FastifyInstance, web: WebContext)
   app.get('/forgot-password', async (request, reply) => sendPage(reply, 200, <ForgotPasswordPage csrfToken={web.csrf.tokenFor(request, reply)} />));
 
   app.post('/forgot-password', async (request, reply) => {
-    try {
-      await requestPasswordReset(web.services, formField(request, 'email'), requestMeta(request));
-    } catch (error) {
-      if (!(error instanceof TwofoldError)) throw error;
-      return sendPage(reply, ERRORS[error.code].status, <ForgotPasswordPage csrfToken={web.csrf.tokenFor(request, reply)} error={error.message} email={formText(request, 'email')?.slice(0, 254)} />);
+    const email = normalizeEmail(formField(request, 'email'));
+    if (email === null) {
+      return sendPage(reply, 400, <ForgotPasswordPage csrfToken={web.csrf.tokenFor(request, reply)} error={errorMessage('email_invalid')} email={formText(request, 'email')?.slice(0, 254)} />);
     }
-    // The same answer whether or not the email has an account.
+    // The lookup, the token and the email happen after the reply: its words and its
+    // timing are the same whether or not the email has an account.
+    runInBackground(requestPasswordReset(web.services, email, requestMeta(request)), (error) => request.log.error({ err: error }, 'password reset request failed'));
     return sendPage(reply, 200, <ForgotPasswordPage csrfToken={web.csrf.tokenFor(request, reply)} sent />);
   });
 
