@@ -7,6 +7,7 @@ import { TwofoldError } from '../errors.js';
 import { openRuntime, type Runtime } from '../runtime.js';
 import { createOrganization, createUser, createUserAndInvite } from '../services/accounts.js';
 import { resetTwoFactorAsOperator } from '../services/operator.js';
+import { countEmailsByStatus, listFailedEmails } from '../store/email-queue.js';
 
 async function withRuntime(action: (runtime: Runtime) => Promise<void>): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
@@ -71,6 +72,20 @@ export function buildCli(): Command {
       withRuntime(async ({ services }) => {
         await resetTwoFactorAsOperator(services, { email, reason: opts.reason, ...(opts.mobile === undefined ? {} : { mobile: opts.mobile }) });
         console.log(`Reset two-factor authentication for ${email.trim().toLowerCase()}. They were signed out everywhere and will set it up again at their next sign-in.`);
+      }),
+    );
+  program
+    .command('mail')
+    .description('The email queue')
+    .command('status')
+    .description('How many emails are pending, sent and failed, and why the last ones failed')
+    .action(async () =>
+      withRuntime(async ({ services }) => {
+        const counts = await countEmailsByStatus(services.db);
+        console.log(['pending', 'sending', 'sent', 'failed'].map((s) => `${s}: ${counts[s] ?? 0}`).join('  '));
+        for (const row of await listFailedEmails(services.db, 20)) {
+          console.log(`failed ${new Date(row.created_at).toISOString()} ${row.kind} to ${row.to_address} after ${row.attempts} attempts: ${row.last_error ?? ''}`);
+        }
       }),
     );
   return program;
