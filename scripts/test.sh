@@ -21,6 +21,12 @@ if [ ! -x /usr/bin/chromium ]; then
   apt_install chromium
 fi
 
+# --- nginx (Debian's), for the reverse-proxy test in front of two nodes
+if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
+  echo "test: installing Debian's nginx for the reverse-proxy test"
+  apt_install nginx
+fi
+
 # --- PostgreSQL: the one named by TEST_DATABASE_URL, or a throwaway cluster of our own
 pg_dir=""
 cleanup() {

@@ -23,6 +23,8 @@ export interface Config {
   /** security activity older than this is deleted by housekeeping */
   activityRetentionDays: number;
   mail: { transport: 'outbox' } | { transport: 'smtp'; smtpUrl: string; from: string };
+  /** METRICS_TOKEN: /metrics answers only with this bearer token; unset, there is no /metrics */
+  metricsToken: string | undefined;
   production: boolean;
   logLevel: string;
 }
@@ -83,12 +85,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const sms = parseSmsConfig(env, problems, int);
   const activityRetentionDays = int('ACTIVITY_RETENTION_DAYS', 400, 30, 3650);
   const mail = parseMailConfig(env, problems);
+  const metricsToken = env.METRICS_TOKEN || undefined;
+  if (metricsToken !== undefined && metricsToken.length < 16) problems.push('METRICS_TOKEN must be at least 16 characters');
 
   const logLevel = env.LOG_LEVEL || 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
 
   if (problems.length > 0) throw new ConfigError(problems);
-  return { port, host, databaseUrl, secret, trustProxy, publicUrl, publicUrlIsDefault: !env.PUBLIC_URL, dataDir, sessionLifetime, rememberDeviceBinding, sms, activityRetentionDays, mail, production: env.NODE_ENV === 'production', logLevel };
+  return { port, host, databaseUrl, secret, trustProxy, publicUrl, publicUrlIsDefault: !env.PUBLIC_URL, dataDir, sessionLifetime, rememberDeviceBinding, sms, activityRetentionDays, mail, metricsToken, production: env.NODE_ENV === 'production', logLevel };
 }
 
 function parseTrustProxy(raw: string | undefined, problems: string[]): boolean | number | string[] {

@@ -7,12 +7,16 @@ import { whenBackgroundIdle } from './services/background.js';
 import { issueSetupLinkIfEmpty } from './services/first-run.js';
 import { purgeExpiredRecords } from './services/maintenance.js';
 import { buildApp } from './web/app.js';
+import { TwofoldMetrics } from './web/metrics.js';
 
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const config = loadConfig(process.env);
   const runtime = await openRuntime(config);
-  const app = await buildApp({ config, services: runtime.services, csrfKey: runtime.keys.csrf, logger: { level: config.logLevel } });
+  const metrics = new TwofoldMetrics(runtime.store.pgPool);
+  runtime.services.hasher.onTiming = (operation, seconds) => metrics.hashDuration.observe({ operation }, seconds);
+  runtime.services.sms = metrics.countSms(runtime.services.sms);
+  const app = await buildApp({ config, services: runtime.services, csrfKey: runtime.keys.csrf, logger: { level: config.logLevel }, metrics });
   if (runtime.generatedKeyPath) {
     app.log.warn(`TWOFOLD_SECRET is not set: generated a master key into ${runtime.generatedKeyPath}. Keep that file (it encrypts TOTP secrets) or set TWOFOLD_SECRET.`);
   }

@@ -18,6 +18,8 @@ export interface Store {
   dialect: Dialect;
   /** the PostgreSQL schema the tables live in, when not the default search_path */
   pgSchema?: string;
+  /** the PostgreSQL pool, for the metrics */
+  pgPool?: pg.Pool;
   close(): Promise<void>;
 }
 
@@ -65,7 +67,7 @@ export function openStore(url: string, options: OpenOptions = {}): Store {
     ...(options.pgSchema ? { options: `-c search_path=${options.pgSchema}` } : {}),
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect, ...(options.pgSchema ? { pgSchema: options.pgSchema } : {}), close: () => db.destroy() };
+  return { db, dialect, pgPool: pool, ...(options.pgSchema ? { pgSchema: options.pgSchema } : {}), close: () => db.destroy() };
 }
 
 export async function migrateToLatest(store: Pick<Store, 'db' | 'pgSchema'>): Promise<void> {

@@ -8,6 +8,7 @@ import type { ServiceContext } from '../services/context.js';
 import { validateSessionToken } from '../services/sessions.js';
 import { isTwoFactorSetupRequired } from '../services/admin.js';
 import { Cookies } from './cookies.js';
+import { TwofoldMetrics } from './metrics.js';
 import { Csrf } from './csrf.js';
 import type { WebContext } from './context.js';
 import { installErrorPages } from './errors.js';
@@ -37,6 +38,7 @@ export interface AppOptions {
   services: ServiceContext;
   csrfKey: Buffer;
   logger?: FastifyServerOptions['logger'];
+  metrics?: TwofoldMetrics;
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -57,6 +59,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: BODY_LIMIT_IN_BYTES });
   addSecurityHeaders(app, https);
+  const metrics = options.metrics ?? new TwofoldMetrics();
+  metrics.install(app, config.metricsToken);
+  app.decorate('twofoldMetrics', metrics);
   installErrorPages(app);
 
   app.decorateRequest('user', null);

@@ -15,6 +15,9 @@ export interface WebContext {
 }
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    twofoldMetrics: import('./metrics.js').TwofoldMetrics;
+  }
   interface FastifyRequest {
     user: SignedInUser | null;
     /** the person's aggregator requires 2FA and they have none: only setting it up is allowed */

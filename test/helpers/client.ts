@@ -10,7 +10,7 @@ export interface Reply {
 }
 
 export class TestClient {
-  readonly cookies = new Map<string, string>();
+  cookies = new Map<string, string>();
   lastPage = '';
 
   constructor(
@@ -33,6 +33,14 @@ export class TestClient {
 
   async sendRaw(method: string, path: string, body: string, contentType: string): Promise<Reply> {
     return this.send(method, path, body, contentType);
+  }
+
+  /** The same browser (cookies and last page) talking to another node of the cluster. */
+  on(baseUrl: string): TestClient {
+    const other = new TestClient(baseUrl, this.options);
+    other.cookies = this.cookies;
+    other.lastPage = this.lastPage;
+    return other;
   }
 
   csrfToken(): string | undefined {

@@ -29,7 +29,7 @@ export function runCli(args: string[], env: Record<string, string>, stdin?: stri
 /** Starts `node dist/main.js` and resolves once its output matches every pattern; `matches` in the same order. */
 export function startServerProcess(env: Record<string, string>, waitFor: RegExp[]): Promise<{ child: ChildProcess; output: () => string; matches: RegExpMatchArray[] }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['dist/main.js'], { cwd: PROJECT_ROOT, env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: 'pipe' });
+    const child = spawn(process.execPath, ['dist/start.js'], { cwd: PROJECT_ROOT, env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: 'pipe' });
     let output = '';
     const timer = setTimeout(() => reject(new Error(`server did not print ${waitFor}:\n${output}`)), 20_000);
     const onData = (d: Buffer) => {

@@ -20,6 +20,24 @@ export interface TestServer {
 
 export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123456789';
 
+/** The services over `store`, keyed like every test node (TWOFOLD_SECRET = TEST_SECRET). */
+export function testServices(store: Store, clock: TestClock = new TestClock(), env: Record<string, string> = {}): ServiceContext {
+  const config = loadConfig({ TWOFOLD_SECRET: TEST_SECRET, DATA_DIR: '/nonexistent', LOG_LEVEL: 'silent', ...env });
+  const keys = deriveServerKeys(TEST_SECRET);
+  return {
+    db: store.db,
+    now: clock.now,
+    hasher: new PasswordHasher(),
+    secretBox: new SecretBox(keys.totpEncryption),
+    sessionLifetime: config.sessionLifetime,
+    rememberDeviceBinding: config.rememberDeviceBinding,
+    issuer: 'Twofold',
+    publicUrl: config.publicUrl,
+    sms: createSmsSender(config, store.db, clock.now),
+    smsCodeKey: keys.smsCodes,
+  };
+}
+
 export async function startTestServer(store: Store, env: Record<string, string> = {}, options: { host?: string } = {}): Promise<TestServer> {
   const clock = new TestClock();
   const config = loadConfig({ TWOFOLD_SECRET: TEST_SECRET, DATA_DIR: '/nonexistent', LOG_LEVEL: 'silent', ...env });

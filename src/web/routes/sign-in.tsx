@@ -73,6 +73,7 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
       { email: formField(request, 'email'), password: formField(request, 'password'), rememberedDeviceToken: web.cookies.read(request, 'rememberedDevice') },
       requestMeta(request),
     );
+    app.twofoldMetrics.signIns.inc({ step: 'password', outcome: result.outcome === 'refused' ? result.error.code : result.outcome });
     if (result.outcome === 'refused') {
       const page = <SignInPage csrfToken={web.csrf.tokenFor(request, reply)} email={typedEmail?.slice(0, 254)} error={result.error.message} next={formText(request, 'next')} />;
       return sendPage(reply, ERRORS[result.error.code].status, page);
@@ -101,6 +102,8 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
     const attemptToken = web.cookies.read(request, 'signInAttempt');
     const rememberDevice = formField(request, 'remember_device') === 'yes';
     const result = await completeSignInWithCode(web.services, { attemptToken, code: formField(request, 'code'), rememberDevice }, requestMeta(request));
+    app.twofoldMetrics.codeChecks.inc({ outcome: result.outcome === 'signed_in' ? 'accepted' : result.error.code });
+    app.twofoldMetrics.signIns.inc({ step: 'code', outcome: result.outcome === 'signed_in' ? 'signed_in' : result.error.code });
     if (result.outcome === 'signed_in') {
       startSession(reply, result.sessionToken);
       if (result.rememberedDeviceToken) web.cookies.set(reply, 'rememberedDevice', result.rememberedDeviceToken, REMEMBER_DEVICE_DURATION_IN_MS / 1000);

@@ -1,0 +1,72 @@
+// Prometheus metrics (prom-client), each app with its own registry. Served on
+// /metrics only with METRICS_TOKEN set, and then only to a matching bearer token.
+import type { FastifyInstance } from 'fastify';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { constantTimeEqual } from '../crypto/tokens.js';
+import type { SmsMessage, SmsSendResult, SmsSender } from '../sms/sender.js';
+
+export class TwofoldMetrics {
+  readonly registry = new Registry();
+  readonly signIns = new Counter({ name: 'twofold_sign_ins_total', help: 'Sign-in steps by step and outcome', labelNames: ['step', 'outcome'] as const, registers: [this.registry] });
+  readonly codeChecks = new Counter({ name: 'twofold_code_checks_total', help: 'Second-factor code checks by outcome', labelNames: ['outcome'] as const, registers: [this.registry] });
+  readonly sms = new Counter({ name: 'twofold_sms_total', help: 'SMS sends by provider and outcome', labelNames: ['provider', 'outcome'] as const, registers: [this.registry] });
+  readonly requestDuration = new Histogram({
+    name: 'twofold_http_request_duration_seconds',
+    help: 'HTTP request latency by route',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly hashDuration = new Histogram({
+    name: 'twofold_password_hash_duration_seconds',
+    help: 'argon2id hash and verify time',
+    labelNames: ['operation'] as const,
+    buckets: [0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28],
+    registers: [this.registry],
+  });
+  readonly dbPool = new Gauge({ name: 'twofold_db_pool_connections', help: 'PostgreSQL pool connections by state', labelNames: ['state'] as const, registers: [this.registry] });
+
+  constructor(pool?: { totalCount: number; idleCount: number; waitingCount: number }) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'twofold_' });
+    if (pool) {
+      const gauge = this.dbPool;
+      // Read when scraped, so the figures are current.
+      new Gauge({
+        name: 'twofold_db_pool_waiting',
+        help: 'Queries waiting for a PostgreSQL connection',
+        registers: [this.registry],
+        collect() {
+          gauge.set({ state: 'total' }, pool.totalCount);
+          gauge.set({ state: 'idle' }, pool.idleCount);
+          this.set(pool.waitingCount);
+        },
+      });
+    }
+  }
+
+  /** Wraps an SMS sender so every send is counted by outcome. */
+  countSms(sender: SmsSender): SmsSender {
+    const counter = this.sms;
+    return {
+      provider: sender.provider,
+      async send(message: SmsMessage): Promise<SmsSendResult> {
+        const result = await sender.send(message);
+        counter.inc({ provider: sender.provider, outcome: result.sent ? 'sent' : 'failed' });
+        return result;
+      },
+    };
+  }
+
+  install(app: FastifyInstance, token: string | undefined): void {
+    app.addHook('onResponse', async (request, reply) => {
+      const route = request.routeOptions.url ?? 'unmatched';
+      this.requestDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    });
+    if (!token) return;
+    app.get('/metrics', async (request, reply) => {
+      const header = request.headers.authorization ?? '';
+      if (!constantTimeEqual(header, `Bearer ${token}`)) return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'metrics need the bearer token' });
+      return reply.type(this.registry.contentType).send(await this.registry.metrics());
+    });
+  }
+}

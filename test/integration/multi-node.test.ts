@@ -1,0 +1,180 @@
+// Several Twofold processes against one PostgreSQL: every piece of state lives in the
+// database, so a sign-in may start on one node and finish on another. Then the same
+// two nodes behind Debian's nginx, which forwards the client address.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ServiceContext } from '../../src/services/context.js';
+import { type Store, migrateToLatest, openStore } from '../../src/store/db.js';
+import { TestClient, alertText } from '../helpers/client.js';
+import { TestClock } from '../helpers/clock.js';
+import { type TestUser, codeFor, createTestUser } from '../helpers/fixtures.js';
+import { createPostgresDatabase, startServerProcess, stopProcess } from '../helpers/processes.js';
+import { TEST_SECRET, testServices } from '../helpers/server.js';
+
+interface Node {
+  child: ChildProcess;
+  url: string;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('two nodes on one PostgreSQL', () => {
+  let database: { url: string; drop(): Promise<void> };
+  let store: Store;
+  let services: ServiceContext;
+  const nodes: Node[] = [];
+
+  beforeAll(async () => {
+    database = await createPostgresDatabase();
+    store = openStore(database.url);
+    await migrateToLatest(store);
+    // Real time on every node: the processes read their own clocks.
+    services = testServices(store, new TestClock());
+    Object.assign(services, { now: () => Date.now() });
+    const env = { DATABASE_URL: database.url, TWOFOLD_SECRET: TEST_SECRET, TRUST_PROXY: '127.0.0.1' };
+    for (let i = 0; i < 2; i++) {
+      const started = await startServerProcess({ ...env, PORT: '0', PUBLIC_URL: '' }, [/Server listening at (http:\/\/127\.0\.0\.1:\d+)/]);
+      nodes.push({ child: started.child, url: started.matches[0]![1]! });
+    }
+  });
+  afterAll(async () => {
+    for (const node of nodes) await stopProcess(node.child);
+    await store?.close();
+    await database?.drop();
+  });
+
+  const [a, b] = [() => nodes[0]!.url, () => nodes[1]!.url];
+
+  /** A person with an authenticator; the fixture enrolled with last step's code, so now's is free. */
+  async function personWithApp(): Promise<TestUser> {
+    return createTestUser(services, { withTotp: true });
+  }
+
+  async function passwordOn(url: string, user: TestUser, localAddress?: string): Promise<TestClient> {
+    const client = new TestClient(url, localAddress ? { localAddress } : {});
+    await client.get('/sign-in');
+    expect((await client.post('/sign-in', { email: user.email, password: user.password })).location).toBe('/sign-in/code');
+    return client;
+  }
+
+  it('takes the password on A and the code on B; a code accepted on one is refused on the other', async () => {
+    const user = await personWithApp();
+    const onA = await passwordOn(a(), user);
+    const onB = onA.on(b());
+    await onB.get('/sign-in/code');
+    const code = codeFor(user, Date.now());
+    expect((await onB.post('/sign-in/code', { code })).location).toBe('/');
+    expect((await onA.get('/api/session')).status).toBe(200);
+
+    const replay = (await passwordOn(b(), user)).on(a());
+    await replay.get('/sign-in/code');
+    const refused = await replay.post('/sign-in/code', { code });
+    expect(refused.status).toBe(401);
+    expect(alertText(refused.body)).toContain('already been used');
+  });
+
+  it('counts wrong codes across both nodes: 3 on A and 2 on B end the attempt', async () => {
+    const user = await personWithApp();
+    const onA = await passwordOn(a(), user);
+    await onA.get('/sign-in/code');
+    for (let i = 0; i < 3; i++) expect((await onA.post('/sign-in/code', { code: '000000' })).status).toBe(401);
+    const onB = onA.on(b());
+    await onB.get('/sign-in/code');
+    expect((await onB.post('/sign-in/code', { code: '000000' })).status).toBe(401);
+    const last = await onB.post('/sign-in/code', { code: '000000' });
+    expect(alertText(last.body)).toBe('Too many wrong codes. Please enter your email and password again.');
+    expect((await onA.get('/sign-in/code')).location).toBe('/sign-in');
+  });
+
+  it('honours a device remembered on A when signing in on B', async () => {
+    const user = await personWithApp();
+    const onA = await passwordOn(a(), user);
+    await onA.get('/sign-in/code');
+    expect((await onA.post('/sign-in/code', { code: codeFor(user, Date.now()), remember_device: 'yes' })).location).toBe('/');
+    await onA.post('/sign-out', {});
+    const onB = onA.on(b());
+    await onB.get('/sign-in');
+    expect((await onB.post('/sign-in', { email: user.email, password: user.password })).location).toBe('/');
+  });
+
+  describe('behind nginx', () => {
+    let nginx: ChildProcess;
+    let proxyUrl: string;
+    let dir: string;
+
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'twofold-nginx-'));
+      const port = await freePort();
+      const upstreams = nodes.map((n) => `server ${new URL(n.url).host};`).join(' ');
+      // The same shape as the README's example, with two upstreams.
+      writeFileSync(
+        join(dir, 'nginx.conf'),
+        `worker_processes 1;
+error_log ${dir}/error.log warn;
+pid ${dir}/nginx.pid;
+events { worker_connections 64; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+  upstream twofold { ${upstreams} }
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      proxy_pass http://twofold;
+      proxy_set_header X-Forwarded-For $remote_addr;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_set_header Host $host;
+    }
+  }
+}
+`,
+      );
+      nginx = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'pipe', env: { ...process.env, PATH: `${process.env.PATH}:/usr/sbin` } });
+      proxyUrl = `http://127.0.0.1:${port}`;
+      for (let i = 0; i < 50; i++) {
+        try {
+          if ((await fetch(`${proxyUrl}/healthz`)).ok) break;
+        } catch {
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+    });
+    afterAll(async () => {
+      await stopProcess(nginx);
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('binds a remembered device to the client address nginx forwards, across both nodes', async () => {
+      expect((await fetch(`${proxyUrl}/healthz`)).ok).toBe(true);
+      const user = await personWithApp();
+      const office = await passwordOn(proxyUrl, user, '127.0.0.2');
+      await office.get('/sign-in/code');
+      expect((await office.post('/sign-in/code', { code: codeFor(user, Date.now()), remember_device: 'yes' })).location).toBe('/');
+      const settings = await office.get('/settings/security');
+      expect(settings.body).toContain('from 127.0.0.2');
+
+      // Round-robin sends these to both nodes; the office address is trusted on each.
+      for (let i = 0; i < 2; i++) {
+        await office.post('/sign-out', {});
+        await office.get('/sign-in');
+        expect((await office.post('/sign-in', { email: user.email, password: user.password })).location).toBe('/');
+      }
+      // The same cookie from another address is asked for a code: nginx did not hide the client.
+      const cafe = new TestClient(proxyUrl, { localAddress: '127.0.0.3' });
+      cafe.cookies.set('twofold_device', office.cookies.get('twofold_device')!);
+      await cafe.get('/sign-in');
+      expect((await cafe.post('/sign-in', { email: user.email, password: user.password })).location).toBe('/sign-in/code');
+      expect((await cafe.get('/sign-in/code')).body).toContain('different network');
+    });
+  });
+});
