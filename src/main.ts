@@ -39,6 +39,8 @@ async function main(): Promise<void> {
   process.once('SIGINT', close);
   process.once('SIGTERM', close);
   const listeningAt = await app.listen({ port: config.port, host: config.host });
+  // Whatever LOG_LEVEL says, say where we are (scripts and the bench wait for this line).
+  console.log(`Twofold listening at ${listeningAt}`);
   // With PORT=0 the real port is only known now.
   const publicUrl = config.publicUrlIsDefault ? listeningAt : config.publicUrl;
   const setupLink = await issueSetupLinkIfEmpty(runtime.services, publicUrl);

@@ -1,0 +1,64 @@
+// Servers under test run as their own processes; the load comes from this one.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+export interface ServerProcess {
+  child: ChildProcess;
+  url: string;
+  /** peak RSS since the last reset, sampled every 100 ms from /proc */
+  peakRssMiB(): number;
+  resetPeak(): void;
+  stop(): Promise<void>;
+}
+
+export async function startProcess(command: string, args: string[], env: Record<string, string>, ready: RegExp, cwd?: string): Promise<ServerProcess> {
+  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start:\n${output}`)), 60_000);
+    const onData = (data: Buffer) => {
+      output += data.toString();
+      const match = ready.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}:\n${output}`)));
+  });
+  // Keep draining output so the child never blocks on a full pipe.
+  child.stdout!.resume();
+  child.stderr!.resume();
+  let peak = 0;
+  const sample = () => {
+    try {
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      const kib = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      peak = Math.max(peak, kib / 1024);
+    } catch {
+      /* the process is gone */
+    }
+  };
+  const timer = setInterval(sample, 100);
+  timer.unref();
+  return {
+    child,
+    url,
+    peakRssMiB: () => (sample(), peak),
+    resetPeak: () => {
+      peak = 0;
+    },
+    stop: async () => {
+      clearInterval(timer);
+      if (child.exitCode !== null) return;
+      child.removeAllListeners('exit');
+      await new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+      });
+    },
+  };
+}
