@@ -347,7 +347,7 @@ async function benchPeer(): Promise<Record<string, RunResult> | { skipped: strin
     });
     delete results.codeStepEstimate;
     results.session = await repeat('better-auth session check', () => hammer(server, { path: '/api/auth/get-session', headers: { cookie: sessionCookie }, seconds: SECONDS, connections: CONNECTIONS }));
-    results.noop = await repeat('better-auth no-op route', () => hammer(server, { path: '/noop', seconds: SECONDS, connections: CONNECTIONS }));
+    results.noop = await repeat('better-auth no-op route', () => hammer(server, { path: '/api/auth/ok', seconds: SECONDS, connections: CONNECTIONS }));
     await pool.close();
   } finally {
     await server.stop();
@@ -398,7 +398,7 @@ async function main(): Promise<void> {
     row('6.2 better-auth full sign-in with TOTP', peerResults?.fullSignIn, 'sign-ins/s'),
     row('6.3 better-auth code step alone', peerResults?.codeStep),
     row('6.4 better-auth session check', peerResults?.session),
-    row('6.5 better-auth no-op route', peerResults?.noop),
+    row('6.5 better-auth no-op route (GET /api/auth/ok)', peerResults?.noop),
     row(`7. sign-in, ${PLAIN_USERS} users`, growth.small.signIn),
     row(`7. sign-in, ${PLAIN_USERS + CROWD_USERS} users, ${CROWD_EVENTS} activity rows`, growth.large.signIn),
     row(`7. session check, ${PLAIN_USERS} users`, growth.small.session),

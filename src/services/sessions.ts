@@ -1,7 +1,7 @@
 // Signed-in sessions: a random token in a cookie, its SHA-256 in the database.
 import { generateToken, hashToken, isWellFormedToken } from '../crypto/tokens.js';
 import { isSessionExpired, shouldTouchSession } from '../domain/sessions.js';
-import { deleteSession, deleteUserSessionsExcept, findSessionWithUser, insertSession, touchSession } from '../store/sessions.js';
+import { deleteSession, deleteUserSessionsExcept, insertSession, lookUpSessionForRequest, touchSession } from '../store/sessions.js';
 import { recordSignIn } from '../store/users.js';
 import type { RequestMeta, ServiceContext } from './context.js';
 
@@ -12,6 +12,8 @@ export interface SignedInUser {
   name: string;
   role: 'member' | 'admin';
   orgId: string;
+  /** the person's aggregator requires 2FA and they have none yet */
+  twoFactorSetupRequired: boolean;
 }
 
 const MAX_USER_AGENT_LENGTH = 256;
@@ -35,7 +37,7 @@ export async function createSession(ctx: ServiceContext, userId: string, meta: R
 export async function validateSessionToken(ctx: ServiceContext, token: unknown): Promise<SignedInUser | null> {
   if (!isWellFormedToken(token)) return null;
   const sessionId = hashToken(token);
-  const row = await findSessionWithUser(ctx.db, sessionId);
+  const row = await lookUpSessionForRequest(ctx.db, sessionId);
   if (!row) return null;
   const nowMs = ctx.now();
   const times = { createdAtMs: row.created_at, lastSeenAtMs: row.last_seen_at };
@@ -44,7 +46,8 @@ export async function validateSessionToken(ctx: ServiceContext, token: unknown):
     return null;
   }
   if (shouldTouchSession(times, nowMs)) await touchSession(ctx.db, sessionId, nowMs);
-  return { sessionId, userId: row.user_id, email: row.email, name: row.name, role: row.role, orgId: row.org_id };
+  const required = (row.aggregator_requires ?? row.org_requires) === 1;
+  return { sessionId, userId: row.user_id, email: row.email, name: row.name, role: row.role, orgId: row.org_id, twoFactorSetupRequired: required && row.has_factor === null };
 }
 
 export async function invalidateSession(ctx: ServiceContext, sessionId: string): Promise<void> {

@@ -75,15 +75,19 @@ export async function signInWithPassword(
     return refuse(new TwofoldError('invalid_credentials'));
   }
 
-  await resetWindow(ctx.db, PASSWORD_TRIES_PER_EMAIL, email);
   if (ctx.hasher.needsRehash(user.password_hash)) await updatePasswordHash(ctx.db, user.id, await ctx.hasher.hash(password), null);
 
   const twoFactor = await findTwoFactor(ctx.db, user.id);
   if (!twoFactor) {
-    const sessionToken = await createSession(ctx, user.id, meta);
-    await appendSecurityEvent(ctx.db, { type: 'signed_in', userId: user.id, ...metaOf(meta), detail: 'password', atMs: nowMs });
+    const sessionToken = await ctx.db.transaction().execute(async (trx) => {
+      await resetWindow(trx, PASSWORD_TRIES_PER_EMAIL, email);
+      const token = await createSession({ ...ctx, db: trx }, user.id, meta);
+      await appendSecurityEvent(trx, { type: 'signed_in', userId: user.id, ...metaOf(meta), detail: 'password', atMs: nowMs });
+      return token;
+    });
     return { outcome: 'signed_in', sessionToken, viaRememberedDevice: false, twoFactorWasReset: (await findPendingResetNotice(ctx, user.id)) !== null };
   }
+  await resetWindow(ctx.db, PASSWORD_TRIES_PER_EMAIL, email);
 
   const device = await checkRememberedDevice(ctx, user.id, input.rememberedDeviceToken, meta);
   if (device.trusted) {
@@ -129,13 +133,17 @@ export interface PendingSignIn {
 
 /** The sign-in attempt behind a cookie, if it is still live. */
 export async function findPendingSignIn(ctx: ServiceContext, attemptToken: unknown): Promise<PendingSignIn | null> {
+  return (await loadPendingSignIn(ctx, attemptToken))?.pending ?? null;
+}
+
+async function loadPendingSignIn(ctx: ServiceContext, attemptToken: unknown): Promise<{ pending: PendingSignIn; user: UserRow; twoFactor: TwoFactorRow } | null> {
   if (!isWellFormedToken(attemptToken)) return null;
   const attempt = await findSignInAttempt(ctx.db, hashToken(attemptToken));
   if (!attempt || attempt.expires_at <= ctx.now() || attempt.code_tries >= MAX_CODE_TRIES_PER_SIGN_IN_ATTEMPT) return null;
   const user = await findUserById(ctx.db, attempt.user_id);
   const twoFactor = user ? await findTwoFactor(ctx.db, user.id) : undefined;
   if (!user || !twoFactor) return null;
-  return {
+  const pending: PendingSignIn = {
     attemptId: attempt.id,
     userId: user.id,
     email: user.email,
@@ -146,6 +154,7 @@ export async function findPendingSignIn(ctx: ServiceContext, attemptToken: unkno
     recoveryUnlocked: attempt.recovery_unlocked === 1,
     rememberedDeviceNote: attempt.remembered_device_note as RememberedDeviceNote | null,
   };
+  return { pending, user, twoFactor };
 }
 
 export type CodeStepOutcome =
@@ -166,11 +175,9 @@ export async function completeSignInWithCode(
   meta: RequestMeta,
 ): Promise<CodeStepOutcome> {
   const expired = (): CodeStepOutcome => ({ outcome: 'refused', error: new TwofoldError('sign_in_attempt_expired'), restart: true });
-  const pending = await findPendingSignIn(ctx, input.attemptToken);
-  if (!pending) return expired();
-  const user = await findUserById(ctx.db, pending.userId);
-  const twoFactor = await findTwoFactor(ctx.db, pending.userId);
-  if (!user || !twoFactor) return expired();
+  const loaded = await loadPendingSignIn(ctx, input.attemptToken);
+  if (!loaded) return expired();
+  const { pending, user, twoFactor } = loaded;
   if (input.lostDevice && !pending.recoveryUnlocked) return expired();
 
   const nowMs = ctx.now();
@@ -189,11 +196,17 @@ export async function completeSignInWithCode(
       : await checkTotpStep(ctx, user, twoFactor, input.code, nowMs);
 
   if (check.valid) {
-    if (!(await consumeSignInAttempt(ctx.db, pending.attemptId))) return expired();
-    await clearCodeFailures(ctx.db, user.id);
-    const sessionToken = await createSession(ctx, user.id, meta);
     const how = input.lostDevice ? 'password and SMS code (lost device)' : twoFactor.method === 'sms' ? 'password and SMS code' : 'password and authenticator app';
-    await appendSecurityEvent(ctx.db, { type: input.lostDevice ? 'signed_in_lost_device' : 'signed_in', userId: user.id, ...metaOf(meta), detail: how, atMs: nowMs });
+    // One transaction: the attempt ends exactly when the session begins (and SQLite
+    // commits once, not five times).
+    const sessionToken = await ctx.db.transaction().execute(async (trx) => {
+      if (!(await consumeSignInAttempt(trx, pending.attemptId))) return null;
+      if (user.code_failures > 0 || user.code_locked_until !== null) await clearCodeFailures(trx, user.id);
+      const token = await createSession({ ...ctx, db: trx }, user.id, meta);
+      await appendSecurityEvent(trx, { type: input.lostDevice ? 'signed_in_lost_device' : 'signed_in', userId: user.id, ...metaOf(meta), detail: how, atMs: nowMs });
+      return token;
+    });
+    if (sessionToken === null) return expired();
     if (input.lostDevice) await notifySecurityChange(ctx, ctx.db, user.id, 'signed_in_lost_device', meta);
     const rememberedDeviceToken = input.rememberDevice ? await rememberThisDevice(ctx, user.id, meta) : null;
     return { outcome: 'signed_in', sessionToken, userId: user.id, rememberedDeviceToken, viaLostDevice: input.lostDevice === true };

@@ -6,7 +6,6 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Config } from '../config.js';
 import type { ServiceContext } from '../services/context.js';
 import { validateSessionToken } from '../services/sessions.js';
-import { isTwoFactorSetupRequired } from '../services/admin.js';
 import { Cookies } from './cookies.js';
 import { TwofoldMetrics } from './metrics.js';
 import { Csrf } from './csrf.js';
@@ -69,7 +68,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('preHandler', async (request) => {
     if (request.url.startsWith('/assets/') || request.url === '/healthz') return;
     request.user = await validateSessionToken(services, cookies.read(request, 'session'));
-    if (request.user) request.twoFactorSetupRequired = await isTwoFactorSetupRequired(services, request.user.userId);
+    request.twoFactorSetupRequired = request.user?.twoFactorSetupRequired ?? false;
   });
   // "Require 2FA for everyone": until it is set up, only the set-up pages and sign-out answer.
   app.addHook('preHandler', async (request, reply) => {

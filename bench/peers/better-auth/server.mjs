@@ -33,6 +33,6 @@ const { runMigrations } = await getMigrations(options);
 await runMigrations();
 const auth = betterAuth(options);
 const handler = toNodeHandler(auth);
-// A route that does nothing, for the peer's own ceiling.
-const server = createServer((req, res) => (req.url === '/noop' ? res.end('ok') : handler(req, res)));
+// Its own no-op route is better-auth's GET /api/auth/ok, through the same handler.
+const server = createServer(handler);
 server.listen(0, '127.0.0.1', () => console.log(`listening at http://127.0.0.1:${server.address().port}`));
