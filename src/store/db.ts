@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import * as initial from './migrations/001-initial.js';
 import * as rememberedDevices from './migrations/002-remembered-devices.js';
@@ -42,6 +42,29 @@ export function parseDatabaseUrl(url: string): { dialect: Dialect; target: strin
   throw new TypeError('DATABASE_URL must start with sqlite: or postgres://');
 }
 
+const STATEMENT_CACHE_SIZE = 512;
+
+/**
+ * Kysely prepares every SQLite statement anew; preparing cost more than running the
+ * session lookup itself (a profile of GET /api/session showed it as the largest item).
+ * Our queries are a fixed set of shapes, so each SQL text is prepared once and reused.
+ */
+function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
+  const statements = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string) {
+      let statement = statements.get(sql);
+      if (!statement) {
+        if (statements.size >= STATEMENT_CACHE_SIZE) statements.clear();
+        statement = sqlite.prepare(sql);
+        statements.set(sql, statement);
+      }
+      return statement as unknown as ReturnType<SqliteDatabase['prepare']>;
+    },
+  };
+}
+
 export interface OpenOptions {
   /** PostgreSQL schema to use (tests give each run its own). */
   pgSchema?: string;
@@ -62,7 +85,7 @@ export function openStore(url: string, options: OpenOptions = {}): Store {
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('foreign_keys = ON');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
     return { db, dialect, close: () => db.destroy() };
   }
   const pool = new pg.Pool({
