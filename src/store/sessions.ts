@@ -8,24 +8,6 @@ export async function insertSession(db: Db, session: SessionRow): Promise<void> 
   await db.insertInto('sessions').values(session).execute();
 }
 
-export function findSessionWithUser(db: Db, sessionId: string) {
-  return db
-    .selectFrom('sessions')
-    .innerJoin('users', 'users.id', 'sessions.user_id')
-    .select([
-      'sessions.id as session_id',
-      'sessions.created_at',
-      'sessions.last_seen_at',
-      'users.id as user_id',
-      'users.email',
-      'users.name',
-      'users.role',
-      'users.org_id',
-    ])
-    .where('sessions.id', '=', sessionId)
-    .executeTakeFirst();
-}
-
 export async function touchSession(db: Db, sessionId: string, atMs: number): Promise<void> {
   await db.updateTable('sessions').set({ last_seen_at: atMs }).where('id', '=', sessionId).execute();
 }

@@ -1,31 +1,16 @@
 // The core story in a real browser: first-run setup, sign-in, turning on 2FA by
 // reading the secret off the page, signing out and in with a code, removing 2FA.
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateTotpCode, secretFromBase32 } from '../../src/domain/totp.js';
 import { issueSetupLinkIfEmpty } from '../../src/services/first-run.js';
-import { expectAccessible, expectNoSidewaysScroll, launchChromium, screenshot } from '../helpers/browser.js';
-import { DATABASES } from '../helpers/databases.js';
-import { type TestServer, startTestServer } from '../helpers/server.js';
+import { expectAccessible, expectNoSidewaysScroll, screenshot, useBrowserAndServer } from '../helpers/browser.js';
 
 const PASSWORD = 'harbour lights at midnight';
 
 describe('core flow in Chromium', () => {
-  let browser: Browser;
-  let server: TestServer;
-  let destroy: () => Promise<void>;
+  const env = useBrowserAndServer();
 
-  beforeAll(async () => {
-    const created = await DATABASES[0]!.create();
-    destroy = created.destroy;
-    server = await startTestServer(created.store);
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await destroy?.();
-  });
 
   async function look(page: Page, name: string) {
     await expectAccessible(page, name);
@@ -34,10 +19,10 @@ describe('core flow in Chromium', () => {
   }
 
   it('sets up, signs in, protects the account, signs in with a code and removes 2FA', async () => {
-    const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1024, height: 768 } });
+    const context = await env.browser.newContext({ bypassCSP: true, viewport: { width: 1024, height: 768 } });
     const page = await context.newPage();
 
-    const setupLink = await issueSetupLinkIfEmpty(server.services, server.url);
+    const setupLink = await issueSetupLinkIfEmpty(env.server.services, env.server.url);
     await page.goto(setupLink!);
     await look(page, 'core-01-first-run-setup');
     await page.getByLabel('Organisation name').fill('Harbour Aggregation');
@@ -67,7 +52,7 @@ describe('core flow in Chromium', () => {
     await look(page, 'core-06-authenticator-setup');
     const typedSecret = (await page.locator('#totp-secret').textContent())!;
     const secret = secretFromBase32(typedSecret.replace(/\s/g, ''));
-    await page.getByLabel('Enter the 6-digit code the app shows').fill(generateTotpCode({ secret, timeInMs: server.clock.now() }));
+    await page.getByLabel('Enter the 6-digit code the app shows').fill(generateTotpCode({ secret, timeInMs: env.server.clock.now() }));
     await page.getByRole('button', { name: 'Turn on two-factor authentication' }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toContain('Two-factor authentication is on');
     await look(page, 'core-07-security-2fa-on');
@@ -83,13 +68,13 @@ describe('core flow in Chromium', () => {
     await page.getByRole('button', { name: 'Verify' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('That code is not right');
     await look(page, 'core-09-code-step-wrong');
-    server.clock.advance(30_000);
-    const code = generateTotpCode({ secret, timeInMs: server.clock.now() });
+    env.server.clock.advance(30_000);
+    const code = generateTotpCode({ secret, timeInMs: env.server.clock.now() });
     await page.getByLabel('6-digit code').fill(`${code.slice(0, 3)} ${code.slice(3)}`);
     await page.getByRole('button', { name: 'Verify' }).click();
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Welcome, Alex Admin');
 
-    await page.goto(`${server.url}/settings/security`);
+    await page.goto(`${env.server.url}/settings/security`);
     await page.getByLabel('Your password, to confirm').fill(PASSWORD);
     await page.getByRole('button', { name: 'Remove the two factor authentication' }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toContain('Two-factor authentication has been removed');
@@ -99,9 +84,9 @@ describe('core flow in Chromium', () => {
   });
 
   it('is readable on a phone', async () => {
-    const context = await browser.newContext({ bypassCSP: true, viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+    const context = await env.browser.newContext({ bypassCSP: true, viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
     const page = await context.newPage();
-    await page.goto(`${server.url}/sign-in`);
+    await page.goto(`${env.server.url}/sign-in`);
     await look(page, 'core-11-sign-in-phone');
     const fontSize = await page.getByLabel('Username (email)').evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
     expect(fontSize).toBeGreaterThanOrEqual(16); // below 16px, phones zoom in on focus
@@ -109,9 +94,9 @@ describe('core flow in Chromium', () => {
   });
 
   it('works without JavaScript', async () => {
-    const context = await browser.newContext({ javaScriptEnabled: false });
+    const context = await env.browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
-    await page.goto(`${server.url}/sign-in`);
+    await page.goto(`${env.server.url}/sign-in`);
     await page.getByLabel('Username (email)').fill('alex@harbour.com.au');
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();

@@ -1,33 +1,20 @@
 // "Remember this device for 30 days" in a real browser: tick, skip the code next
 // time; a fresh browser context is asked; forgetting in settings asks again.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectAccessible, launchChromium, screenshot } from '../helpers/browser.js';
-import { DATABASES } from '../helpers/databases.js';
+import { expectAccessible, screenshot, useBrowserAndServer } from '../helpers/browser.js';
 import { type TestUser, codeFor, createTestUser } from '../helpers/fixtures.js';
-import { type TestServer, startTestServer } from '../helpers/server.js';
 
 describe('remember this device in Chromium', () => {
-  let browser: Browser;
-  let server: TestServer;
-  let destroy: () => Promise<void>;
+  const env = useBrowserAndServer();
   let user: TestUser;
 
   beforeAll(async () => {
-    const created = await DATABASES[0]!.create();
-    destroy = created.destroy;
-    server = await startTestServer(created.store);
-    user = await createTestUser(server.services, { withTotp: true });
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await destroy?.();
+    user = await createTestUser(env.server.services, { withTotp: true });
   });
 
   async function typePassword(page: Page) {
-    await page.goto(`${server.url}/sign-in`);
+    await page.goto(`${env.server.url}/sign-in`);
     await page.getByLabel('Username (email)').fill(user.email);
     await page.getByLabel('Password').fill(user.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -35,11 +22,11 @@ describe('remember this device in Chromium', () => {
   const heading = (page: Page) => page.getByRole('heading', { level: 1 }).textContent();
 
   it('skips the code once remembered, asks a fresh browser, and asks again once forgotten', async () => {
-    const context: BrowserContext = await browser.newContext({ bypassCSP: true });
+    const context: BrowserContext = await env.browser.newContext({ bypassCSP: true });
     const page = await context.newPage();
     await typePassword(page);
     await expect.poll(() => heading(page)).toBe('Enter your code');
-    await page.getByLabel('6-digit code').fill(codeFor(user, server.clock.now()));
+    await page.getByLabel('6-digit code').fill(codeFor(user, env.server.clock.now()));
     await page.getByLabel('Remember this device for 30 days').check();
     await screenshot(page, 'remember-01-code-step-ticked');
     await page.getByRole('button', { name: 'Verify' }).click();
@@ -49,13 +36,13 @@ describe('remember this device in Chromium', () => {
     await typePassword(page);
     await expect.poll(() => heading(page)).toBe('Welcome, Pat Broker');
 
-    const fresh = await browser.newContext({ bypassCSP: true });
+    const fresh = await env.browser.newContext({ bypassCSP: true });
     const freshPage = await fresh.newPage();
     await typePassword(freshPage);
     await expect.poll(() => heading(freshPage)).toBe('Enter your code');
     await fresh.close();
 
-    await page.goto(`${server.url}/settings/security`);
+    await page.goto(`${env.server.url}/settings/security`);
     await expect.poll(() => page.getByText('This browser').count()).toBe(1);
     await expectAccessible(page, 'remembered devices');
     await screenshot(page, 'remember-02-settings-devices');

@@ -1,29 +1,14 @@
 // SMS in a real browser: turning on SMS 2FA and signing in with it; then the whole
 // lost-device story, reading each code off /dev/outbox as a person trying Twofold would.
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateTotpCode, secretFromBase32 } from '../../src/domain/totp.js';
-import { expectAccessible, expectNoSidewaysScroll, launchChromium, screenshot } from '../helpers/browser.js';
-import { DATABASES } from '../helpers/databases.js';
+import { expectAccessible, expectNoSidewaysScroll, screenshot, useBrowserAndServer } from '../helpers/browser.js';
 import { createTestUser } from '../helpers/fixtures.js';
-import { type TestServer, startTestServer } from '../helpers/server.js';
 
 describe('SMS and lost device in Chromium', () => {
-  let browser: Browser;
-  let server: TestServer;
-  let destroy: () => Promise<void>;
+  const env = useBrowserAndServer();
 
-  beforeAll(async () => {
-    const created = await DATABASES[0]!.create();
-    destroy = created.destroy;
-    server = await startTestServer(created.store);
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await destroy?.();
-  });
 
   const heading = (page: Page) => page.getByRole('heading', { level: 1 }).textContent();
   async function look(page: Page, name: string) {
@@ -32,7 +17,7 @@ describe('SMS and lost device in Chromium', () => {
     await screenshot(page, name);
   }
   async function signInWithPassword(page: Page, email: string, password: string) {
-    await page.goto(`${server.url}/sign-in`);
+    await page.goto(`${env.server.url}/sign-in`);
     await page.getByLabel('Username (email)').fill(email);
     await page.getByLabel('Password').fill(password);
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -40,18 +25,18 @@ describe('SMS and lost device in Chromium', () => {
   /** Opens /dev/outbox in another tab and reads the newest code, as a person would. */
   async function codeFromOutbox(page: Page): Promise<string> {
     const outbox = await page.context().newPage();
-    await outbox.goto(`${server.url}/dev/outbox`);
+    await outbox.goto(`${env.server.url}/dev/outbox`);
     const text = (await outbox.locator('pre.message').first().textContent()) ?? '';
     await outbox.close();
     return /(\d{6}) is your Twofold code/.exec(text)![1]!;
   }
 
   it('turns on SMS 2FA and signs in with a texted code', async () => {
-    const user = await createTestUser(server.services);
-    const context = await browser.newContext({ bypassCSP: true });
+    const user = await createTestUser(env.server.services);
+    const context = await env.browser.newContext({ bypassCSP: true });
     const page = await context.newPage();
     await signInWithPassword(page, user.email, user.password);
-    await page.goto(`${server.url}/settings/security`);
+    await page.goto(`${env.server.url}/settings/security`);
     await page.getByRole('textbox', { name: 'Mobile number' }).fill('0412 345 678');
     await page.getByRole('button', { name: 'Save mobile number' }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toContain('Your mobile number has been saved');
@@ -76,9 +61,9 @@ describe('SMS and lost device in Chromium', () => {
   });
 
   it('gets back in after losing the phone with the app, then sets 2FA up on a new device', async () => {
-    const user = await createTestUser(server.services, { withTotp: true });
-    await server.services.db.updateTable('users').set({ mobile: '+61412999888' }).where('id', '=', user.id).execute();
-    const context = await browser.newContext({ bypassCSP: true });
+    const user = await createTestUser(env.server.services, { withTotp: true });
+    await env.server.services.db.updateTable('users').set({ mobile: '+61412999888' }).where('id', '=', user.id).execute();
+    const context = await env.browser.newContext({ bypassCSP: true });
     const page = await context.newPage();
     await signInWithPassword(page, user.email, user.password);
     await expect.poll(() => heading(page)).toBe('Enter your code');
@@ -104,16 +89,16 @@ describe('SMS and lost device in Chromium', () => {
     await page.getByRole('button', { name: 'Continue' }).click();
     const secret = secretFromBase32(((await page.locator('#totp-secret').textContent()) ?? '').replace(/\s/g, ''));
     expect(secret).not.toEqual(user.secret);
-    await page.getByLabel('Enter the 6-digit code the app shows').fill(generateTotpCode({ secret, timeInMs: server.clock.now() }));
+    await page.getByLabel('Enter the 6-digit code the app shows').fill(generateTotpCode({ secret, timeInMs: env.server.clock.now() }));
     await page.getByRole('button', { name: 'Turn on two-factor authentication' }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toContain('Two-factor authentication is on');
     await context.close();
   });
 
   it('shows the outbox page cleanly', async () => {
-    const context = await browser.newContext({ bypassCSP: true });
+    const context = await env.browser.newContext({ bypassCSP: true });
     const page = await context.newPage();
-    await page.goto(`${server.url}/dev/outbox`);
+    await page.goto(`${env.server.url}/dev/outbox`);
     await look(page, 'outbox-01');
     await context.close();
   });

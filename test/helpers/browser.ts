@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { PROJECT_ROOT } from './processes.js';
 
 const require = createRequire(import.meta.url);
@@ -40,4 +40,30 @@ export async function expectAccessible(page: Page, label: string): Promise<void>
 export async function expectNoSidewaysScroll(page: Page, label: string): Promise<void> {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow, `sideways overflow on ${label}`).toBeLessThanOrEqual(0);
+}
+
+/** A Twofold over a fresh SQLite database and one Chromium, for a browser test file. */
+export function useBrowserAndServer(): { readonly browser: Browser; readonly server: import('./server.js').TestServer } {
+  const state: { browser?: Browser; server?: import('./server.js').TestServer; destroy?: () => Promise<void> } = {};
+  beforeAll(async () => {
+    const { DATABASES } = await import('./databases.js');
+    const { startTestServer } = await import('./server.js');
+    const created = await DATABASES[0]!.create();
+    state.destroy = created.destroy;
+    state.server = await startTestServer(created.store);
+    state.browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await state.browser?.close();
+    await state.server?.close();
+    await state.destroy?.();
+  });
+  return {
+    get browser() {
+      return state.browser!;
+    },
+    get server() {
+      return state.server!;
+    },
+  };
 }

@@ -41,20 +41,8 @@ export function testServices(store: Store, clock: TestClock = new TestClock(), e
 export async function startTestServer(store: Store, env: Record<string, string> = {}, options: { host?: string } = {}): Promise<TestServer> {
   const clock = new TestClock();
   const config = loadConfig({ TWOFOLD_SECRET: TEST_SECRET, DATA_DIR: '/nonexistent', LOG_LEVEL: 'silent', ...env });
-  const keys = deriveServerKeys(TEST_SECRET);
-  const services: ServiceContext = {
-    db: store.db,
-    now: clock.now,
-    hasher: new PasswordHasher(),
-    secretBox: new SecretBox(keys.totpEncryption),
-    sessionLifetime: config.sessionLifetime,
-    rememberDeviceBinding: config.rememberDeviceBinding,
-    issuer: 'Twofold',
-    publicUrl: config.publicUrl,
-    sms: createSmsSender(config, store.db, clock.now),
-    smsCodeKey: keys.smsCodes,
-  };
-  const app = await buildApp({ config: { ...config }, services, csrfKey: keys.csrf });
+  const services = testServices(store, clock, env);
+  const app = await buildApp({ config, services, csrfKey: deriveServerKeys(TEST_SECRET).csrf });
   const address = await app.listen({ port: 0, host: options.host ?? '127.0.0.1' });
   return { url: address, app, services, clock, close: () => app.close() };
 }

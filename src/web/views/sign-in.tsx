@@ -91,7 +91,7 @@ export function CodePage(props: {
   );
 }
 
-function ResendForm(props: { csrfToken: string; action: string; resendInSeconds: number }) {
+export function ResendForm(props: { csrfToken: string; action: string; resendInSeconds: number }) {
   return (
     <form method="post" action={props.action} class="section">
       <CsrfField token={props.csrfToken} />

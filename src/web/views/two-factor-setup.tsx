@@ -3,6 +3,7 @@ import type { ResetNotice } from '../../services/two-factor-reset.js';
 import { formatDate } from './format.js';
 import { CsrfField, ErrorSummary, Field, Page } from './layout.js';
 import { SettingsTabs } from './security.js';
+import { ResendForm } from './sign-in.js';
 
 export function ChooseMethodPage(props: {
   user: SignedInUser;
@@ -107,15 +108,7 @@ export function SmsSetupPage(props: { user: SignedInUser; csrfToken: string; mob
           <a href="/settings/security">Cancel</a>
         </div>
       </form>
-      <form method="post" action="/settings/two-factor/sms/resend" class="section">
-        <CsrfField token={props.csrfToken} />
-        <p class="muted" id="resend-hint">
-          {props.resendInSeconds > 0 ? `Didn't get it? You can ask for a new code in ${props.resendInSeconds} seconds.` : "Didn't get it? A new code replaces the old one."}
-        </p>
-        <button type="submit" class="secondary" aria-describedby="resend-hint">
-          Send a new code
-        </button>
-      </form>
+      <ResendForm csrfToken={props.csrfToken} action="/settings/two-factor/sms/resend" resendInSeconds={props.resendInSeconds} />
     </Page>
   );
 }
