@@ -13,7 +13,8 @@ export interface OrgTree {
 }
 
 export async function createOrgTree(services: ServiceContext): Promise<OrgTree> {
-  const tag = randomBytes(3).toString('hex');
+  // Letters only: names must not look like codes or numbers in the messages tests read.
+  const tag = randomBytes(3).toString('hex').replace(/[0-9]/g, (d) => 'ghijklmnop'[Number(d)]!);
   const aggregatorA = await createOrganization(services, { name: `Aggregator A ${tag}` });
   const aggregatorB = await createOrganization(services, { name: `Aggregator B ${tag}` });
   const firmA1 = await createOrganization(services, { name: `Firm A1 ${tag}`, parentName: aggregatorA.name });
