@@ -5,6 +5,7 @@ import { TestClient } from '../helpers/client.js';
 import { describeEachDatabase } from '../helpers/databases.js';
 import { type TestUser, codeFor, createTestUser, submitPassword } from '../helpers/fixtures.js';
 import { useTestServer } from '../helpers/suite.js';
+import type { TestServer } from '../helpers/server.js';
 import { purgeExpiredRecords } from '../../src/services/maintenance.js';
 import { listSecurityEventsForUser } from '../../src/store/security-events.js';
 
@@ -188,22 +189,31 @@ describeEachDatabase('remember this device', (database) => {
   });
 });
 
+/** Signs in from `localAddress` with the box ticked; returns the remember cookie's value. */
+async function rememberFrom(server: TestServer, user: TestUser, localAddress: string): Promise<string> {
+  const client = new TestClient(server.url, { localAddress });
+  await submitPassword(client, user.email, user.password);
+  await client.get('/sign-in/code');
+  await client.post('/sign-in/code', { code: codeFor(user, server.clock.now()), remember_device: 'yes' });
+  return client.cookies.get('twofold_device')!;
+}
+
+/** Types the password from `localAddress`, carrying `token` as the remember cookie; returns where it leads. */
+async function passwordFrom(server: TestServer, user: TestUser, localAddress: string, token: string | null): Promise<string | null> {
+  const client = new TestClient(server.url, { localAddress });
+  if (token) client.cookies.set('twofold_device', token);
+  return (await submitPassword(client, user.email, user.password)).location;
+}
+
 describeEachDatabase('remember this device, bound to the /24', (database) => {
   const ctx = useTestServer(database, { REMEMBER_DEVICE_BINDING: 'subnet' });
 
   it('trusts the same /24 with REMEMBER_DEVICE_BINDING=subnet', async () => {
     const { server } = ctx;
     const user = await createTestUser(server.services, { withTotp: true });
-    const client = new TestClient(server.url, { localAddress: '127.0.0.1' });
-    await submitPassword(client, user.email, user.password);
-    await client.get('/sign-in/code');
-    await client.post('/sign-in/code', { code: codeFor(user, server.clock.now()), remember_device: 'yes' });
-    const sameSubnet = new TestClient(server.url, { localAddress: '127.0.0.2' });
-    sameSubnet.cookies.set('twofold_device', client.cookies.get('twofold_device')!);
-    expect((await submitPassword(sameSubnet, user.email, user.password)).location).toBe('/');
-    const otherSubnet = new TestClient(server.url, { localAddress: '127.0.1.5' });
-    otherSubnet.cookies.set('twofold_device', client.cookies.get('twofold_device')!);
-    expect((await submitPassword(otherSubnet, user.email, user.password)).location).toBe('/sign-in/code');
+    const token = await rememberFrom(server, user, '127.0.0.1');
+    expect(await passwordFrom(server, user, '127.0.0.2', token)).toBe('/');
+    expect(await passwordFrom(server, user, '127.0.1.5', token)).toBe('/sign-in/code');
   });
 });
 
@@ -213,14 +223,9 @@ describeEachDatabase('remember this device, not bound to a network', (database) 
   it('trusts any address with REMEMBER_DEVICE_BINDING=none, but still needs the cookie', async () => {
     const { server } = ctx;
     const user = await createTestUser(server.services, { withTotp: true });
-    const client = new TestClient(server.url, { localAddress: '127.0.0.1' });
-    await submitPassword(client, user.email, user.password);
-    await client.get('/sign-in/code');
-    await client.post('/sign-in/code', { code: codeFor(user, server.clock.now()), remember_device: 'yes' });
-    const far = new TestClient(server.url, { localAddress: '127.9.9.9' });
-    far.cookies.set('twofold_device', client.cookies.get('twofold_device')!);
-    expect((await submitPassword(far, user.email, user.password)).location).toBe('/');
-    expect((await submitPassword(new TestClient(server.url, { localAddress: '127.9.9.9' }), user.email, user.password)).location).toBe('/sign-in/code');
+    const token = await rememberFrom(server, user, '127.0.0.1');
+    expect(await passwordFrom(server, user, '127.9.9.9', token)).toBe('/');
+    expect(await passwordFrom(server, user, '127.9.9.9', null)).toBe('/sign-in/code');
   });
 });
 
