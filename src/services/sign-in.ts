@@ -184,6 +184,24 @@ export async function completeSignInWithCode(
   if (user.code_locked_until !== null && user.code_locked_until > nowMs) {
     return { outcome: 'refused', error: new TwofoldError('code_step_locked', { minutes: minutesFrom(user.code_locked_until - nowMs) }), restart: false };
   }
+  // The whole check is one transaction: the try, the step claim and the session (or the
+  // failure count) commit together, once. The conditional updates inside still decide
+  // every race; the transaction only spares SQLite a commit per statement.
+  const outcome = await ctx.db.transaction().execute((trx) => checkCodeAndSignIn({ ...ctx, db: trx }, loaded, input, meta, nowMs));
+  if (outcome.outcome !== 'signed_in') return outcome;
+  if (input.lostDevice) await notifySecurityChange(ctx, ctx.db, user.id, 'signed_in_lost_device', meta);
+  const rememberedDeviceToken = input.rememberDevice ? await rememberThisDevice(ctx, user.id, meta) : null;
+  return { ...outcome, rememberedDeviceToken };
+}
+
+async function checkCodeAndSignIn(
+  ctx: ServiceContext,
+  loaded: { pending: PendingSignIn; user: UserRow; twoFactor: TwoFactorRow },
+  input: { code: unknown; lostDevice?: boolean },
+  meta: RequestMeta,
+  nowMs: number,
+): Promise<CodeStepOutcome> {
+  const { pending, user, twoFactor } = loaded;
   if (!(await takeCodeTry(ctx.db, pending.attemptId, MAX_CODE_TRIES_PER_SIGN_IN_ATTEMPT, nowMs))) {
     await consumeSignInAttempt(ctx.db, pending.attemptId);
     return { outcome: 'refused', error: new TwofoldError('code_tries_exhausted'), restart: true };
@@ -196,20 +214,13 @@ export async function completeSignInWithCode(
       : await checkTotpStep(ctx, user, twoFactor, input.code, nowMs);
 
   if (check.valid) {
+    // Race prevented: two right codes on one attempt (a double submit) make one session.
+    if (!(await consumeSignInAttempt(ctx.db, pending.attemptId))) return { outcome: 'refused', error: new TwofoldError('sign_in_attempt_expired'), restart: true };
+    if (user.code_failures > 0 || user.code_locked_until !== null) await clearCodeFailures(ctx.db, user.id);
+    const sessionToken = await createSession(ctx, user.id, meta);
     const how = input.lostDevice ? 'password and SMS code (lost device)' : twoFactor.method === 'sms' ? 'password and SMS code' : 'password and authenticator app';
-    // One transaction: the attempt ends exactly when the session begins (and SQLite
-    // commits once, not five times).
-    const sessionToken = await ctx.db.transaction().execute(async (trx) => {
-      if (!(await consumeSignInAttempt(trx, pending.attemptId))) return null;
-      if (user.code_failures > 0 || user.code_locked_until !== null) await clearCodeFailures(trx, user.id);
-      const token = await createSession({ ...ctx, db: trx }, user.id, meta);
-      await appendSecurityEvent(trx, { type: input.lostDevice ? 'signed_in_lost_device' : 'signed_in', userId: user.id, ...metaOf(meta), detail: how, atMs: nowMs });
-      return token;
-    });
-    if (sessionToken === null) return expired();
-    if (input.lostDevice) await notifySecurityChange(ctx, ctx.db, user.id, 'signed_in_lost_device', meta);
-    const rememberedDeviceToken = input.rememberDevice ? await rememberThisDevice(ctx, user.id, meta) : null;
-    return { outcome: 'signed_in', sessionToken, userId: user.id, rememberedDeviceToken, viaLostDevice: input.lostDevice === true };
+    await appendSecurityEvent(ctx.db, { type: input.lostDevice ? 'signed_in_lost_device' : 'signed_in', userId: user.id, ...metaOf(meta), detail: how, atMs: nowMs });
+    return { outcome: 'signed_in', sessionToken, userId: user.id, rememberedDeviceToken: null, viaLostDevice: input.lostDevice === true };
   }
 
   await appendSecurityEvent(ctx.db, { type: check.replayed ? 'code_replayed' : 'code_failed', userId: user.id, ...metaOf(meta), atMs: nowMs });

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
+import { timeOrderedId } from './ids.js';
 import type { Database, SecurityEventsTable } from './schema.js';
 
 type Db = Kysely<Database>;
@@ -45,7 +45,7 @@ export async function appendSecurityEvent(db: Db, event: NewSecurityEvent): Prom
   await db
     .insertInto('security_events')
     .values({
-      id: randomUUID(),
+      id: timeOrderedId(event.atMs),
       type: event.type,
       user_id: event.userId,
       // No actor given: the person acted themselves. An explicit null: the operator, from the CLI.
