@@ -52,7 +52,10 @@ export function ChooseMethodPage(props: {
             </p>
           </div>
         </fieldset>
-        <button type="submit">Continue</button> <a href="/settings/security">Cancel</a>
+        <div class="actions">
+          <button type="submit">Continue</button>
+          <a href="/settings/security">Cancel</a>
+        </div>
       </form>
     </Page>
   );
