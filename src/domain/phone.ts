@@ -3,7 +3,6 @@
 // (+61412345678) and show the canonical form back.
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 
-export const MOBILE_FORMAT_EXAMPLE = '0412345678';
 const MAX_TYPED_LENGTH = 32;
 
 /** Returns the E.164 form of an Australian mobile number, or null for anything else. */

@@ -10,6 +10,7 @@ import { enqueueEmail } from '../store/email-queue.js';
 import { findOrganizationById } from '../store/organizations.js';
 import { appendSecurityEvent } from '../store/security-events.js';
 import { countInWindow } from '../store/throttles.js';
+import { deleteEverySignInOf } from '../store/sessions.js';
 import { findUserByEmail, findUserById } from '../store/users.js';
 import type { RequestMeta, ServiceContext } from './context.js';
 import { notifySecurityChange } from './notifications.js';
@@ -106,9 +107,7 @@ export async function setPasswordFromLink(
     await trx.updateTable('users').set({ password_hash: hash, password_changed_at: nowMs, code_failures: 0 }).where('id', '=', link.userId).execute();
     // Any other reset link still out there dies with this one.
     await trx.updateTable('account_tokens').set({ used_at: nowMs }).where('user_id', '=', link.userId).where('used_at', 'is', null).execute();
-    await trx.deleteFrom('sessions').where('user_id', '=', link.userId).execute();
-    await trx.deleteFrom('sign_in_attempts').where('user_id', '=', link.userId).execute();
-    await trx.deleteFrom('remembered_devices').where('user_id', '=', link.userId).execute();
+    await deleteEverySignInOf(trx, link.userId);
     await appendSecurityEvent(trx, { type: input.purpose === 'invitation' ? 'password_changed' : 'password_reset', userId: link.userId, ip: meta.ip, userAgent: meta.userAgent, atMs: nowMs });
     if (input.purpose === 'password_reset') await notifySecurityChange(ctx, trx, link.userId, 'password_reset', meta);
   });

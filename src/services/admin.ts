@@ -103,19 +103,6 @@ export async function setTwoFactorRequirement(ctx: ServiceContext, actor: Actor,
   await appendSecurityEvent(ctx.db, { type: 'two_factor_requirement_changed', userId: actor.userId, ip: meta.ip, userAgent: meta.userAgent, detail: required ? 'required for everyone' : 'no longer required', atMs: ctx.now() });
 }
 
-/** True when this person's aggregator requires 2FA and they have none yet. */
-export async function isTwoFactorSetupRequired(ctx: ServiceContext, userId: string): Promise<boolean> {
-  const row = await ctx.db
-    .selectFrom('users')
-    .innerJoin('organizations as org', 'org.id', 'users.org_id')
-    .leftJoin('organizations as agg', 'agg.id', 'org.parent_id')
-    .leftJoin('two_factor', 'two_factor.user_id', 'users.id')
-    .select(['org.require_two_factor as own', 'agg.require_two_factor as parent', 'two_factor.user_id as has_factor'])
-    .where('users.id', '=', userId)
-    .executeTakeFirst();
-  if (!row || row.has_factor !== null) return false;
-  return (row.parent ?? row.own) === 1;
-}
 
 /** An admin sends a fresh invitation to someone in their reach who has no password yet. */
 export async function resendInvitation(ctx: ServiceContext, actor: Actor, targetUserId: unknown, meta: RequestMeta): Promise<void> {

@@ -36,8 +36,3 @@ export interface RequestMeta {
   userAgent: string;
 }
 
-export type Result<T> = { ok: true; value: T } | { ok: false; error: import('../errors.js').TwofoldError };
-
-export function ok<T>(value: T): Result<T> {
-  return { ok: true, value };
-}

@@ -1,7 +1,7 @@
 // Signed-in sessions: a random token in a cookie, its SHA-256 in the database.
 import { generateToken, hashToken, isWellFormedToken } from '../crypto/tokens.js';
 import { isSessionExpired, shouldTouchSession } from '../domain/sessions.js';
-import { deleteSession, deleteUserSessionsExcept, insertSession, lookUpSessionForRequest, touchSession } from '../store/sessions.js';
+import { deleteAllUserSessions, deleteSession, insertSession, lookUpSessionForRequest, touchSession } from '../store/sessions.js';
 import { recordSignIn } from '../store/users.js';
 import type { RequestMeta, ServiceContext } from './context.js';
 
@@ -54,17 +54,12 @@ export async function invalidateSession(ctx: ServiceContext, sessionId: string):
   await deleteSession(ctx.db, sessionId);
 }
 
-/** After a password change or 2FA removal: every other browser must sign in again. */
-export async function invalidateUserSessionsExceptOne(ctx: ServiceContext, userId: string, keepSessionId: string | null): Promise<void> {
-  await deleteUserSessionsExcept(ctx.db, userId, keepSessionId);
-}
-
 /**
  * After a security change (password, second factor): every session of the user ends,
  * including this one, and this browser gets a fresh token, so a token stolen before
  * the change is worthless after it.
  */
 export async function replaceAllUserSessions(ctx: ServiceContext, userId: string, meta: RequestMeta): Promise<string> {
-  await deleteUserSessionsExcept(ctx.db, userId, null);
+  await deleteAllUserSessions(ctx.db, userId);
   return createSession(ctx, userId, meta);
 }

@@ -22,7 +22,7 @@ import { MAX_LAST_FOUR_TRIES_PER_ATTEMPT } from '../domain/sms.js';
 import { checkTotpCode } from '../domain/totp.js';
 import { type ErrorCode, TwofoldError } from '../errors.js';
 import { appendSecurityEvent } from '../store/security-events.js';
-import { consumeSignInAttempt, findSignInAttempt, insertSignInAttempt, takeCodeTry, takeLastFourTry, unlockRecovery } from '../store/sign-in-attempts.js';
+import { consumeSignInAttempt, findSignInAttempt, insertSignInAttempt, takeAttemptTry, unlockRecovery } from '../store/sign-in-attempts.js';
 import { countInWindow, readWindow, resetWindow } from '../store/throttles.js';
 import { type TwoFactorRow, claimTotpStep, findTwoFactor } from '../store/two-factor.js';
 import { type UserRow, clearCodeFailures, countCodeFailure, findUserByEmail, findUserById, lockCodeStep, updatePasswordHash } from '../store/users.js';
@@ -202,7 +202,7 @@ async function checkCodeAndSignIn(
   nowMs: number,
 ): Promise<CodeStepOutcome> {
   const { pending, user, twoFactor } = loaded;
-  if (!(await takeCodeTry(ctx.db, pending.attemptId, MAX_CODE_TRIES_PER_SIGN_IN_ATTEMPT, nowMs))) {
+  if (!(await takeAttemptTry(ctx.db, pending.attemptId, 'code_tries', MAX_CODE_TRIES_PER_SIGN_IN_ATTEMPT, nowMs))) {
     await consumeSignInAttempt(ctx.db, pending.attemptId);
     return { outcome: 'refused', error: new TwofoldError('code_tries_exhausted'), restart: true };
   }
@@ -268,7 +268,7 @@ export async function requestLostDeviceCode(ctx: ServiceContext, input: { attemp
   const user = await findUserById(ctx.db, pending.userId);
   if (!user?.mobile) return { outcome: 'refused', error: new TwofoldError('no_mobile_on_account'), restart: false };
   const nowMs = ctx.now();
-  if (!(await takeLastFourTry(ctx.db, pending.attemptId, MAX_LAST_FOUR_TRIES_PER_ATTEMPT, nowMs))) {
+  if (!(await takeAttemptTry(ctx.db, pending.attemptId, 'last_four_tries', MAX_LAST_FOUR_TRIES_PER_ATTEMPT, nowMs))) {
     await consumeSignInAttempt(ctx.db, pending.attemptId);
     return { outcome: 'refused', error: new TwofoldError('last_four_tries_exhausted'), restart: true };
   }

@@ -14,7 +14,7 @@ import {
 } from '../domain/limits.js';
 import { MAX_TRIES_PER_SMS_CODE, SMS_CODE_LIFETIME_IN_MS, SMS_RESEND_WAIT_IN_MS, type SmsPurpose, generateSmsCode, smsCodeMessage } from '../domain/sms.js';
 import { TwofoldError } from '../errors.js';
-import { findSmsCode, markSmsCodeUsed, replaceSmsCode, takeSmsCodeTry } from '../store/sms-codes.js';
+import { type SmsCodeRow, deleteSmsCode, findSmsCode, markSmsCodeUsed, replaceSmsCode, takeSmsCodeTry } from '../store/sms-codes.js';
 import { appendSmsLog } from '../store/sms-log.js';
 import { appendSecurityEvent } from '../store/security-events.js';
 import { countInWindow } from '../store/throttles.js';
@@ -39,10 +39,10 @@ export async function sendSmsCode(ctx: ServiceContext, request: SendCodeRequest,
   const log = (outcome: 'sent' | 'failed' | 'refused', reason: string | null, providerMessageId: string | null = null) =>
     appendSmsLog(ctx.db, { user_id: request.userId, mobile: request.mobile, purpose: request.purpose, outcome, reason, provider: ctx.sms.provider, provider_message_id: providerMessageId, ip: meta.ip, created_at: nowMs });
 
-  const previous = await findSmsCode(ctx.db, request.userId, request.purpose);
-  if (previous && previous.used_at === null && nowMs - previous.created_at < SMS_RESEND_WAIT_IN_MS) {
+  const waitInSeconds = resendWaitInSeconds(await findSmsCode(ctx.db, request.userId, request.purpose), nowMs);
+  if (waitInSeconds > 0) {
     await log('refused', 'asked again within 30 seconds');
-    throw new TwofoldError('sms_resend_too_soon', { seconds: Math.ceil((previous.created_at + SMS_RESEND_WAIT_IN_MS - nowMs) / 1000) });
+    throw new TwofoldError('sms_resend_too_soon', { seconds: waitInSeconds });
   }
 
   // Counted before sending, so a burst of parallel requests cannot exceed any limit.
@@ -76,7 +76,7 @@ export async function sendSmsCode(ctx: ServiceContext, request: SendCodeRequest,
   });
   const result = await ctx.sms.send({ to: request.mobile, body: smsCodeMessage(code) });
   if (!result.sent) {
-    await ctx.db.deleteFrom('sms_codes').where('id', '=', id).execute();
+    await deleteSmsCode(ctx.db, id);
     await log('failed', result.reason);
     throw new TwofoldError(result.invalidNumber ? 'sms_number_refused' : 'sms_send_failed');
   }
@@ -103,7 +103,15 @@ export async function checkSmsCode(ctx: ServiceContext, request: { userId: strin
 
 /** Seconds until "Send a new code" may be used again; 0 when it may now. */
 export async function secondsUntilResend(ctx: ServiceContext, userId: string, purpose: SmsPurpose): Promise<number> {
-  const row = await findSmsCode(ctx.db, userId, purpose);
+  return resendWaitInSeconds(await findSmsCode(ctx.db, userId, purpose), ctx.now());
+}
+
+export function resendWaitInSeconds(row: SmsCodeRow | undefined, nowMs: number): number {
   if (!row || row.used_at !== null) return 0;
-  return Math.max(0, Math.ceil((row.created_at + SMS_RESEND_WAIT_IN_MS - ctx.now()) / 1000));
+  return Math.max(0, Math.ceil((row.created_at + SMS_RESEND_WAIT_IN_MS - nowMs) / 1000));
+}
+
+/** Whether this sign-in attempt has a code out that can still be typed. */
+export function isLiveCodeFor(row: SmsCodeRow | undefined, attemptId: string, nowMs: number): boolean {
+  return row !== undefined && row.attempt_id === attemptId && row.used_at === null && row.expires_at > nowMs;
 }

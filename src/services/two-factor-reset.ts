@@ -5,6 +5,8 @@ import { twoFactorResetMessage } from '../domain/sms.js';
 import { TwofoldError } from '../errors.js';
 import { appendSecurityEvent } from '../store/security-events.js';
 import { appendSmsLog } from '../store/sms-log.js';
+import { deleteEverySignInOf } from '../store/sessions.js';
+import { deleteTwoFactor } from '../store/two-factor.js';
 import { findUserById } from '../store/users.js';
 import type { RequestMeta, ServiceContext } from './context.js';
 import { notifySecurityChange } from './notifications.js';
@@ -28,12 +30,10 @@ export async function resetTwoFactor(ctx: ServiceContext, request: ResetRequest,
   // One transaction: a reset is all of these or none of them. A sign-in racing the
   // reset either finished before (its session is deleted here) or finds no factor.
   await ctx.db.transaction().execute(async (trx) => {
-    await trx.deleteFrom('two_factor').where('user_id', '=', user.id).execute();
+    await deleteTwoFactor(trx, user.id);
     await trx.deleteFrom('totp_enrollments').where('user_id', '=', user.id).execute();
     await trx.deleteFrom('sms_codes').where('user_id', '=', user.id).execute();
-    await trx.deleteFrom('remembered_devices').where('user_id', '=', user.id).execute();
-    await trx.deleteFrom('sign_in_attempts').where('user_id', '=', user.id).execute();
-    await trx.deleteFrom('sessions').where('user_id', '=', user.id).execute();
+    await deleteEverySignInOf(trx, user.id);
     await trx.updateTable('users').set({ code_failures: 0, code_locked_until: null, ...(request.newMobile ? { mobile: request.newMobile } : {}) }).where('id', '=', user.id).execute();
     await trx
       .insertInto('two_factor_resets')

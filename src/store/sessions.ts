@@ -16,15 +16,19 @@ export async function deleteSession(db: Db, sessionId: string): Promise<void> {
   await db.deleteFrom('sessions').where('id', '=', sessionId).execute();
 }
 
-export async function deleteUserSessionsExcept(db: Db, userId: string, keepSessionId: string | null): Promise<void> {
-  let query = db.deleteFrom('sessions').where('user_id', '=', userId);
-  if (keepSessionId !== null) query = query.where('id', '!=', keepSessionId);
-  await query.execute();
+export async function deleteAllUserSessions(db: Db, userId: string): Promise<void> {
+  await db.deleteFrom('sessions').where('user_id', '=', userId).execute();
 }
 
-export async function countUserSessions(db: Db, userId: string): Promise<number> {
-  const row = await db.selectFrom('sessions').select((eb) => eb.fn.countAll<number | string>().as('n')).where('user_id', '=', userId).executeTakeFirstOrThrow();
-  return Number(row.n);
+/**
+ * Ends every way the person is or could be signed in: sessions, half-way sign-ins and
+ * remembered devices. After a password reset or an admin's 2FA reset, nothing issued
+ * before it may still work.
+ */
+export async function deleteEverySignInOf(db: Db, userId: string): Promise<void> {
+  await db.deleteFrom('sessions').where('user_id', '=', userId).execute();
+  await db.deleteFrom('sign_in_attempts').where('user_id', '=', userId).execute();
+  await db.deleteFrom('remembered_devices').where('user_id', '=', userId).execute();
 }
 
 export async function deleteSessionsIdleSince(db: Db, lastSeenBeforeMs: number, createdBeforeMs: number): Promise<void> {

@@ -12,18 +12,21 @@ export function findSignInAttempt(db: Db, attemptId: string): Promise<SignInAtte
   return db.selectFrom('sign_in_attempts').selectAll().where('id', '=', attemptId).executeTakeFirst();
 }
 
+/** What a sign-in attempt counts tries of: codes, and "last 4 digits" answers. */
+export type AttemptCounter = 'code_tries' | 'last_four_tries';
+
 /**
- * Takes one of the attempt's code tries, or returns false when none are left or the
- * attempt has expired. Race prevented: a burst of parallel guesses on one attempt
- * (or one attempt used from two nodes) cannot get more than `maxTries` checks,
- * because the count and the bound are one UPDATE.
+ * Takes one try of `counter`, or returns false when none are left or the attempt has
+ * expired. Race prevented: a burst of parallel guesses on one attempt (or one attempt
+ * used from two nodes) cannot get more than `maxTries` checks, because the count and
+ * the bound are one UPDATE.
  */
-export async function takeCodeTry(db: Db, attemptId: string, maxTries: number, nowMs: number): Promise<boolean> {
+export async function takeAttemptTry(db: Db, attemptId: string, counter: AttemptCounter, maxTries: number, nowMs: number): Promise<boolean> {
   const result = await db
     .updateTable('sign_in_attempts')
-    .set((eb) => ({ code_tries: eb('code_tries', '+', 1) }))
+    .set((eb) => ({ [counter]: eb(counter, '+', 1) }))
     .where('id', '=', attemptId)
-    .where('code_tries', '<', maxTries)
+    .where(counter, '<', maxTries)
     .where('expires_at', '>', nowMs)
     .executeTakeFirst();
   return result.numUpdatedRows === 1n;
@@ -44,21 +47,6 @@ export async function deleteUserSignInAttempts(db: Db, userId: string): Promise<
 
 export async function deleteExpiredSignInAttempts(db: Db, nowMs: number): Promise<void> {
   await db.deleteFrom('sign_in_attempts').where('expires_at', '<=', nowMs).execute();
-}
-
-/**
- * Takes one "last 4 digits" try, or returns false when none are left or the attempt
- * expired. Race prevented: parallel answers cannot get more than `maxTries` checks.
- */
-export async function takeLastFourTry(db: Db, attemptId: string, maxTries: number, nowMs: number): Promise<boolean> {
-  const result = await db
-    .updateTable('sign_in_attempts')
-    .set((eb) => ({ last_four_tries: eb('last_four_tries', '+', 1) }))
-    .where('id', '=', attemptId)
-    .where('last_four_tries', '<', maxTries)
-    .where('expires_at', '>', nowMs)
-    .executeTakeFirst();
-  return result.numUpdatedRows === 1n;
 }
 
 export async function unlockRecovery(db: Db, attemptId: string): Promise<void> {

@@ -64,15 +64,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   installErrorPages(app);
 
   app.decorateRequest('user', null);
-  app.decorateRequest('twoFactorSetupRequired', false);
   app.addHook('preHandler', async (request) => {
     if (request.url.startsWith('/assets/') || request.url === '/healthz') return;
     request.user = await validateSessionToken(services, cookies.read(request, 'session'));
-    request.twoFactorSetupRequired = request.user?.twoFactorSetupRequired ?? false;
   });
   // "Require 2FA for everyone": until it is set up, only the set-up pages and sign-out answer.
   app.addHook('preHandler', async (request, reply) => {
-    if (!request.twoFactorSetupRequired || isAllowedDuringRequiredSetup(request.url)) return;
+    if (!request.user?.twoFactorSetupRequired || isAllowedDuringRequiredSetup(request.url)) return;
     if (request.url.startsWith('/api/')) return reply.code(403).send({ signedIn: true, twoFactorSetupRequired: true });
     return reply.redirect('/settings/two-factor', 303);
   });

@@ -20,8 +20,6 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     user: SignedInUser | null;
-    /** the person's aggregator requires 2FA and they have none: only setting it up is allowed */
-    twoFactorSetupRequired: boolean;
   }
 }
 

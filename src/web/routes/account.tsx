@@ -120,7 +120,7 @@ export function registerAccountRoutes(app: FastifyInstance, web: WebContext): vo
         csrfToken={web.csrf.tokenFor(request, reply)}
         mobile={await mobileOf(user.userId)}
         resetNotice={resetNotice}
-        required={request.twoFactorSetupRequired}
+        required={user.twoFactorSetupRequired}
       />,
     );
   });

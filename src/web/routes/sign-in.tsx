@@ -7,7 +7,7 @@ import { REMEMBER_DEVICE_DURATION_IN_MS } from '../../domain/remembered-devices.
 import { ERRORS, TwofoldError } from '../../errors.js';
 import { invalidateSession } from '../../services/sessions.js';
 import { type PendingSignIn, completeSignInWithCode, findPendingSignIn, requestLostDeviceCode, resendSignInCode, signInWithPassword } from '../../services/sign-in.js';
-import { secondsUntilResend } from '../../services/sms-codes.js';
+import { isLiveCodeFor, resendWaitInSeconds, secondsUntilResend } from '../../services/sms-codes.js';
 import { findSmsCode } from '../../store/sms-codes.js';
 import { type WebContext, sendPage } from '../context.js';
 import { formField, formText, queryText, requestMeta } from '../form.js';
@@ -28,7 +28,7 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
 
   const codePage = async (request: FastifyRequest, reply: FastifyReply, pending: PendingSignIn, status: number, extra: { error?: string; rememberDeviceTicked?: boolean } = {}) => {
     const smsCode = pending.method === 'sms' ? await findSmsCode(web.services.db, pending.userId, 'sign_in') : undefined;
-    const smsCodeLive = smsCode !== undefined && smsCode.attempt_id === pending.attemptId && smsCode.used_at === null && smsCode.expires_at > web.services.now();
+    const nowMs = web.services.now();
     return sendPage(
       reply,
       status,
@@ -37,8 +37,8 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
         method={pending.method}
         maskedMobile={pending.maskedMobile}
         triesLeft={pending.triesLeft}
-        smsCodeLive={smsCodeLive}
-        resendInSeconds={pending.method === 'sms' ? await secondsUntilResend(web.services, pending.userId, 'sign_in') : 0}
+        smsCodeLive={isLiveCodeFor(smsCode, pending.attemptId, nowMs)}
+        resendInSeconds={resendWaitInSeconds(smsCode, nowMs)}
         rememberedDeviceNote={pending.rememberedDeviceNote}
         notice={noticeFor(queryText(request, 'notice'))}
         {...extra}
