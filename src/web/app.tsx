@@ -12,7 +12,7 @@ import { Csrf } from './csrf.js';
 import type { WebContext } from './context.js';
 import { installErrorPages } from './errors.js';
 import { addSecurityHeaders } from './security-headers.js';
-import { sendPage } from './context.js';
+import { registerSignedInRoutes, sendPage } from './context.js';
 import { ErrorPage } from './views/error.js';
 import { errorMessage } from '../errors.js';
 import { registerAccountRoutes } from './routes/account.js';
@@ -85,8 +85,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerSystemRoutes(app, web);
   registerSetupRoutes(app, web);
   registerSignInRoutes(app, web);
-  registerAccountRoutes(app, web);
-  registerAdminRoutes(app, web);
+  await registerSignedInRoutes(app, (scope) => {
+    registerAccountRoutes(scope, web);
+    registerAdminRoutes(scope, web);
+  });
   registerAccountLinkRoutes(app, web);
   registerDevOutboxRoutes(app, web);
   return app;

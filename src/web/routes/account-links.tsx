@@ -1,10 +1,10 @@
 // "Forgot your password?" and invitation links.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ERRORS, TwofoldError, errorMessage } from '../../errors.js';
+import { errorMessage } from '../../errors.js';
 import { checkAccountLink, requestPasswordReset, setPasswordFromLink } from '../../services/account-links.js';
 import { normalizeEmail } from '../../domain/accounts.js';
 import { runInBackground } from '../../services/background.js';
-import { type WebContext, sendPage } from '../context.js';
+import { type WebContext, refusalOf, sendPage, statusOf } from '../context.js';
 import { formField, formText, queryText, requestMeta } from '../form.js';
 import { ChoosePasswordPage, DeadLinkPage, ForgotPasswordPage } from '../views/account-links.js';
 
@@ -36,13 +36,10 @@ export function registerAccountLinkRoutes(app: FastifyInstance, web: WebContext)
 
     app.post(path, async (request, reply) => {
       const token = formText(request, 'token');
-      try {
-        await setPasswordFromLink(web.services, { token, password: formField(request, 'password'), confirmation: formField(request, 'confirm_password'), purpose }, requestMeta(request));
-      } catch (error) {
-        if (!(error instanceof TwofoldError)) throw error;
-        if (error.code === deadCode) return sendPage(reply, 400, <DeadLinkPage message={error.message} />);
-        return page(request, reply, token, ERRORS[error.code].status, error.message);
-      }
+      const input = { token, password: formField(request, 'password'), confirmation: formField(request, 'confirm_password'), purpose };
+      const refusal = await refusalOf(() => setPasswordFromLink(web.services, input, requestMeta(request)));
+      if (refusal?.code === deadCode) return sendPage(reply, 400, <DeadLinkPage message={refusal.message} />);
+      if (refusal) return page(request, reply, token, statusOf(refusal), refusal.message);
       // A browser signed in as someone else must not stay so on this machine.
       web.cookies.clear(reply, 'session');
       return reply.redirect(`/sign-in?notice=${purpose === 'invitation' ? 'invitation_accepted' : 'password_reset_done'}`, 303);

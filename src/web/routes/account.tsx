@@ -1,7 +1,7 @@
-// The signed-in pages: home, and Settings > My password and security.
+// The signed-in pages: home, and Settings > My password and security. Registered
+// inside registerSignedInRoutes: nobody else reaches these handlers.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import QRCode from 'qrcode';
-import { TwofoldError } from '../../errors.js';
 import { changePassword } from '../../services/passwords.js';
 import { listActivity } from '../../services/activity.js';
 import { findPendingResetNotice } from '../../services/two-factor-reset.js';
@@ -13,13 +13,12 @@ import { secondsUntilResend } from '../../services/sms-codes.js';
 import { formatAustralianMobile } from '../../domain/phone.js';
 import { findUserById } from '../../store/users.js';
 import { findOrganizationById } from '../../store/organizations.js';
-import { type WebContext, requireUser, sendPage } from '../context.js';
+import { type WebContext, refusalOf, sendPage, signedInUser, statusOf } from '../context.js';
 import { formField, formText, queryText, requestMeta } from '../form.js';
 import { noticeFor } from '../notices.js';
 import { HomePage } from '../views/home.js';
 import { type SecurityForm, SecurityPage } from '../views/security.js';
 import { AppSetupPage, ChooseMethodPage, SmsSetupPage } from '../views/two-factor-setup.js';
-import { ERRORS } from '../../errors.js';
 
 export function registerAccountRoutes(app: FastifyInstance, web: WebContext): void {
   const newSession = (reply: FastifyReply, token: string) => web.cookies.set(reply, 'session', token);
@@ -47,8 +46,7 @@ export function registerAccountRoutes(app: FastifyInstance, web: WebContext): vo
     );
 
   app.get('/', async (request, reply) => {
-    const user = requireUser(request, reply);
-    if (!user) return reply;
+    const user = signedInUser(request);
     const org = await findOrganizationById(web.services.db, user.orgId);
     const twoFactor = await getTwoFactorStatus(web.services, user.userId);
     return sendPage(
@@ -61,46 +59,33 @@ export function registerAccountRoutes(app: FastifyInstance, web: WebContext): vo
   app.get('/settings', async (_request, reply) => reply.redirect('/settings/security', 303));
 
   app.get('/settings/security', async (request, reply) => {
-    const user = requireUser(request, reply);
-    if (!user) return reply;
+    const user = signedInUser(request);
     return securityPage(request, reply, user, 200);
   });
 
   app.post('/settings/password', async (request, reply) => {
-    const user = requireUser(request, reply);
-    if (!user) return reply;
-    try {
-      const input = { currentPassword: formField(request, 'current_password'), newPassword: formField(request, 'new_password'), confirmation: formField(request, 'confirm_password') };
-      newSession(reply, await changePassword(web.services, user.userId, input, requestMeta(request)));
-      return reply.redirect('/settings/security?notice=password_changed', 303);
-    } catch (error) {
-      if (!(error instanceof TwofoldError)) throw error;
-      return securityPage(request, reply, user, ERRORS[error.code].status, { form: 'password', message: error.message });
-    }
+    const user = signedInUser(request);
+    const input = { currentPassword: formField(request, 'current_password'), newPassword: formField(request, 'new_password'), confirmation: formField(request, 'confirm_password') };
+    const refusal = await refusalOf(async () => newSession(reply, await changePassword(web.services, user.userId, input, requestMeta(request))));
+    if (refusal) return securityPage(request, reply, user, statusOf(refusal), { form: 'password', message: refusal.message });
+    return reply.redirect('/settings/security?notice=password_changed', 303);
   });
 
   app.post('/settings/two-factor/remove', async (request, reply) => {
-    const user = requireUser(request, reply);
-    if (!user) return reply;
-    try {
-      newSession(reply, await removeTwoFactor(web.services, user.userId, formField(request, 'password'), requestMeta(request)));
-      return reply.redirect('/settings/security?notice=two_factor_removed', 303);
-    } catch (error) {
-      if (!(error instanceof TwofoldError)) throw error;
-      return securityPage(request, reply, user, ERRORS[error.code].status, { form: 'remove', message: error.message });
-    }
+    const user = signedInUser(request);
+    const refusal = await refusalOf(async () => newSession(reply, await removeTwoFactor(web.services, user.userId, formField(request, 'password'), requestMeta(request))));
+    if (refusal) return securityPage(request, reply, user, statusOf(refusal), { form: 'remove', message: refusal.message });
+    return reply.redirect('/settings/security?notice=two_factor_removed', 303);
   });
 
   app.post('/settings/devices/forget', async (request, reply) => {
-    const user = requireUser(request, reply);
-    if (!user) return reply;
+    const user = signedInUser(request);
     await forgetRememberedDevice(web.services, user.userId, formField(request, 'device'), requestMeta(request));
     return reply.redirect('/settings/security?notice=device_forgotten', 303);
   });
 
   app.post('/settings/devices/forget-all', async (request, reply) => {
-    const user = requireUser(request, reply);
-    if (!user) return reply;
+    const user = signedInUser(request);
     await forgetAllRememberedDevices(web.services, user.userId, requestMeta(request));
     web.cookies.clear(reply, 'rememberedDevice');
     return reply.redirect('/settings/security?notice=devices_forgotten', 303);
@@ -108,8 +93,7 @@ export function registerAccountRoutes(app: FastifyInstance, web: WebContext): vo
 
   // "Protect my account": choose a method, then set it up.
   app.get('/settings/two-factor', async (request, reply) => {
-    const user = requireUser(request, reply);
-    if (!user) return reply;
+    const user = signedInUser(request);
     if ((await getTwoFactorStatus(web.services, user.userId)).enabled) return reply.redirect('/settings/security', 303);
     const resetNotice = await findPendingResetNotice(web.services, user.userId);
     return sendPage(
@@ -126,23 +110,17 @@ export function registerAccountRoutes(app: FastifyInstance, web: WebContext): vo
   });
 
   app.post('/settings/two-factor', async (request, reply) => {
-    const user = requireUser(request, reply);
-    if (!user) return reply;
+    const user = signedInUser(request);
     const method = formField(request, 'method');
     const choosePage = async (status: number, error: string) =>
       sendPage(reply, status, <ChooseMethodPage user={user} csrfToken={web.csrf.tokenFor(request, reply)} mobile={await mobileOf(user.userId)} error={error} />);
     if (method === 'totp') return reply.redirect('/settings/two-factor/app', 303);
     if (method !== 'sms') return choosePage(400, 'Choose how you want to receive your codes.');
-    try {
-      await startSmsEnrollment(web.services, user.userId, requestMeta(request));
-      return reply.redirect('/settings/two-factor/sms', 303);
-    } catch (error) {
-      if (!(error instanceof TwofoldError)) throw error;
-      if (error.code === 'two_factor_already_on') return reply.redirect('/settings/security', 303);
-      // A code sent less than 30 s ago is still good: carry on to the page that takes it.
-      if (error.code === 'sms_resend_too_soon') return reply.redirect('/settings/two-factor/sms', 303);
-      return choosePage(ERRORS[error.code].status, error.message);
-    }
+    const refusal = await refusalOf(() => startSmsEnrollment(web.services, user.userId, requestMeta(request)));
+    if (refusal?.code === 'two_factor_already_on') return reply.redirect('/settings/security', 303);
+    // A code sent less than 30 s ago is still good: carry on to the page that takes it.
+    if (refusal && refusal.code !== 'sms_resend_too_soon') return choosePage(statusOf(refusal), refusal.message);
+    return reply.redirect('/settings/two-factor/sms', 303);
   });
 
   const smsSetupPage = async (request: FastifyRequest, reply: FastifyReply, user: SignedInUser, status: number, error?: string) => {
@@ -163,48 +141,32 @@ export function registerAccountRoutes(app: FastifyInstance, web: WebContext): vo
   };
 
   app.get('/settings/two-factor/sms', async (request, reply) => {
-    const user = requireUser(request, reply);
-    if (!user) return reply;
+    const user = signedInUser(request);
     if ((await getTwoFactorStatus(web.services, user.userId)).enabled) return reply.redirect('/settings/security', 303);
     return smsSetupPage(request, reply, user, 200);
   });
 
   app.post('/settings/two-factor/sms', async (request, reply) => {
-    const user = requireUser(request, reply);
-    if (!user) return reply;
-    try {
-      newSession(reply, await confirmSmsEnrollment(web.services, user.userId, formField(request, 'code'), requestMeta(request)));
-      return reply.redirect('/settings/security?notice=two_factor_on_sms', 303);
-    } catch (error) {
-      if (!(error instanceof TwofoldError)) throw error;
-      if (error.code === 'two_factor_already_on') return reply.redirect('/settings/security', 303);
-      return smsSetupPage(request, reply, user, ERRORS[error.code].status, error.message);
-    }
+    const user = signedInUser(request);
+    const refusal = await refusalOf(async () => newSession(reply, await confirmSmsEnrollment(web.services, user.userId, formField(request, 'code'), requestMeta(request))));
+    if (refusal?.code === 'two_factor_already_on') return reply.redirect('/settings/security', 303);
+    if (refusal) return smsSetupPage(request, reply, user, statusOf(refusal), refusal.message);
+    return reply.redirect('/settings/security?notice=two_factor_on_sms', 303);
   });
 
   app.post('/settings/two-factor/sms/resend', async (request, reply) => {
-    const user = requireUser(request, reply);
-    if (!user) return reply;
-    try {
-      await startSmsEnrollment(web.services, user.userId, requestMeta(request));
-      return reply.redirect('/settings/two-factor/sms?notice=code_sent', 303);
-    } catch (error) {
-      if (!(error instanceof TwofoldError)) throw error;
-      if (error.code === 'two_factor_already_on') return reply.redirect('/settings/security', 303);
-      return smsSetupPage(request, reply, user, ERRORS[error.code].status, error.message);
-    }
+    const user = signedInUser(request);
+    const refusal = await refusalOf(() => startSmsEnrollment(web.services, user.userId, requestMeta(request)));
+    if (refusal?.code === 'two_factor_already_on') return reply.redirect('/settings/security', 303);
+    if (refusal) return smsSetupPage(request, reply, user, statusOf(refusal), refusal.message);
+    return reply.redirect('/settings/two-factor/sms?notice=code_sent', 303);
   });
 
   app.post('/settings/mobile', async (request, reply) => {
-    const user = requireUser(request, reply);
-    if (!user) return reply;
-    try {
-      await setMobileNumber(web.services, user.userId, formField(request, 'mobile'), requestMeta(request));
-      return reply.redirect('/settings/security?notice=mobile_saved', 303);
-    } catch (error) {
-      if (!(error instanceof TwofoldError)) throw error;
-      return securityPage(request, reply, user, ERRORS[error.code].status, { form: 'mobile', message: error.message }, formText(request, 'mobile')?.slice(0, 32));
-    }
+    const user = signedInUser(request);
+    const refusal = await refusalOf(() => setMobileNumber(web.services, user.userId, formField(request, 'mobile'), requestMeta(request)));
+    if (refusal) return securityPage(request, reply, user, statusOf(refusal), { form: 'mobile', message: refusal.message }, formText(request, 'mobile')?.slice(0, 32));
+    return reply.redirect('/settings/security?notice=mobile_saved', 303);
   });
 
   const appSetupPage = async (request: FastifyRequest, reply: FastifyReply, user: SignedInUser, status: number, error?: string) => {
@@ -215,22 +177,16 @@ export function registerAccountRoutes(app: FastifyInstance, web: WebContext): vo
   };
 
   app.get('/settings/two-factor/app', async (request, reply) => {
-    const user = requireUser(request, reply);
-    if (!user) return reply;
+    const user = signedInUser(request);
     if ((await getTwoFactorStatus(web.services, user.userId)).enabled) return reply.redirect('/settings/security', 303);
     return appSetupPage(request, reply, user, 200);
   });
 
   app.post('/settings/two-factor/app', async (request, reply) => {
-    const user = requireUser(request, reply);
-    if (!user) return reply;
-    try {
-      newSession(reply, await confirmTotpEnrollment(web.services, user.userId, formField(request, 'code'), requestMeta(request)));
-      return reply.redirect('/settings/security?notice=two_factor_on', 303);
-    } catch (error) {
-      if (!(error instanceof TwofoldError)) throw error;
-      if (error.code === 'two_factor_already_on') return reply.redirect('/settings/security', 303);
-      return appSetupPage(request, reply, user, ERRORS[error.code].status, error.message);
-    }
+    const user = signedInUser(request);
+    const refusal = await refusalOf(async () => newSession(reply, await confirmTotpEnrollment(web.services, user.userId, formField(request, 'code'), requestMeta(request))));
+    if (refusal?.code === 'two_factor_already_on') return reply.redirect('/settings/security', 303);
+    if (refusal) return appSetupPage(request, reply, user, statusOf(refusal), refusal.message);
+    return reply.redirect('/settings/security?notice=two_factor_on', 303);
   });
 }

@@ -2,18 +2,21 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { adminKindOf, whyResetIsRefused } from '../../domain/authorization.js';
-import { ERRORS, TwofoldError } from '../../errors.js';
+import type { TwofoldError } from '../../errors.js';
 import { activityCsv, listActivity } from '../../services/activity.js';
 import { actorFor, findManagedUser, listUsersForAdmin, resendInvitation, resetTwoFactorAsAdmin, setTwoFactorRequirement } from '../../services/admin.js';
 import type { SignedInUser } from '../../services/sessions.js';
 import { findOrganizationById } from '../../store/organizations.js';
 import { findUserById } from '../../store/users.js';
-import { type WebContext, requireUser, sendPage } from '../context.js';
+import { type WebContext, refusalOf, sendPage, signedInUser, statusOf } from '../context.js';
 import { formField, formText, queryText, requestMeta } from '../form.js';
 import { noticeFor } from '../notices.js';
 import { AdminListPage, AdminUserPage } from '../views/admin.js';
 
 const DAY_IN_MS = 86_400_000;
+
+/** Refusals that must show the shared error page: they say nothing about the target. */
+const isAccessRefusal = (refusal: TwofoldError) => refusal.code === 'forbidden' || refusal.code === 'not_found';
 
 /** "2026-11-01" as the start of that day in UTC, or null. */
 function parseDay(text: string | undefined): number | null {
@@ -47,8 +50,7 @@ export function registerAdminRoutes(app: FastifyInstance, web: WebContext): void
   };
 
   app.get('/admin', async (request, reply) => {
-    const user = requireUser(request, reply);
-    if (!user) return reply;
+    const user = signedInUser(request);
     const actor = await actorFor(web.services, user);
     const search = queryText(request, 'q') ?? '';
     const rows = await listUsersForAdmin(web.services, actor, search, requestMeta(request));
@@ -71,66 +73,54 @@ export function registerAdminRoutes(app: FastifyInstance, web: WebContext): void
   });
 
   app.post('/admin/require-two-factor', async (request, reply) => {
-    const user = requireUser(request, reply);
-    if (!user) return reply;
+    const user = signedInUser(request);
     const actor = await actorFor(web.services, user);
     await setTwoFactorRequirement(web.services, actor, formField(request, 'required') === 'yes', requestMeta(request));
     return reply.redirect('/admin?notice=requirement_saved', 303);
   });
 
   app.get('/admin/users/:id', async (request, reply) => {
-    const user = requireUser(request, reply);
-    if (!user) return reply;
+    const user = signedInUser(request);
     return userPage(request, reply, user, (request.params as { id: string }).id, 200);
   });
 
   app.post('/admin/users/:id/reset-two-factor', async (request, reply) => {
-    const user = requireUser(request, reply);
-    if (!user) return reply;
+    const user = signedInUser(request);
     const targetId = (request.params as { id: string }).id;
     const actor = await actorFor(web.services, user);
-    try {
-      await resetTwoFactorAsAdmin(
-        web.services,
-        actor,
-        {
-          targetUserId: targetId,
-          adminPassword: formField(request, 'admin_password'),
-          reason: formField(request, 'reason'),
-          verification: formField(request, 'verification'),
-          newMobile: formField(request, 'new_mobile'),
-        },
-        requestMeta(request),
-      );
-      return reply.redirect(`/admin/users/${encodeURIComponent(targetId)}?notice=two_factor_reset`, 303);
-    } catch (error) {
-      if (!(error instanceof TwofoldError) || ['forbidden', 'not_found'].includes(error.code)) throw error;
+    const input = {
+      targetUserId: targetId,
+      adminPassword: formField(request, 'admin_password'),
+      reason: formField(request, 'reason'),
+      verification: formField(request, 'verification'),
+      newMobile: formField(request, 'new_mobile'),
+    };
+    const refusal = await refusalOf(() => resetTwoFactorAsAdmin(web.services, actor, input, requestMeta(request)));
+    // Out of reach or unknown: the shared 403/404 page, nothing about the target.
+    if (refusal && isAccessRefusal(refusal)) throw refusal;
+    if (refusal) {
       const values = {
         reason: formText(request, 'reason')?.slice(0, 500) ?? '',
         verification: formText(request, 'verification')?.slice(0, 500) ?? '',
         newMobile: formText(request, 'new_mobile')?.slice(0, 32) ?? '',
       };
-      return userPage(request, reply, user, targetId, ERRORS[error.code].status, { error: error.message, values });
+      return userPage(request, reply, user, targetId, statusOf(refusal), { error: refusal.message, values });
     }
+    return reply.redirect(`/admin/users/${encodeURIComponent(targetId)}?notice=two_factor_reset`, 303);
   });
 
   app.post('/admin/users/:id/resend-invitation', async (request, reply) => {
-    const user = requireUser(request, reply);
-    if (!user) return reply;
+    const user = signedInUser(request);
     const actor = await actorFor(web.services, user);
     const targetId = (request.params as { id: string }).id;
-    try {
-      await resendInvitation(web.services, actor, targetId, requestMeta(request));
-      return reply.redirect(`/admin/users/${encodeURIComponent(targetId)}?notice=invitation_sent`, 303);
-    } catch (error) {
-      if (!(error instanceof TwofoldError) || ['forbidden', 'not_found'].includes(error.code)) throw error;
-      return userPage(request, reply, user, targetId, ERRORS[error.code].status, { error: error.message });
-    }
+    const refusal = await refusalOf(() => resendInvitation(web.services, actor, targetId, requestMeta(request)));
+    if (refusal && isAccessRefusal(refusal)) throw refusal;
+    if (refusal) return userPage(request, reply, user, targetId, statusOf(refusal), { error: refusal.message });
+    return reply.redirect(`/admin/users/${encodeURIComponent(targetId)}?notice=invitation_sent`, 303);
   });
 
   app.get('/admin/users/:id/activity.csv', async (request, reply) => {
-    const user = requireUser(request, reply);
-    if (!user) return reply;
+    const user = signedInUser(request);
     const actor = await actorFor(web.services, user);
     const target = await findManagedUser(web.services, actor, (request.params as { id: string }).id, requestMeta(request));
     const nowMs = web.services.now();

@@ -4,12 +4,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SIGN_IN_ATTEMPT_LIFETIME_IN_MS } from '../../domain/limits.js';
 import { safeLocalPath } from '../../domain/redirects.js';
 import { REMEMBER_DEVICE_DURATION_IN_MS } from '../../domain/remembered-devices.js';
-import { ERRORS, TwofoldError } from '../../errors.js';
+import { TwofoldError } from '../../errors.js';
 import { invalidateSession } from '../../services/sessions.js';
 import { type PendingSignIn, completeSignInWithCode, findPendingSignIn, requestLostDeviceCode, resendSignInCode, signInWithPassword } from '../../services/sign-in.js';
 import { isLiveCodeFor, resendWaitInSeconds, secondsUntilResend } from '../../services/sms-codes.js';
 import { findSmsCode } from '../../store/sms-codes.js';
-import { type WebContext, sendPage } from '../context.js';
+import { type WebContext, refusalOf, sendPage, statusOf } from '../context.js';
 import { formField, formText, queryText, requestMeta } from '../form.js';
 import { noticeFor } from '../notices.js';
 import { CodePage, LastFourPage, LostDeviceCodePage, NoMobilePage, SignInPage } from '../views/sign-in.js';
@@ -23,7 +23,7 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
   };
   const restart = (request: FastifyRequest, reply: FastifyReply, error: TwofoldError) => {
     web.cookies.clear(reply, 'signInAttempt');
-    return sendPage(reply, ERRORS[error.code].status, <SignInPage csrfToken={web.csrf.tokenFor(request, reply)} error={error.message} />);
+    return sendPage(reply, statusOf(error), <SignInPage csrfToken={web.csrf.tokenFor(request, reply)} error={error.message} />);
   };
 
   const codePage = async (request: FastifyRequest, reply: FastifyReply, pending: PendingSignIn, status: number, extra: { error?: string; rememberDeviceTicked?: boolean } = {}) => {
@@ -76,7 +76,7 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
     app.twofoldMetrics.signIns.inc({ step: 'password', outcome: result.outcome === 'refused' ? result.error.code : result.outcome });
     if (result.outcome === 'refused') {
       const page = <SignInPage csrfToken={web.csrf.tokenFor(request, reply)} email={typedEmail?.slice(0, 254)} error={result.error.message} next={formText(request, 'next')} />;
-      return sendPage(reply, ERRORS[result.error.code].status, page);
+      return sendPage(reply, statusOf(result.error), page);
     }
     // Any session this browser had belongs to whoever was signed in before: end it.
     if (request.user) await invalidateSession(web.services, request.user.sessionId);
@@ -112,19 +112,15 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
     if (result.restart) return restart(request, reply, result.error);
     const pending = await pendingOf(request);
     if (!pending) return restart(request, reply, new TwofoldError('sign_in_attempt_expired'));
-    return codePage(request, reply, pending, ERRORS[result.error.code].status, { error: result.error.message, rememberDeviceTicked: rememberDevice });
+    return codePage(request, reply, pending, statusOf(result.error), { error: result.error.message, rememberDeviceTicked: rememberDevice });
   });
 
   app.post('/sign-in/code/resend', async (request, reply) => {
     const pending = await pendingOf(request);
     if (!pending) return reply.redirect('/sign-in', 303);
-    try {
-      await resendSignInCode(web.services, { attemptToken: web.cookies.read(request, 'signInAttempt'), lostDevice: false }, requestMeta(request));
-      return reply.redirect('/sign-in/code?notice=code_sent', 303);
-    } catch (error) {
-      if (!(error instanceof TwofoldError)) throw error;
-      return codePage(request, reply, pending, ERRORS[error.code].status, { error: error.message });
-    }
+    const refusal = await refusalOf(() => resendSignInCode(web.services, { attemptToken: web.cookies.read(request, 'signInAttempt'), lostDevice: false }, requestMeta(request)));
+    if (refusal) return codePage(request, reply, pending, statusOf(refusal), { error: refusal.message });
+    return reply.redirect('/sign-in/code?notice=code_sent', 303);
   });
 
   // "Lost your two-factor device": last 4 digits of the mobile, then a code by SMS.
@@ -142,8 +138,8 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
     if (result.error.code === 'no_mobile_on_account') return sendPage(reply, 400, <NoMobilePage />);
     const pending = await pendingOf(request);
     if (!pending) return restart(request, reply, new TwofoldError('sign_in_attempt_expired'));
-    if (pending.recoveryUnlocked) return lostDeviceCodePage(request, reply, pending, ERRORS[result.error.code].status, result.error.message);
-    return sendPage(reply, ERRORS[result.error.code].status, <LastFourPage csrfToken={web.csrf.tokenFor(request, reply)} triesLeft={pending.lastFourTriesLeft} error={result.error.message} />);
+    if (pending.recoveryUnlocked) return lostDeviceCodePage(request, reply, pending, statusOf(result.error), result.error.message);
+    return sendPage(reply, statusOf(result.error), <LastFourPage csrfToken={web.csrf.tokenFor(request, reply)} triesLeft={pending.lastFourTriesLeft} error={result.error.message} />);
   });
 
   app.get('/sign-in/lost-device/code', async (request, reply) => {
@@ -162,19 +158,15 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
     if (result.restart) return restart(request, reply, result.error);
     const pending = await pendingOf(request);
     if (!pending) return restart(request, reply, new TwofoldError('sign_in_attempt_expired'));
-    return lostDeviceCodePage(request, reply, pending, ERRORS[result.error.code].status, result.error.message);
+    return lostDeviceCodePage(request, reply, pending, statusOf(result.error), result.error.message);
   });
 
   app.post('/sign-in/lost-device/resend', async (request, reply) => {
     const pending = await pendingOf(request);
     if (!pending) return reply.redirect('/sign-in', 303);
-    try {
-      await resendSignInCode(web.services, { attemptToken: web.cookies.read(request, 'signInAttempt'), lostDevice: true }, requestMeta(request));
-      return reply.redirect('/sign-in/lost-device/code?notice=code_sent', 303);
-    } catch (error) {
-      if (!(error instanceof TwofoldError)) throw error;
-      return lostDeviceCodePage(request, reply, pending, ERRORS[error.code].status, error.message);
-    }
+    const refusal = await refusalOf(() => resendSignInCode(web.services, { attemptToken: web.cookies.read(request, 'signInAttempt'), lostDevice: true }, requestMeta(request)));
+    if (refusal) return lostDeviceCodePage(request, reply, pending, statusOf(refusal), refusal.message);
+    return reply.redirect('/sign-in/lost-device/code?notice=code_sent', 303);
   });
 
   app.post('/sign-out', async (request, reply) => {
