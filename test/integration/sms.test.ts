@@ -149,6 +149,25 @@ describeEachDatabase('SMS', (database) => {
     expect((await client.post('/sign-in/code', { code })).status).toBe(401);
   });
 
+  it('limits SMS per mobile number across accounts (SMS pumping), whoever asks', async () => {
+    const { server } = ctx;
+    const first = await createSmsUser(server.services, { smsTwoFactor: true });
+    const second = await createSmsUser(server.services, { smsTwoFactor: true });
+    await server.services.db.updateTable('users').set({ mobile: first.mobile }).where('id', '=', second.id).execute();
+    for (const user of [first, first, first, second, second]) {
+      await submitPassword(new TestClient(server.url), user.email, user.password);
+      server.clock.advance(31_000);
+    }
+    const sixth = new TestClient(server.url);
+    await submitPassword(sixth, second.email, second.password);
+    await sixth.get('/sign-in/code');
+    const resend = await sixth.post('/sign-in/code/resend', {});
+    expect(resend.status).toBe(429);
+    const refused = (await listSmsLogForUser(server.services.db, second.id)).filter((e) => e.outcome === 'refused');
+    expect(refused.some((e) => e.reason?.startsWith('limit sms-number-hour'))).toBe(true);
+    server.clock.advance(60 * 60_000);
+  });
+
   it('limits SMS per account per hour, records every send and refusal, never the code', async () => {
     const { server } = ctx;
     const user = await createSmsUser(server.services, { smsTwoFactor: true });

@@ -1,5 +1,5 @@
 import type { RememberedDeviceNote } from '../../services/remembered-devices.js';
-import { CsrfField, ErrorSummary, Field, Notice, Page } from './layout.js';
+import { CodeField, CsrfField, ErrorSummary, Field, Notice, Page } from './layout.js';
 
 export function SignInPage(props: { csrfToken: string; email?: string | undefined; error?: string | undefined; notice?: string | undefined; next?: string | undefined }) {
   return (
@@ -62,7 +62,7 @@ export function CodePage(props: {
       <ErrorSummary message={props.error} />
       <form method="post" action="/sign-in/code" novalidate>
         <CsrfField token={props.csrfToken} />
-        <Field name="code" label="6-digit code" autocomplete="one-time-code" inputMode="numeric" maxLength={12} autofocus hint={triesHint(props.triesLeft, 'Spaces are fine: 123 456.')} />
+        <CodeField label="6-digit code" hint={triesHint(props.triesLeft, 'Spaces are fine: 123 456.')} />
         <div class="check">
           <input type="checkbox" id="remember-device" name="remember_device" value="yes" checked={props.rememberDeviceTicked} aria-describedby="remember-device-hint" />
           <div>
@@ -155,7 +155,7 @@ export function LostDeviceCodePage(props: { csrfToken: string; maskedMobile: str
       <ErrorSummary message={props.error} />
       <form method="post" action="/sign-in/lost-device/code" novalidate>
         <CsrfField token={props.csrfToken} />
-        <Field name="code" label="6-digit code from the text message" autocomplete="one-time-code" inputMode="numeric" maxLength={12} autofocus hint={triesHint(props.triesLeft, 'Spaces are fine: 123 456.')} />
+        <CodeField label="6-digit code from the text message" hint={triesHint(props.triesLeft, 'Spaces are fine: 123 456.')} />
         <div class="actions">
           <button type="submit">Sign in</button>
           <a href="/sign-in">Start again</a>

@@ -1,7 +1,7 @@
 import type { SignedInUser } from '../../services/sessions.js';
 import type { ResetNotice } from '../../services/two-factor-reset.js';
 import { formatDate } from './format.js';
-import { CsrfField, ErrorSummary, Field, Page } from './layout.js';
+import { CodeField, CsrfField, ErrorSummary, Notice, Page } from './layout.js';
 import { SettingsTabs } from './security.js';
 import { ResendForm } from './sign-in.js';
 
@@ -79,14 +79,7 @@ export function AppSetupPage(props: { user: SignedInUser; csrfToken: string; qrD
         </code>
       </p>
       <ErrorSummary message={props.error} />
-      <form method="post" action="/settings/two-factor/app" novalidate>
-        <CsrfField token={props.csrfToken} />
-        <Field name="code" label="Enter the 6-digit code the app shows" autocomplete="one-time-code" inputMode="numeric" maxLength={12} autofocus />
-        <div class="actions">
-          <button type="submit">Turn on two-factor authentication</button>
-          <a href="/settings/security">Cancel</a>
-        </div>
-      </form>
+      <TurnOnForm csrfToken={props.csrfToken} action="/settings/two-factor/app" codeLabel="Enter the 6-digit code the app shows" />
     </Page>
   );
 }
@@ -96,22 +89,25 @@ export function SmsSetupPage(props: { user: SignedInUser; csrfToken: string; mob
     <Page title="Set up text message codes" signedInAs={props.user.email} csrfToken={props.csrfToken} wide>
       <h1>Set up text message codes</h1>
       <SettingsTabs />
-      {props.notice && (
-        <div class="alert alert-ok" role="status">
-          {props.notice}
-        </div>
-      )}
+      <Notice message={props.notice} />
       <p>We sent a 6-digit code to your mobile {props.mobile}. Type it here to prove the number is yours; two-factor authentication turns on when it matches.</p>
       <ErrorSummary message={props.error} />
-      <form method="post" action="/settings/two-factor/sms" novalidate>
-        <CsrfField token={props.csrfToken} />
-        <Field name="code" label="6-digit code from the text message" autocomplete="one-time-code" inputMode="numeric" maxLength={12} autofocus />
-        <div class="actions">
-          <button type="submit">Turn on two-factor authentication</button>
-          <a href="/settings/security">Cancel</a>
-        </div>
-      </form>
+      <TurnOnForm csrfToken={props.csrfToken} action="/settings/two-factor/sms" codeLabel="6-digit code from the text message" />
       <ResendForm csrfToken={props.csrfToken} action="/settings/two-factor/sms/resend" resendInSeconds={props.resendInSeconds} />
     </Page>
+  );
+}
+
+/** The last step of either method: the code that proves the app or the number works. */
+function TurnOnForm(props: { csrfToken: string; action: string; codeLabel: string }) {
+  return (
+    <form method="post" action={props.action} novalidate>
+      <CsrfField token={props.csrfToken} />
+      <CodeField label={props.codeLabel} />
+      <div class="actions">
+        <button type="submit">Turn on two-factor authentication</button>
+        <a href="/settings/security">Cancel</a>
+      </div>
+    </form>
   );
 }
