@@ -5,7 +5,7 @@ import { type Actor, type Target, adminKindOf, canRequireTwoFactor, canViewUser,
 import { ADMIN_RESETS_PER_HOUR } from '../domain/limits.js';
 import { parseAustralianMobile } from '../domain/phone.js';
 import { TwofoldError } from '../errors.js';
-import { type ManagedUserRow, findUserWithOrg, listManagedUsers } from '../store/admin.js';
+import { type ManagedUserRow, findManagedUserRow, listManagedUsers } from '../store/admin.js';
 import { findOrganizationById, setRequireTwoFactor } from '../store/organizations.js';
 import { appendSecurityEvent } from '../store/security-events.js';
 import { countInWindow } from '../store/throttles.js';
@@ -40,15 +40,12 @@ export async function listUsersForAdmin(ctx: ServiceContext, actor: Actor, searc
  */
 export async function findManagedUser(ctx: ServiceContext, actor: Actor, targetUserId: unknown, meta: RequestMeta): Promise<ManagedUserRow> {
   if (adminKindOf(actor) === null) return refuse(ctx, actor, 'admin area', meta);
-  const target = typeof targetUserId === 'string' && targetUserId.length <= 64 ? await findUserWithOrg(ctx.db, targetUserId) : undefined;
+  const target = typeof targetUserId === 'string' && targetUserId.length <= 64 ? await findManagedUserRow(ctx.db, targetUserId, ctx.now()) : undefined;
   if (!target || !canViewUser(actor, targetOf(target))) {
     await appendSecurityEvent(ctx.db, { type: 'admin_access_refused', userId: actor.userId, actorId: actor.userId, ip: meta.ip, userAgent: meta.userAgent, detail: `view user ${String(targetUserId).slice(0, 64)}`, atMs: ctx.now() });
     throw new TwofoldError('not_found');
   }
-  const rows = await listManagedUsers(ctx.db, { firmId: target.org_id }, target.email, 1, ctx.now());
-  const row = rows.find((r) => r.id === target.id);
-  if (!row) throw new TwofoldError('not_found');
-  return row;
+  return target;
 }
 
 function targetOf(row: { id: string; org_id: string; org_parent_id: string | null }): Target {
@@ -66,8 +63,7 @@ export interface AdminResetInput {
 /** Reset, by an aggregator admin, in the order: who → may they → rate → bad input → re-auth → change. */
 export async function resetTwoFactorAsAdmin(ctx: ServiceContext, actor: Actor, input: AdminResetInput, meta: RequestMeta): Promise<void> {
   const target = await findManagedUser(ctx, actor, input.targetUserId, meta);
-  const targetRow = await findUserWithOrg(ctx.db, target.id);
-  const refusal = targetRow ? whyResetIsRefused(actor, targetOf(targetRow)) : 'outside_aggregator';
+  const refusal = whyResetIsRefused(actor, targetOf(target));
   if (refusal !== null) return refuse(ctx, actor, `reset 2FA of ${target.id}: ${refusal}`, meta);
 
   const nowMs = ctx.now();

@@ -2,7 +2,7 @@
 import { normalizeEmail } from '../domain/accounts.js';
 import { parseAustralianMobile } from '../domain/phone.js';
 import { TwofoldError } from '../errors.js';
-import { findUserWithOrg } from '../store/admin.js';
+import { findUserPlace } from '../store/admin.js';
 import { findOrganizationById } from '../store/organizations.js';
 import { findUserByEmail } from '../store/users.js';
 import type { ServiceContext } from './context.js';
@@ -20,7 +20,7 @@ export async function resetTwoFactorAsOperator(ctx: ServiceContext, input: { ema
   }
   const user = await findUserByEmail(ctx.db, email);
   if (!user) throw new TwofoldError('user_unknown');
-  const place = await findUserWithOrg(ctx.db, user.id);
+  const place = await findUserPlace(ctx.db, user.id);
   const aggregator = place ? await findOrganizationById(ctx.db, place.org_parent_id ?? place.org_id) : undefined;
   await resetTwoFactor(
     ctx,

@@ -18,6 +18,8 @@ export interface ManagedUserRow {
   code_locked_until: number | null;
   two_factor_method: 'totp' | 'sms' | null;
   remembered_devices: number;
+  /** invited, no password chosen yet */
+  awaiting_password: boolean;
 }
 
 /** LIKE with the person's text taken literally: % and _ match only themselves. */
@@ -25,8 +27,9 @@ function likePattern(search: string): string {
   return `%${search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-export async function listManagedUsers(db: Db, scope: { aggregatorId?: string; firmId?: string }, search: string, limit: number, nowMs: number): Promise<ManagedUserRow[]> {
-  let query = db
+/** What an admin sees of a person: one query shape for the list and for one person. */
+function managedUsersQuery(db: Db, nowMs: number) {
+  return db
     .selectFrom('users')
     .innerJoin('organizations', 'organizations.id', 'users.org_id')
     .leftJoin('two_factor', 'two_factor.user_id', 'users.id')
@@ -42,6 +45,7 @@ export async function listManagedUsers(db: Db, scope: { aggregatorId?: string; f
       'users.last_sign_in_at',
       'users.code_locked_until',
       'two_factor.method as two_factor_method',
+      eb.case().when('users.password_hash', 'is', null).then(1).else(0).end().as('awaiting_password'),
       eb
         .selectFrom('remembered_devices')
         .select((e) => e.fn.countAll<number>().as('n'))
@@ -49,6 +53,13 @@ export async function listManagedUsers(db: Db, scope: { aggregatorId?: string; f
         .where('remembered_devices.expires_at', '>', nowMs)
         .as('remembered_devices'),
     ]);
+}
+
+type QueriedRow = Omit<ManagedUserRow, 'remembered_devices' | 'awaiting_password'> & { remembered_devices: unknown; awaiting_password: unknown };
+const toManagedUser = (row: QueriedRow): ManagedUserRow => ({ ...row, remembered_devices: Number(row.remembered_devices ?? 0), awaiting_password: Number(row.awaiting_password) === 1 });
+
+export async function listManagedUsers(db: Db, scope: { aggregatorId?: string; firmId?: string }, search: string, limit: number, nowMs: number): Promise<ManagedUserRow[]> {
+  let query = managedUsersQuery(db, nowMs);
   if (scope.aggregatorId !== undefined) {
     const aggregatorId = scope.aggregatorId;
     query = query.where((eb) => eb.or([eb('organizations.id', '=', aggregatorId), eb('organizations.parent_id', '=', aggregatorId)]));
@@ -64,14 +75,21 @@ export async function listManagedUsers(db: Db, scope: { aggregatorId?: string; f
     );
   }
   const rows = await query.orderBy('users.name').orderBy('users.email').limit(limit).execute();
-  return rows.map((row) => ({ ...row, remembered_devices: Number(row.remembered_devices ?? 0) })) as ManagedUserRow[];
+  return rows.map((row) => toManagedUser(row as QueriedRow));
 }
 
-export function findUserWithOrg(db: Db, userId: string) {
+/** One person as an admin sees them; the caller decides whether this admin may. */
+export async function findManagedUserRow(db: Db, userId: string, nowMs: number): Promise<ManagedUserRow | undefined> {
+  const row = await managedUsersQuery(db, nowMs).where('users.id', '=', userId).executeTakeFirst();
+  return row ? toManagedUser(row as QueriedRow) : undefined;
+}
+
+/** The person's organisation and the aggregator above it (the operator's reset names it). */
+export function findUserPlace(db: Db, userId: string) {
   return db
     .selectFrom('users')
     .innerJoin('organizations', 'organizations.id', 'users.org_id')
-    .select(['users.id', 'users.email', 'users.name', 'users.role', 'users.org_id', 'users.mobile', 'users.password_hash', 'organizations.parent_id as org_parent_id', 'organizations.name as org_name'])
+    .select(['users.org_id', 'organizations.parent_id as org_parent_id'])
     .where('users.id', '=', userId)
     .executeTakeFirst();
 }

@@ -9,6 +9,8 @@ import { findTwoFactor } from '../../src/store/two-factor.js';
 import { findUserById } from '../../src/store/users.js';
 import { latestOutboxMessageTo } from '../../src/store/outbox.js';
 import { appendSecurityEvent } from '../../src/store/security-events.js';
+import { createUserAndInvite } from '../../src/services/accounts.js';
+import { checkAccountLink } from '../../src/services/account-links.js';
 
 describeEachDatabase('aggregator admin reset', (database) => {
   const ctx = useTestServer(database);
@@ -146,6 +148,30 @@ describeEachDatabase('aggregator admin reset', (database) => {
     expect(events[0]).toMatchObject({ actor_id: null, ip: 'cli' });
     expect(events[0]!.detail).toContain('by the Twofold operator; reason: Ticket 4411: phone stolen');
     await expect(resetTwoFactorAsOperator(server.services, { email: 'nobody@example.com', reason: 'x y z' })).rejects.toThrow('There is no user with that email.');
+  });
+
+  it('lets an admin resend an invitation; the older link stops working', async () => {
+    const { server } = ctx;
+    const email = `invited.${Date.now()}@example.com.au`;
+    const { id } = await createUserAndInvite(server.services, { email, name: 'Ina Invited', orgName: tree.aggregatorA.name });
+    const links = async () =>
+      (await server.services.db.selectFrom('email_queue').select('text_body').where('to_address', '=', email).where('kind', '=', 'invitation').orderBy('created_at').execute()).map(
+        (row) => /token=([A-Za-z0-9_-]{43})/.exec(row.text_body)![1]!,
+      );
+    const admin = await fresh('aggAdminA');
+    const page = await admin.get(`/admin/users/${id}`);
+    expect(page.body).toContain('Ina Invited has not chosen a password yet.');
+    const resent = await admin.post(`/admin/users/${id}/resend-invitation`, {});
+    expect(resent.location).toBe(`/admin/users/${id}?notice=invitation_sent`);
+    const [first, second] = await links();
+    expect((await checkAccountLink(server.services, first, 'invitation')).valid).toBe(false);
+    expect((await checkAccountLink(server.services, second, 'invitation')).valid).toBe(true);
+
+    // Another aggregator's admin cannot resend it, and learns nothing.
+    const other = await fresh('aggAdminB');
+    await other.get('/admin');
+    expect((await other.post(`/admin/users/${id}/resend-invitation`, {})).status).toBe(404);
+    expect(await links()).toHaveLength(2);
   });
 
   it('keeps the remembered-device count and lock state visible to the admin', async () => {

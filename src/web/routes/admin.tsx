@@ -7,7 +7,6 @@ import { activityCsv, listActivity } from '../../services/activity.js';
 import { actorFor, findManagedUser, listUsersForAdmin, resendInvitation, resetTwoFactorAsAdmin, setTwoFactorRequirement } from '../../services/admin.js';
 import type { SignedInUser } from '../../services/sessions.js';
 import { findOrganizationById } from '../../store/organizations.js';
-import { findUserById } from '../../store/users.js';
 import { type WebContext, refusalOf, sendPage, signedInUser, statusOf } from '../context.js';
 import { formField, formText, queryText, requestMeta } from '../form.js';
 import { noticeFor } from '../notices.js';
@@ -39,7 +38,7 @@ export function registerAdminRoutes(app: FastifyInstance, web: WebContext): void
         csrfToken={web.csrf.tokenFor(request, reply)}
         target={target}
         canReset={canReset}
-        awaitingPassword={(await findUserById(web.services.db, target.id))?.password_hash === null}
+        awaitingPassword={target.awaiting_password}
         activity={activity.items}
         nextCursor={activity.nextCursor}
         nowMs={web.services.now()}
