@@ -10,7 +10,8 @@ import { TOTP } from 'otpauth';
 import { generateTotpCode } from '../src/domain/totp.js';
 import { listActivity, activityCsv } from '../src/services/activity.js';
 import { migrateToLatest, openStore } from '../src/store/db.js';
-import { type FlowClient, hammer, runFlows } from './lib/load.js';
+import { Pool } from 'undici';
+import { FlowClient, hammer, runFlows } from './lib/load.js';
 import { type ServerProcess, startProcess } from './lib/processes.js';
 import { BENCH_PASSWORD, BENCH_SECRET, benchAttemptToken, benchTotpSecret, plainEmail, seedBenchPeople, seedCrowd, totpEmail } from './lib/seed-twofold.js';
 import { type RunResult, median, medianOf } from './lib/stats.js';
@@ -53,6 +54,16 @@ function form(fields: Record<string, string>): string {
   return new URLSearchParams(fields).toString();
 }
 
+/** The password step for people without 2FA, round-robin over the seeded ones, from one browser's CSRF pair. */
+function passwordSignIns(browser: FlowClient, token: string): (client: FlowClient) => Promise<boolean> {
+  let next = 0;
+  return async (client) => {
+    client.cookies = new Map(browser.cookies);
+    const reply = await client.request('POST', '/sign-in', form({ _csrf: token, email: plainEmail(next++ % PLAIN_USERS), password: BENCH_PASSWORD }));
+    return reply.status === 303 && reply.headers.location === '/';
+  };
+}
+
 async function benchTwofold(): Promise<Record<string, RunResult>> {
   const dbPath = join(work, 'twofold.sqlite');
   const store = openStore(`sqlite:${dbPath}`);
@@ -63,31 +74,17 @@ async function benchTwofold(): Promise<Record<string, RunResult>> {
   const server = await startTwofold(dbPath);
   const results: Record<string, RunResult> = {};
   try {
-    const { FlowClient: Client } = await import('./lib/load.js');
-    const { Pool } = await import('undici');
     const setupPool = new Pool(server.url);
-    const browser = new Client(setupPool);
+    const browser = new FlowClient(setupPool);
     const token = await csrfPair(browser);
-    const csrfCookie = [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     // A signed-in session for the session check.
-    const signedIn = new Client(setupPool);
-    signedIn.cookies = new Map(browser.cookies) as typeof signedIn.cookies;
+    const signedIn = new FlowClient(setupPool);
+    signedIn.cookies = new Map(browser.cookies);
     await signedIn.request('POST', '/sign-in', form({ _csrf: token, email: plainEmail(0), password: BENCH_PASSWORD }));
     const sessionCookie = [...signedIn.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     await setupPool.close();
 
-    let plain = 0;
-    results.password = await repeat('twofold password step', () =>
-      runFlows(server, {
-        seconds: SECONDS,
-        concurrency: CONNECTIONS,
-        flow: async (client) => {
-          client.cookies = new Map(browser.cookies) as typeof client.cookies;
-          const reply = await client.request('POST', '/sign-in', form({ _csrf: token, email: plainEmail(plain++ % PLAIN_USERS), password: BENCH_PASSWORD }));
-          return reply.status === 303 && reply.headers.location === '/';
-        },
-      }),
-    );
+    results.password = await repeat('twofold password step', () => runFlows(server, { seconds: SECONDS, concurrency: CONNECTIONS, flow: passwordSignIns(browser, token) }));
 
     let signInUser = CODE_STEP_ATTEMPTS;
     results.fullSignIn = await repeat('twofold full sign-in with TOTP', () =>
@@ -96,7 +93,7 @@ async function benchTwofold(): Promise<Record<string, RunResult>> {
         concurrency: CONNECTIONS,
         flow: async (client) => {
           const i = signInUser++;
-          client.cookies = new Map(browser.cookies) as typeof client.cookies;
+          client.cookies = new Map(browser.cookies);
           const first = await client.request('POST', '/sign-in', form({ _csrf: token, email: totpEmail(i), password: BENCH_PASSWORD }));
           if (first.headers.location !== '/sign-in/code') return false;
           const code = generateTotpCode({ secret: benchTotpSecret(i), timeInMs: Date.now() });
@@ -114,7 +111,7 @@ async function benchTwofold(): Promise<Record<string, RunResult>> {
         flow: async (client) => {
           const i = attempt++;
           if (i >= CODE_STEP_ATTEMPTS) return false;
-          client.cookies = new Map([...browser.cookies, ['twofold_attempt', benchAttemptToken(i)]]) as typeof client.cookies;
+          client.cookies = new Map([...browser.cookies, ['twofold_attempt', benchAttemptToken(i)]]);
           const reply = await client.request('POST', '/sign-in/code', form({ _csrf: token, code: generateTotpCode({ secret: benchTotpSecret(i), timeInMs: Date.now() }) }));
           return reply.headers.location === '/';
         },
@@ -125,20 +122,11 @@ async function benchTwofold(): Promise<Record<string, RunResult>> {
 
     // Cheap requests while sign-ins saturate the CPU: hashing must not starve them.
     results.sessionUnderSignIns = await repeat('twofold session check during sign-ins', async () => {
-      const load = runFlows(server, {
-        seconds: SECONDS,
-        concurrency: CONNECTIONS,
-        flow: async (client) => {
-          client.cookies = new Map(browser.cookies) as typeof client.cookies;
-          const reply = await client.request('POST', '/sign-in', form({ _csrf: token, email: plainEmail(plain++ % PLAIN_USERS), password: BENCH_PASSWORD }));
-          return reply.status === 303;
-        },
-      });
+      const load = runFlows(server, { seconds: SECONDS, concurrency: CONNECTIONS, flow: passwordSignIns(browser, token) });
       const check = await hammer(server, { path: '/api/session', headers: { cookie: sessionCookie }, seconds: SECONDS, connections: 4 });
       await load;
       return check;
     });
-    void csrfCookie;
   } finally {
     await server.stop();
   }
@@ -168,28 +156,15 @@ async function benchGrowth(): Promise<{ small: Record<string, RunResult>; large:
     await store.close();
     const server = await startTwofold(dbPath);
     try {
-      const { FlowClient: Client } = await import('./lib/load.js');
-      const { Pool } = await import('undici');
       const pool = new Pool(server.url);
-      const browser = new Client(pool);
+      const browser = new FlowClient(pool);
       const token = await csrfPair(browser);
-      const signedIn = new Client(pool);
-      signedIn.cookies = new Map(browser.cookies) as typeof signedIn.cookies;
+      const signedIn = new FlowClient(pool);
+      signedIn.cookies = new Map(browser.cookies);
       await signedIn.request('POST', '/sign-in', form({ _csrf: token, email: plainEmail(1), password: BENCH_PASSWORD }));
       const sessionCookie = [...signedIn.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
       await pool.close();
-      let n = 0;
-      out[label].signIn = await repeat(`growth ${label}: password sign-in`, () =>
-        runFlows(server, {
-          seconds: SECONDS,
-          concurrency: CONNECTIONS,
-          flow: async (client) => {
-            client.cookies = new Map(browser.cookies) as typeof client.cookies;
-            const reply = await client.request('POST', '/sign-in', form({ _csrf: token, email: plainEmail(n++ % PLAIN_USERS), password: BENCH_PASSWORD }));
-            return reply.status === 303;
-          },
-        }),
-      );
+      out[label].signIn = await repeat(`growth ${label}: password sign-in`, () => runFlows(server, { seconds: SECONDS, concurrency: CONNECTIONS, flow: passwordSignIns(browser, token) }));
       out[label].session = await repeat(`growth ${label}: session check`, () => hammer(server, { path: '/api/session', headers: { cookie: sessionCookie }, seconds: SECONDS, connections: CONNECTIONS }));
     } finally {
       await server.stop();
@@ -268,8 +243,6 @@ async function benchPeer(): Promise<Record<string, RunResult> | { skipped: strin
   const server = await startProcess(process.execPath, ['server.mjs'], { PEER_DB: join(work, 'peer.sqlite') }, /listening at (http:\S+)/, peerDir);
   const results: Record<string, RunResult> = {};
   try {
-    const { FlowClient: Client } = await import('./lib/load.js');
-    const { Pool } = await import('undici');
     const pool = new Pool(server.url, { connections: CONNECTIONS });
     const json = (value: unknown) => JSON.stringify(value);
     const PLAIN = 50;
@@ -277,7 +250,7 @@ async function benchPeer(): Promise<Record<string, RunResult> | { skipped: strin
     log(`seeding better-auth through its API: ${PLAIN} people without 2FA, ${TWO_FACTOR} with an authenticator`);
     const secrets: string[] = [];
     const seedOne = async (i: number, withTotp: boolean) => {
-      const client = new Client(pool);
+      const client = new FlowClient(pool);
       const email = withTotp ? `totp-${i}@peer.example` : `plain-${i}@peer.example`;
       await client.request('POST', '/api/auth/sign-up/email', json({ email, password: BENCH_PASSWORD, name: 'Peer Person' }), 'application/json');
       if (!withTotp) return;
@@ -289,7 +262,7 @@ async function benchPeer(): Promise<Record<string, RunResult> | { skipped: strin
     };
     for (let i = 0; i < PLAIN; i += 10) await Promise.all(Array.from({ length: 10 }, (_, k) => seedOne(i + k, false)));
     for (let i = 0; i < TWO_FACTOR; i += 10) await Promise.all(Array.from({ length: 10 }, (_, k) => seedOne(i + k, true)));
-    const session = new Client(pool);
+    const session = new FlowClient(pool);
     await session.request('POST', '/api/auth/sign-in/email', json({ email: 'plain-0@peer.example', password: BENCH_PASSWORD }), 'application/json');
     const sessionCookie = [...session.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     const { Secret } = await import('otpauth');
@@ -325,7 +298,7 @@ async function benchPeer(): Promise<Record<string, RunResult> | { skipped: strin
         Array.from({ length: CONNECTIONS }, async () => {
           while (pending.length < target) {
             const i = k++ % TWO_FACTOR;
-            const client = new Client(pool);
+            const client = new FlowClient(pool);
             const reply = await client.request('POST', '/api/auth/sign-in/email', json({ email: `totp-${i}@peer.example`, password: BENCH_PASSWORD }), 'application/json');
             if (reply.body.includes('twoFactorRedirect')) pending.push({ i, cookies: client.cookies });
           }
