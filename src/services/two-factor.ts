@@ -11,6 +11,7 @@ import { deleteUserSignInAttempts } from '../store/sign-in-attempts.js';
 import { deleteTwoFactor, enableTotpFromEnrollment, findTotpEnrollment, findTwoFactor, upsertTotpEnrollment } from '../store/two-factor.js';
 import { findUserById } from '../store/users.js';
 import { insertTwoFactor } from '../store/two-factor.js';
+import { findSmsCode } from '../store/sms-codes.js';
 import { checkSmsCode, sendSmsCode } from './sms-codes.js';
 import { markResetNoticesSeen } from './two-factor-reset.js';
 import { notifySecurityChange } from './notifications.js';
@@ -98,12 +99,19 @@ export async function removeTwoFactor(ctx: ServiceContext, userId: string, passw
   return replaceAllUserSessions(ctx, userId, meta);
 }
 
-/** SMS as the second factor: first prove the number, with a code sent to it. */
-export async function startSmsEnrollment(ctx: ServiceContext, userId: string, meta: RequestMeta): Promise<void> {
+/**
+ * SMS as the second factor: first prove the number, with a code sent to it. Choosing
+ * SMS again while a code to the same number is still good sends nothing (texts cost
+ * money, and the person has the code); `newCode` is "Send a new code".
+ */
+export async function startSmsEnrollment(ctx: ServiceContext, userId: string, meta: RequestMeta, options: { newCode?: boolean } = {}): Promise<void> {
   const user = await findUserById(ctx.db, userId);
   if (!user) throw new TwofoldError('sign_in_required');
   if (await findTwoFactor(ctx.db, userId)) throw new TwofoldError('two_factor_already_on');
   if (!user.mobile) throw new TwofoldError('mobile_required');
+  const current = await findSmsCode(ctx.db, userId, 'enroll');
+  const stillGood = current !== undefined && current.used_at === null && current.expires_at > ctx.now() && current.mobile === user.mobile;
+  if (stillGood && !options.newCode) return;
   await sendSmsCode(ctx, { userId, mobile: user.mobile, purpose: 'enroll', attemptId: null }, meta);
 }
 

@@ -16,8 +16,6 @@ export type Dialect = 'sqlite' | 'postgres';
 export interface Store {
   db: Kysely<Database>;
   dialect: Dialect;
-  /** the PostgreSQL schema the tables live in, when not the default search_path */
-  pgSchema?: string;
   /** the PostgreSQL pool, for the metrics */
   pgPool?: pg.Pool;
   close(): Promise<void>;
@@ -65,13 +63,10 @@ function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
   };
 }
 
-export interface OpenOptions {
-  /** PostgreSQL schema to use (tests give each run its own). */
-  pgSchema?: string;
-  pgPoolSize?: number;
-}
+/** Connections per process; several nodes each bring their own. */
+const PG_POOL_SIZE = 10;
 
-export function openStore(url: string, options: OpenOptions = {}): Store {
+export function openStore(url: string): Store {
   const { dialect, target } = parseDatabaseUrl(url);
   if (dialect === 'sqlite') {
     if (target !== ':memory:') mkdirSync(dirname(target), { recursive: true });
@@ -90,23 +85,15 @@ export function openStore(url: string, options: OpenOptions = {}): Store {
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
     return { db, dialect, close: () => db.destroy() };
   }
-  const pool = new pg.Pool({
-    connectionString: target,
-    max: options.pgPoolSize ?? 10,
-    ...(options.pgSchema ? { options: `-c search_path=${options.pgSchema}` } : {}),
-  });
+  const pool = new pg.Pool({ connectionString: target, max: PG_POOL_SIZE });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect, pgPool: pool, ...(options.pgSchema ? { pgSchema: options.pgSchema } : {}), close: () => db.destroy() };
+  return { db, dialect, pgPool: pool, close: () => db.destroy() };
 }
 
-export async function migrateToLatest(store: Pick<Store, 'db' | 'pgSchema'>): Promise<void> {
-  // Kysely finds its bookkeeping tables by introspection across all schemas; naming
-  // ours keeps two Twofolds in one PostgreSQL database (as the tests run) apart.
-  const migrator = new Migrator({
-    db: store.db,
-    provider: { getMigrations: async () => migrations },
-    ...(store.pgSchema ? { migrationTableSchema: store.pgSchema } : {}),
-  });
+export async function migrateToLatest(store: Pick<Store, 'db'>): Promise<void> {
+  // One Twofold per database: Kysely finds its bookkeeping tables by introspecting
+  // every schema, so two installations must not share a PostgreSQL database.
+  const migrator = new Migrator({ db: store.db, provider: { getMigrations: async () => migrations } });
   const { error } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
 }

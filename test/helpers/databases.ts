@@ -10,13 +10,34 @@ import { type Store, migrateToLatest, openStore } from '../../src/store/db.js';
 export interface TestDatabase {
   name: 'sqlite' | 'postgres';
   /** A fresh, migrated, empty database; `url` lets another process (CLI, server) open it too. */
-  create(): Promise<{ store: Store; url: string; pgSchema?: string; destroy(): Promise<void> }>;
+  create(): Promise<{ store: Store; url: string; destroy(): Promise<void> }>;
 }
 
 export function postgresUrl(): string {
   const url = process.env.TEST_DATABASE_URL;
   if (!url) throw new Error('TEST_DATABASE_URL is not set: run the suite with `npm test`, which starts a throwaway PostgreSQL.');
   return url;
+}
+
+/** A whole PostgreSQL database of its own, dropped by `drop`. */
+export async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const base = postgresUrl();
+  const name = `twofold_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: base });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
 }
 
 const sqlite: TestDatabase = {
@@ -32,25 +53,19 @@ const sqlite: TestDatabase = {
 
 const postgres: TestDatabase = {
   name: 'postgres',
+  // A whole database per test file, not a schema: Kysely's migrator introspects every
+  // schema of its database, and another file dropping its schema at that moment made
+  // the introspection fail ("schema ... does not exist").
   async create() {
-    const url = postgresUrl();
-    const schema = `t_${randomBytes(6).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`create schema ${schema}`);
-    await admin.end();
-    const store = openStore(url, { pgSchema: schema });
+    const { url, drop } = await createPostgresDatabase();
+    const store = openStore(url);
     await migrateToLatest(store);
     return {
       store,
       url,
-      pgSchema: schema,
       destroy: async () => {
         await store.close();
-        const c = new pg.Client({ connectionString: url });
-        await c.connect();
-        await c.query(`drop schema ${schema} cascade`);
-        await c.end();
+        await drop();
       },
     };
   },

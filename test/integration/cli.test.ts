@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/db.js';
 import { findUserByEmail } from '../../src/store/users.js';
 import { findOrganizationByName } from '../../src/store/organizations.js';
-import { createPostgresDatabase, runCli } from '../helpers/processes.js';
+import { createPostgresDatabase } from '../helpers/databases.js';
+import { runCli } from '../helpers/processes.js';
 import { TEST_SECRET } from '../helpers/server.js';
 
 const targets = [

@@ -12,7 +12,8 @@ import { type Store, migrateToLatest, openStore } from '../../src/store/db.js';
 import { TestClient, alertText } from '../helpers/client.js';
 import { TestClock } from '../helpers/clock.js';
 import { type TestUser, codeFor, createTestUser } from '../helpers/fixtures.js';
-import { createPostgresDatabase, startServerProcess, stopProcess } from '../helpers/processes.js';
+import { createPostgresDatabase } from '../helpers/databases.js';
+import { startServerProcess, stopProcess } from '../helpers/processes.js';
 import { TEST_SECRET, testServices } from '../helpers/server.js';
 
 interface Node {

@@ -67,6 +67,27 @@ describeEachDatabase('SMS', (database) => {
     expect((await findTwoFactor(server.services.db, user.id))!.method).toBe('sms');
   });
 
+  it('sends one enrolment text when SMS is chosen twice, and a new one only on Send a new code', async () => {
+    const { server } = ctx;
+    const user = await createSmsUser(server.services);
+    const client = await signIn(server.url, user, server.clock.now());
+    const sent = async () => (await listSmsLogForUser(server.services.db, user.id)).filter((e) => e.outcome === 'sent' && e.purpose === 'enroll').length;
+    await client.get('/settings/two-factor');
+    expect((await client.post('/settings/two-factor', { method: 'sms' })).location).toBe('/settings/two-factor/sms');
+    server.clock.advance(60_000);
+    await client.get('/settings/two-factor');
+    expect((await client.post('/settings/two-factor', { method: 'sms' })).location).toBe('/settings/two-factor/sms');
+    expect(await sent()).toBe(1);
+    const first = await latestSmsCode(server.services, user.mobile);
+    await client.get('/settings/two-factor/sms');
+    expect((await client.post('/settings/two-factor/sms/resend', {})).location).toBe('/settings/two-factor/sms?notice=code_sent');
+    expect(await sent()).toBe(2);
+    const second = await latestSmsCode(server.services, user.mobile);
+    await client.get('/settings/two-factor/sms');
+    if (first !== second) expect((await client.post('/settings/two-factor/sms', { code: first })).status).toBe(401);
+    expect((await client.post('/settings/two-factor/sms', { code: second })).location).toBe('/settings/security?notice=two_factor_on_sms');
+  });
+
   it('needs a mobile number before SMS can be chosen', async () => {
     const { server } = ctx;
     const user = await createTestUser(server.services);

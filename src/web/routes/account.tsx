@@ -118,8 +118,7 @@ export function registerAccountRoutes(app: FastifyInstance, web: WebContext): vo
     if (method !== 'sms') return choosePage(400, 'Choose how you want to receive your codes.');
     const refusal = await refusalOf(() => startSmsEnrollment(web.services, user.userId, requestMeta(request)));
     if (refusal?.code === 'two_factor_already_on') return reply.redirect('/settings/security', 303);
-    // A code sent less than 30 s ago is still good: carry on to the page that takes it.
-    if (refusal && refusal.code !== 'sms_resend_too_soon') return choosePage(statusOf(refusal), refusal.message);
+    if (refusal) return choosePage(statusOf(refusal), refusal.message);
     return reply.redirect('/settings/two-factor/sms', 303);
   });
 
@@ -156,7 +155,7 @@ export function registerAccountRoutes(app: FastifyInstance, web: WebContext): vo
 
   app.post('/settings/two-factor/sms/resend', async (request, reply) => {
     const user = signedInUser(request);
-    const refusal = await refusalOf(() => startSmsEnrollment(web.services, user.userId, requestMeta(request)));
+    const refusal = await refusalOf(() => startSmsEnrollment(web.services, user.userId, requestMeta(request), { newCode: true }));
     if (refusal?.code === 'two_factor_already_on') return reply.redirect('/settings/security', 303);
     if (refusal) return smsSetupPage(request, reply, user, statusOf(refusal), refusal.message);
     return reply.redirect('/settings/two-factor/sms?notice=code_sent', 303);
