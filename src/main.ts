@@ -14,8 +14,6 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const runtime = await openRuntime(config);
   const metrics = new TwofoldMetrics(runtime.store.pgPool);
-  runtime.services.hasher.onTiming = (operation, seconds) => metrics.hashDuration.observe({ operation }, seconds);
-  runtime.services.sms = metrics.countSms(runtime.services.sms);
   const app = await buildApp({ config, services: runtime.services, csrfKey: runtime.keys.csrf, logger: { level: config.logLevel }, metrics });
   if (runtime.generatedKeyPath) {
     app.log.warn(`TWOFOLD_SECRET is not set: generated a master key into ${runtime.generatedKeyPath}. Keep that file (it encrypts TOTP secrets) or set TWOFOLD_SECRET.`);

@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { constantTimeEqual } from '../crypto/tokens.js';
+import type { ServiceContext } from '../services/context.js';
 import type { SmsMessage, SmsSendResult, SmsSender } from '../sms/sender.js';
 
 export class TwofoldMetrics {
@@ -44,8 +45,14 @@ export class TwofoldMetrics {
     }
   }
 
+  /** Times every argon2 hash and verify, and counts every SMS by outcome. */
+  observe(services: Pick<ServiceContext, 'hasher' | 'sms'>): void {
+    services.hasher.onTiming = (operation, seconds) => this.hashDuration.observe({ operation }, seconds);
+    services.sms = this.countSms(services.sms);
+  }
+
   /** Wraps an SMS sender so every send is counted by outcome. */
-  countSms(sender: SmsSender): SmsSender {
+  private countSms(sender: SmsSender): SmsSender {
     const counter = this.sms;
     return {
       provider: sender.provider,

@@ -2,7 +2,7 @@
 import { expect, it } from 'vitest';
 import { TestClient } from '../helpers/client.js';
 import { describeEachDatabase } from '../helpers/databases.js';
-import { createTestUser, signIn, submitPassword } from '../helpers/fixtures.js';
+import { createSmsUser, createTestUser, signIn, submitPassword } from '../helpers/fixtures.js';
 import { useTestServer } from '../helpers/suite.js';
 
 const TOKEN = 'metrics-token-0123456789abcdef';
@@ -24,6 +24,16 @@ describeEachDatabase('metrics', (database) => {
     expect(text).toMatch(/twofold_sign_ins_total\{step="password",outcome="code_required"\} 1/);
     expect(text).toMatch(/twofold_code_checks_total\{outcome="accepted"\} 1/);
     expect(text).toMatch(/twofold_http_request_duration_seconds_count\{method="POST",route="\/sign-in",status="303"\} \d+/);
+    // Two password checks through the web (the wrong one and the right one), at least.
+    expect(Number(/twofold_password_hash_duration_seconds_count\{operation="verify"\} (\d+)/.exec(text)?.[1])).toBeGreaterThanOrEqual(2);
+  });
+
+  it('counts text messages by provider and outcome', async () => {
+    const { server } = ctx;
+    const user = await createSmsUser(server.services, { smsTwoFactor: true });
+    await submitPassword(new TestClient(server.url), user.email, user.password);
+    const text = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+    expect(text).toMatch(/twofold_sms_total\{provider="outbox",outcome="sent"\} [1-9]/);
   });
 });
 
