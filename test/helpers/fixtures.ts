@@ -49,6 +49,15 @@ export async function submitPassword(client: TestClient, email: string, password
   return client.post('/sign-in', { email, password });
 }
 
+/** A browser that typed the right password and sits at the code step. */
+export async function clientAtCodeStep(baseUrl: string, user: { email: string; password: string }): Promise<TestClient> {
+  const client = new TestClient(baseUrl);
+  const reply = await submitPassword(client, user.email, user.password);
+  if (reply.location !== '/sign-in/code') throw new Error(`expected the code step, got ${reply.status} ${reply.location}`);
+  await client.get('/sign-in/code');
+  return client;
+}
+
 /** Signs in all the way (password, and code if 2FA is on); returns the signed-in client. */
 export async function signIn(baseUrl: string, user: TestUser, nowMs: number, options: { localAddress?: string } = {}): Promise<TestClient> {
   const client = new TestClient(baseUrl, options);

@@ -3,24 +3,18 @@
 import { expect, it } from 'vitest';
 import { TestClient, alertText } from '../helpers/client.js';
 import { describeEachDatabase } from '../helpers/databases.js';
-import { codeFor, createTestUser, submitPassword } from '../helpers/fixtures.js';
+import { clientAtCodeStep, codeFor, createTestUser, submitPassword } from '../helpers/fixtures.js';
 import { useTestServer } from '../helpers/suite.js';
 import { findUserById } from '../../src/store/users.js';
 
 describeEachDatabase('brute force', (database) => {
   const ctx = useTestServer(database);
 
-  async function atCodeStep(email: string, password: string) {
-    const client = new TestClient(ctx.server.url);
-    expect((await submitPassword(client, email, password)).location).toBe('/sign-in/code');
-    await client.get('/sign-in/code');
-    return client;
-  }
 
   it('allows 5 wrong codes per sign-in attempt, then requires the password again', async () => {
     const { server } = ctx;
     const user = await createTestUser(server.services, { withTotp: true });
-    const client = await atCodeStep(user.email, user.password);
+    const client = await clientAtCodeStep(ctx.server.url, user);
     for (let i = 1; i <= 4; i++) {
       const reply = await client.post('/sign-in/code', { code: '000000' });
       expect(reply.status).toBe(401);
@@ -39,7 +33,7 @@ describeEachDatabase('brute force', (database) => {
   it('bounds parallel guesses on one attempt to 5 checks', async () => {
     const { server } = ctx;
     const user = await createTestUser(server.services, { withTotp: true });
-    const client = await atCodeStep(user.email, user.password);
+    const client = await clientAtCodeStep(ctx.server.url, user);
     const replies = await Promise.all(Array.from({ length: 12 }, () => client.post('/sign-in/code', { code: '000000' })));
     expect(replies.every((r) => r.status === 401)).toBe(true);
     const row = await findUserById(server.services.db, user.id);
@@ -50,17 +44,17 @@ describeEachDatabase('brute force', (database) => {
     const { server } = ctx;
     const user = await createTestUser(server.services, { withTotp: true });
     for (const browser of [1, 2]) {
-      const client = await atCodeStep(user.email, user.password);
+      const client = await clientAtCodeStep(ctx.server.url, user);
       for (let i = 0; i < 5; i++) await client.post('/sign-in/code', { code: '000000' });
       expect(browser).toBeGreaterThan(0);
     }
-    const client = await atCodeStep(user.email, user.password);
+    const client = await clientAtCodeStep(ctx.server.url, user);
     const locked = await client.post('/sign-in/code', { code: codeFor(user, server.clock.now()) });
     expect(locked.status).toBe(429);
     expect(alertText(locked.body)).toBe('Too many wrong codes for this account. Code entry is paused for 15 minutes.');
 
     server.clock.advance(15 * 60_000 + 1000);
-    const later = await atCodeStep(user.email, user.password);
+    const later = await clientAtCodeStep(ctx.server.url, user);
     expect((await later.post('/sign-in/code', { code: codeFor(user, server.clock.now()) })).location).toBe('/');
     expect((await findUserById(server.services.db, user.id))!.code_failures).toBe(0);
   });

@@ -2,7 +2,7 @@
 import { expect, it } from 'vitest';
 import { TestClient, alertText } from '../helpers/client.js';
 import { describeEachDatabase } from '../helpers/databases.js';
-import { createSmsUser, createTestUser, latestSmsCode, submitPassword } from '../helpers/fixtures.js';
+import { clientAtCodeStep, createSmsUser, createTestUser, latestSmsCode, submitPassword } from '../helpers/fixtures.js';
 import { useTestServer } from '../helpers/suite.js';
 import { listSecurityEventsForUser } from '../../src/store/security-events.js';
 import { latestOutboxMessageTo } from '../../src/store/outbox.js';
@@ -11,8 +11,7 @@ describeEachDatabase('lost two-factor device', (database) => {
   const ctx = useTestServer(database);
 
   async function atCodeStep(user: { email: string; password: string }) {
-    const client = new TestClient(ctx.server.url);
-    expect((await submitPassword(client, user.email, user.password)).location).toBe('/sign-in/code');
+    const client = await clientAtCodeStep(ctx.server.url, user);
     const page = await client.get('/sign-in/code');
     expect(page.body).toContain('href="/sign-in/lost-device">Lost your two-factor device</a>');
     return client;

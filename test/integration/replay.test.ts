@@ -3,7 +3,7 @@
 import { expect, it } from 'vitest';
 import { TestClient, alertText } from '../helpers/client.js';
 import { describeEachDatabase } from '../helpers/databases.js';
-import { codeFor, createTestUser, submitPassword } from '../helpers/fixtures.js';
+import { clientAtCodeStep, codeFor, createTestUser, submitPassword } from '../helpers/fixtures.js';
 import { useTestServer } from '../helpers/suite.js';
 import { claimTotpStep } from '../../src/store/two-factor.js';
 import { totpStepAt } from '../../src/domain/totp.js';
@@ -11,20 +11,14 @@ import { totpStepAt } from '../../src/domain/totp.js';
 describeEachDatabase('TOTP replay', (database) => {
   const ctx = useTestServer(database);
 
-  async function clientAtCodeStep(email: string, password: string) {
-    const client = new TestClient(ctx.server.url);
-    expect((await submitPassword(client, email, password)).location).toBe('/sign-in/code');
-    await client.get('/sign-in/code');
-    return client;
-  }
 
   it('refuses a code that was already accepted, from another browser', async () => {
     const { server } = ctx;
     const user = await createTestUser(server.services, { withTotp: true });
     const code = codeFor(user, server.clock.now());
-    const first = await clientAtCodeStep(user.email, user.password);
+    const first = await clientAtCodeStep(ctx.server.url, user);
     expect((await first.post('/sign-in/code', { code })).location).toBe('/');
-    const second = await clientAtCodeStep(user.email, user.password);
+    const second = await clientAtCodeStep(ctx.server.url, user);
     const replay = await second.post('/sign-in/code', { code });
     expect(replay.status).toBe(401);
     expect(alertText(replay.body)).toBe('That code has already been used. Wait for the next code in your authenticator app.');
@@ -35,16 +29,16 @@ describeEachDatabase('TOTP replay', (database) => {
     const { server } = ctx;
     const user = await createTestUser(server.services, { withTotp: true });
     const older = codeFor(user, server.clock.now() - 30_000);
-    const first = await clientAtCodeStep(user.email, user.password);
+    const first = await clientAtCodeStep(ctx.server.url, user);
     expect((await first.post('/sign-in/code', { code: codeFor(user, server.clock.now()) })).location).toBe('/');
-    const second = await clientAtCodeStep(user.email, user.password);
+    const second = await clientAtCodeStep(ctx.server.url, user);
     expect((await second.post('/sign-in/code', { code: older })).status).toBe(401);
   });
 
   it('lets exactly one of many parallel requests with the same valid code in', async () => {
     const { server } = ctx;
     const user = await createTestUser(server.services, { withTotp: true });
-    const clients = await Promise.all(Array.from({ length: 8 }, () => clientAtCodeStep(user.email, user.password)));
+    const clients = await Promise.all(Array.from({ length: 8 }, () => clientAtCodeStep(ctx.server.url, user)));
     const code = codeFor(user, server.clock.now());
     const replies = await Promise.all(clients.map((client) => client.post('/sign-in/code', { code })));
     expect(replies.filter((r) => r.location === '/')).toHaveLength(1);
