@@ -64,4 +64,7 @@ fi
 # The server and CLI tests run the compiled code, as `npm start` does.
 if [ ! -f dist/main.js ] || [ -n "$(find src -newer dist/main.js -print -quit)" ]; then npm run build --silent; fi
 
+# Type-check everything, tests and bench included (the build above covers src/ only).
+npx tsc -p tsconfig.json
+
 npx vitest run "$@"

@@ -177,7 +177,7 @@ export async function completeSignInWithCode(
   const expired = (): CodeStepOutcome => ({ outcome: 'refused', error: new TwofoldError('sign_in_attempt_expired'), restart: true });
   const loaded = await loadPendingSignIn(ctx, input.attemptToken);
   if (!loaded) return expired();
-  const { pending, user, twoFactor } = loaded;
+  const { pending, user } = loaded;
   if (input.lostDevice && !pending.recoveryUnlocked) return expired();
 
   const nowMs = ctx.now();

@@ -1,7 +1,7 @@
 // The core story in a real browser: first-run setup, sign-in, turning on 2FA by
 // reading the secret off the page, signing out and in with a code, removing 2FA.
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateTotpCode, secretFromBase32 } from '../../src/domain/totp.js';
 import { issueSetupLinkIfEmpty } from '../../src/services/first-run.js';
 import { expectAccessible, expectNoSidewaysScroll, screenshot, useBrowserAndServer } from '../helpers/browser.js';

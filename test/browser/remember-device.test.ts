@@ -1,7 +1,7 @@
 // "Remember this device for 30 days" in a real browser: tick, skip the code next
 // time; a fresh browser context is asked; forgetting in settings asks again.
 import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { expectAccessible, screenshot, useBrowserAndServer } from '../helpers/browser.js';
 import { type TestUser, codeFor, createTestUser } from '../helpers/fixtures.js';
 

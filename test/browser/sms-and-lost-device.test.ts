@@ -1,7 +1,7 @@
 // SMS in a real browser: turning on SMS 2FA and signing in with it; then the whole
 // lost-device story, reading each code off /dev/outbox as a person trying Twofold would.
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateTotpCode, secretFromBase32 } from '../../src/domain/totp.js';
 import { expectAccessible, expectNoSidewaysScroll, screenshot, useBrowserAndServer } from '../helpers/browser.js';
 import { createTestUser } from '../helpers/fixtures.js';

@@ -2,7 +2,7 @@
 import { expect, it } from 'vitest';
 import { TestClient, alertText } from '../helpers/client.js';
 import { describeEachDatabase } from '../helpers/databases.js';
-import { createTestUser, submitPassword } from '../helpers/fixtures.js';
+import { createTestUser } from '../helpers/fixtures.js';
 import { useTestServer } from '../helpers/suite.js';
 
 function median(values: number[]): number {

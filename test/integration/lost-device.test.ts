@@ -2,7 +2,7 @@
 import { expect, it } from 'vitest';
 import { TestClient, alertText } from '../helpers/client.js';
 import { describeEachDatabase } from '../helpers/databases.js';
-import { clientAtCodeStep, createSmsUser, createTestUser, latestSmsCode, submitPassword } from '../helpers/fixtures.js';
+import { clientAtCodeStep, createSmsUser, createTestUser, latestSmsCode } from '../helpers/fixtures.js';
 import { useTestServer } from '../helpers/suite.js';
 import { listSecurityEventsForUser } from '../../src/store/security-events.js';
 import { latestOutboxMessageTo } from '../../src/store/outbox.js';

@@ -1,9 +1,9 @@
 // Replay: a TOTP code that got someone in once never gets anyone in again,
 // including when copies of it race each other.
 import { expect, it } from 'vitest';
-import { TestClient, alertText } from '../helpers/client.js';
+import { alertText } from '../helpers/client.js';
 import { describeEachDatabase } from '../helpers/databases.js';
-import { clientAtCodeStep, codeFor, createTestUser, submitPassword } from '../helpers/fixtures.js';
+import { clientAtCodeStep, codeFor, createTestUser } from '../helpers/fixtures.js';
 import { useTestServer } from '../helpers/suite.js';
 import { claimTotpStep } from '../../src/store/two-factor.js';
 import { totpStepAt } from '../../src/domain/totp.js';
