@@ -8,6 +8,7 @@ export const ERRORS = {
   not_found: { status: 404, message: 'There is nothing at this address.' },
   body_too_large: { status: 413, message: 'That form was too large to accept.' },
   sign_in_required: { status: 401, message: 'Please sign in to continue.' },
+  database_unavailable: { status: 503, message: 'We could not reach our database just now. Please try again in a few seconds.' },
   internal: { status: 500, message: 'Something went wrong on our side. Nothing was changed. Please try again.' },
 
   invalid_credentials: { status: 401, message: 'That email and password do not match an account.' },
@@ -72,8 +73,9 @@ export class TwofoldError extends Error {
   constructor(
     readonly code: ErrorCode,
     readonly values: Record<string, string | number> = {},
+    options?: ErrorOptions,
   ) {
-    super(errorMessage(code, values));
+    super(errorMessage(code, values), options);
     this.name = 'TwofoldError';
   }
 }

@@ -7,14 +7,19 @@ import { whenBackgroundIdle } from './services/background.js';
 import { issueSetupLinkIfEmpty } from './services/first-run.js';
 import { purgeExpiredRecords } from './services/maintenance.js';
 import { buildApp } from './web/app.js';
+import { createLogger } from './web/logging.js';
 import { TwofoldMetrics } from './web/metrics.js';
 
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const config = loadConfig(process.env);
-  const runtime = await openRuntime(config);
-  const metrics = new TwofoldMetrics(runtime.store.pgPool);
-  const app = await buildApp({ config, services: runtime.services, csrfKey: runtime.keys.csrf, logger: { level: config.logLevel }, metrics });
+  const log = createLogger(config.logLevel);
+  const runtime = await openRuntime(config, {
+    // A PostgreSQL restart or failover ends connections; the store replaces them and says so here.
+    onConnectionEvent: (event, details) => log.warn({ event, ...details }, 'database connection lost'),
+  });
+  const metrics = new TwofoldMetrics(runtime.store.pgPool, runtime.store.connectionEvents);
+  const app = await buildApp({ config, services: runtime.services, csrfKey: runtime.keys.csrf, logger: log, metrics });
   if (runtime.generatedKeyPath) {
     app.log.warn(`TWOFOLD_SECRET is not set: generated a master key into ${runtime.generatedKeyPath}. Keep that file (it encrypts TOTP secrets) or set TWOFOLD_SECRET.`);
   }
@@ -23,7 +28,7 @@ async function main(): Promise<void> {
     purgeExpiredRecords(runtime.services, { activityRetentionDays: config.activityRetentionDays }).catch((error: unknown) => app.log.error({ err: error }, 'purge of expired records failed'));
   }, 10 * 60_000);
   purge.unref();
-  const mailer = new EmailWorker(runtime.services, createMailTransport(config, runtime.store.db, runtime.services.now), app.log);
+  const mailer = new EmailWorker(runtime.services, createMailTransport(config, runtime.store.db, runtime.services.now, log), app.log);
   runtime.services.onEmailQueued = () => setImmediate(() => void mailer.runOnce());
   mailer.start();
   const close = async () => {

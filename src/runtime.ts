@@ -10,7 +10,7 @@ import { OutboxSmsSender } from './sms/outbox.js';
 import { type MailTransport, OutboxMailTransport, SmtpMailTransport } from './mail/transport.js';
 import type { SmsSender } from './sms/sender.js';
 import { TwilioSmsSender } from './sms/twilio.js';
-import { type Store, migrateToLatest, openStore } from './store/db.js';
+import { type Store, type StoreOptions, migrateToLatest, openStore } from './store/db.js';
 
 export interface Runtime {
   store: Store;
@@ -20,8 +20,10 @@ export interface Runtime {
   generatedKeyPath?: string;
 }
 
-export function createMailTransport(config: Config, db: Store['db'], now: () => number): MailTransport {
-  if (config.mail.transport === 'smtp') return new SmtpMailTransport(config.mail.smtpUrl, config.mail.from);
+export function createMailTransport(config: Config, db: Store['db'], now: () => number, log?: Pick<Logger, 'warn'>): MailTransport {
+  if (config.mail.transport === 'smtp') {
+    return new SmtpMailTransport(config.mail.smtpUrl, config.mail.from, undefined, (error) => log?.warn({ message: error.message }, 'SMTP transport error'));
+  }
   return new OutboxMailTransport(db, now);
 }
 
@@ -30,10 +32,16 @@ export function createSmsSender(config: Config, db: Store['db'], now: () => numb
   return new OutboxSmsSender(db, now, log);
 }
 
-export async function openRuntime(config: Config, options: { now?: () => number; hasher?: PasswordHasher; log?: Pick<Logger, 'info'> } = {}): Promise<Runtime> {
+export interface RuntimeOptions extends StoreOptions {
+  now?: () => number;
+  hasher?: PasswordHasher;
+  log?: Pick<Logger, 'info'>;
+}
+
+export async function openRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   const master = loadOrCreateMasterSecret(config.secret, config.dataDir);
   const keys = deriveServerKeys(master.secret);
-  const store = openStore(config.databaseUrl);
+  const store = openStore(config.databaseUrl, options);
   await migrateToLatest(store);
   const now = options.now ?? Date.now;
   const services: ServiceContext = {

@@ -41,12 +41,13 @@ export class OutboxMailTransport implements MailTransport {
 /** SMTP through nodemailer: SMTP_URL like smtp://user:pass@host:587 (STARTTLS when offered). */
 export class SmtpMailTransport implements MailTransport {
   readonly name = 'smtp';
-  private readonly transporter: Transporter;
+  readonly transporter: Transporter;
 
   constructor(
     smtpUrl: string,
     private readonly from: string,
     timeoutInMs = 10_000,
+    onTransportError: (error: Error) => void = () => {},
   ) {
     const url = new URL(smtpUrl);
     this.transporter = nodemailer.createTransport({
@@ -60,6 +61,10 @@ export class SmtpMailTransport implements MailTransport {
       greetingTimeout: timeoutInMs,
       socketTimeout: timeoutInMs,
     });
+    // nodemailer re-emits its transport's errors (an expired OAuth2 token, a pooled
+    // connection dying between messages) as 'error' events: unheard, they end the process.
+    // Each send still reports its own failure to the worker, which retries.
+    this.transporter.on('error', onTransportError);
   }
 
   async send(message: MailMessage): Promise<MailResult> {

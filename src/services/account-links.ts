@@ -15,6 +15,7 @@ import { findUserByEmail, findUserById } from '../store/users.js';
 import type { RequestMeta, ServiceContext } from './context.js';
 import { notifySecurityChange } from './notifications.js';
 import { assertAcceptableNewPassword } from './passwords.js';
+import { runInTransaction } from '../store/transactions.js';
 
 type Purpose = 'password_reset' | 'invitation';
 
@@ -37,7 +38,7 @@ export async function requestPasswordReset(ctx: ServiceContext, typedEmail: unkn
   // Race prevented: two requests at once must not both pass the 5-minute rule; the
   // check and the new token are one transaction, and SQLite/PostgreSQL serialise the
   // conflicting writes on the user's row (the touch below).
-  await ctx.db.transaction().execute(async (trx) => {
+  await runInTransaction(ctx.db, async (trx) => {
     await trx.updateTable('users').set({ email: user.email }).where('id', '=', user.id).execute();
     const recent = await trx
       .selectFrom('account_tokens')
@@ -93,7 +94,7 @@ export async function setPasswordFromLink(
   const password = assertAcceptableNewPassword(input.password, input.confirmation, [link.email, link.name]);
   const hash = await ctx.hasher.hash(password);
   const nowMs = ctx.now();
-  await ctx.db.transaction().execute(async (trx) => {
+  await runInTransaction(ctx.db, async (trx) => {
     // Race prevented: the same link opened in two tabs sets a password once; using the
     // token is a conditional UPDATE, and the loser's transaction changes nothing.
     const used = await trx

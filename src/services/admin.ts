@@ -14,6 +14,7 @@ import type { RequestMeta, ServiceContext } from './context.js';
 import type { SignedInUser } from './sessions.js';
 import { resetTwoFactor } from './two-factor-reset.js';
 import { queueInvitation } from './account-links.js';
+import { runInTransaction } from '../store/transactions.js';
 
 export async function actorFor(ctx: ServiceContext, user: SignedInUser): Promise<Actor> {
   const org = await findOrganizationById(ctx.db, user.orgId);
@@ -103,6 +104,6 @@ export async function setTwoFactorRequirement(ctx: ServiceContext, actor: Actor,
 /** An admin sends a fresh invitation to someone in their reach who has no password yet. */
 export async function resendInvitation(ctx: ServiceContext, actor: Actor, targetUserId: unknown, meta: RequestMeta): Promise<void> {
   const target = await findManagedUser(ctx, actor, targetUserId, meta);
-  await ctx.db.transaction().execute((trx) => queueInvitation({ ...ctx, db: trx }, trx, target.id));
+  await runInTransaction(ctx.db, (trx) => queueInvitation({ ...ctx, db: trx }, trx, target.id));
   ctx.onEmailQueued?.();
 }

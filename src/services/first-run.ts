@@ -7,6 +7,7 @@ import { isSetupTokenLive, replaceSetupToken } from '../store/setup-tokens.js';
 import { countUsers } from '../store/users.js';
 import { createOrganization, createUser } from './accounts.js';
 import type { ServiceContext } from './context.js';
+import { runInTransaction } from '../store/transactions.js';
 
 /** Returns the setup link to print, or null when the database already has people. */
 export async function issueSetupLinkIfEmpty(ctx: ServiceContext, publicUrl: string): Promise<string | null> {
@@ -30,7 +31,7 @@ export async function completeFirstRunSetup(
   if (input.password !== input.confirmation) throw new TwofoldError('passwords_do_not_match');
   // Race prevented: two people opening the link at once. Deleting the token row
   // is the claim; only the transaction that deleted it goes on to create anyone.
-  return ctx.db.transaction().execute(async (trx) => {
+  return runInTransaction(ctx.db, async (trx) => {
     const claimed = await trx.deleteFrom('setup_tokens').where('id', '=', hashToken(token as string)).executeTakeFirst();
     if (claimed.numDeletedRows !== 1n) throw new TwofoldError('setup_link_invalid');
     const trxCtx = { ...ctx, db: trx };

@@ -33,6 +33,7 @@ import { checkSmsCode, sendSmsCode } from './sms-codes.js';
 import { openTotpSecret } from './two-factor.js';
 import { findPendingResetNotice } from './two-factor-reset.js';
 import { notifySecurityChange } from './notifications.js';
+import { runInTransaction } from '../store/transactions.js';
 
 export type PasswordStepOutcome =
   | { outcome: 'signed_in'; sessionToken: string; viaRememberedDevice: boolean; twoFactorWasReset?: boolean }
@@ -79,7 +80,7 @@ export async function signInWithPassword(
 
   const twoFactor = await findTwoFactor(ctx.db, user.id);
   if (!twoFactor) {
-    const sessionToken = await ctx.db.transaction().execute(async (trx) => {
+    const sessionToken = await runInTransaction(ctx.db, async (trx) => {
       await resetWindow(trx, PASSWORD_TRIES_PER_EMAIL, email);
       const token = await createSession({ ...ctx, db: trx }, user.id, meta);
       await appendSecurityEvent(trx, { type: 'signed_in', userId: user.id, ...metaOf(meta), detail: 'password', atMs: nowMs });
@@ -187,7 +188,7 @@ export async function completeSignInWithCode(
   // The whole check is one transaction: the try, the step claim and the session (or the
   // failure count) commit together, once. The conditional updates inside still decide
   // every race; the transaction only spares SQLite a commit per statement.
-  const outcome = await ctx.db.transaction().execute((trx) => checkCodeAndSignIn({ ...ctx, db: trx }, loaded, input, meta, nowMs));
+  const outcome = await runInTransaction(ctx.db, (trx) => checkCodeAndSignIn({ ...ctx, db: trx }, loaded, input, meta, nowMs));
   if (outcome.outcome !== 'signed_in') return outcome;
   if (input.lostDevice) await notifySecurityChange(ctx, ctx.db, user.id, 'signed_in_lost_device', meta);
   const rememberedDeviceToken = input.rememberDevice ? await rememberThisDevice(ctx, user.id, meta) : null;

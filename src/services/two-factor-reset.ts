@@ -10,6 +10,7 @@ import { deleteTwoFactor } from '../store/two-factor.js';
 import { findUserById } from '../store/users.js';
 import type { RequestMeta, ServiceContext } from './context.js';
 import { notifySecurityChange } from './notifications.js';
+import { runInTransaction } from '../store/transactions.js';
 
 export interface ResetRequest {
   targetUserId: string;
@@ -29,7 +30,7 @@ export async function resetTwoFactor(ctx: ServiceContext, request: ResetRequest,
   const nowMs = ctx.now();
   // One transaction: a reset is all of these or none of them. A sign-in racing the
   // reset either finished before (its session is deleted here) or finds no factor.
-  await ctx.db.transaction().execute(async (trx) => {
+  await runInTransaction(ctx.db, async (trx) => {
     await deleteTwoFactor(trx, user.id);
     await trx.deleteFrom('totp_enrollments').where('user_id', '=', user.id).execute();
     await trx.deleteFrom('sms_codes').where('user_id', '=', user.id).execute();

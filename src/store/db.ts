@@ -9,6 +9,7 @@ import * as rememberedDevices from './migrations/002-remembered-devices.js';
 import * as sms from './migrations/003-sms.js';
 import * as aggregators from './migrations/004-aggregators.js';
 import * as email from './migrations/005-email.js';
+import { type ConnectionEvent, type ConnectionEvents, connectionEvents, resilientPool } from './pg-connections.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -18,6 +19,8 @@ export interface Store {
   dialect: Dialect;
   /** the PostgreSQL pool, for the metrics */
   pgPool?: pg.Pool;
+  /** lost PostgreSQL connections and what became of the statements on them (always zero on SQLite) */
+  connectionEvents: ConnectionEvents;
   close(): Promise<void>;
 }
 
@@ -66,7 +69,16 @@ function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
 /** Connections per process; several nodes each bring their own. */
 const PG_POOL_SIZE = 10;
 
-export function openStore(url: string): Store {
+export interface StoreOptions {
+  /** told of every lost connection (code and message only, never the statement's values) */
+  onConnectionEvent?: (event: ConnectionEvent, details: { code?: string; message: string }) => void;
+}
+
+/** How long a request may wait for a connection before it is told to try again. */
+const PG_CONNECT_TIMEOUT_IN_MS = 5_000;
+
+export function openStore(url: string, options: StoreOptions = {}): Store {
+  const events = connectionEvents(options.onConnectionEvent);
   const { dialect, target } = parseDatabaseUrl(url);
   if (dialect === 'sqlite') {
     if (target !== ':memory:') mkdirSync(dirname(target), { recursive: true });
@@ -83,11 +95,25 @@ export function openStore(url: string): Store {
     sqlite.pragma('cache_size = -65536');
     sqlite.pragma('foreign_keys = ON');
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-    return { db, dialect, close: () => db.destroy() };
+    return { db, dialect, connectionEvents: events, close: () => db.destroy() };
   }
-  const pool = new pg.Pool({ connectionString: target, max: PG_POOL_SIZE });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect, pgPool: pool, close: () => db.destroy() };
+  // keepAlive notices a peer that vanished without closing (a failover, a cut cable).
+  const pool = new pg.Pool({ connectionString: target, max: PG_POOL_SIZE, connectionTimeoutMillis: PG_CONNECT_TIMEOUT_IN_MS, keepAlive: true });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: resilientPool(pool, events) }) });
+  // pool.end() resolves once it has asked each connection to end, not once they have:
+  // whoever drops the database right after (the tests do) must not find one still open.
+  const openClients = new Set<pg.Client>();
+  pool.on('connect', (client) => {
+    openClients.add(client);
+    client.once('end', () => openClients.delete(client));
+  });
+  const close = async () => {
+    const closing = [...openClients].map((client) => new Promise((resolve) => client.once('end', resolve)));
+    await db.destroy();
+    // Bounded: a connection that never says goodbye must not hold up a shutdown.
+    await Promise.race([Promise.all(closing), new Promise((resolve) => setTimeout(resolve, PG_CONNECT_TIMEOUT_IN_MS).unref())]);
+  };
+  return { db, dialect, pgPool: pool, connectionEvents: events, close };
 }
 
 export async function migrateToLatest(store: Pick<Store, 'db'>): Promise<void> {

@@ -1,11 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
+import { runInTransaction } from './transactions.js';
 
 type Db = Kysely<Database>;
 
 /** Only one setup link is live at a time: a new one replaces any older one. */
 export async function replaceSetupToken(db: Db, id: string, nowMs: number, expiresAtMs: number): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+  await runInTransaction(db, async (trx) => {
     await trx.deleteFrom('setup_tokens').execute();
     await trx.insertInto('setup_tokens').values({ id, created_at: nowMs, expires_at: expiresAtMs }).execute();
   });

@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, TotpEnrollmentsTable, TwoFactorTable } from './schema.js';
+import { runInTransaction } from './transactions.js';
 
 type Db = Kysely<Database>;
 export type TwoFactorRow = Selectable<TwoFactorTable>;
@@ -44,7 +45,7 @@ export function findTotpEnrollment(db: Db, userId: string): Promise<TotpEnrollme
  * fails on the primary key and the enrolment row is deleted in the same transaction.
  */
 export async function enableTotpFromEnrollment(db: Db, row: TwoFactorRow): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
+  return runInTransaction(db, async (trx) => {
     const deleted = await trx.deleteFrom('totp_enrollments').where('user_id', '=', row.user_id).executeTakeFirst();
     if (deleted.numDeletedRows !== 1n) return false;
     const inserted = await trx.insertInto('two_factor').values(row).onConflict((oc) => oc.column('user_id').doNothing()).executeTakeFirst();

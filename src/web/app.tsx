@@ -2,7 +2,7 @@
 // lives in services/ and domain/; this file only wires requests to them.
 import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import type { ServiceContext } from '../services/context.js';
 import { validateSessionToken } from '../services/sessions.js';
@@ -11,6 +11,7 @@ import { TwofoldMetrics } from './metrics.js';
 import { Csrf } from './csrf.js';
 import type { WebContext } from './context.js';
 import { installErrorPages } from './errors.js';
+import { pathForLog } from './logging.js';
 import { addSecurityHeaders } from './security-headers.js';
 import { registerSignedInRoutes, sendPage } from './context.js';
 import { ErrorPage } from './views/error.js';
@@ -36,7 +37,8 @@ export interface AppOptions {
   config: Config;
   services: ServiceContext;
   csrfKey: Buffer;
-  logger?: FastifyServerOptions['logger'];
+  /** createLogger(level) from ./logging.js; none: silent */
+  logger?: FastifyBaseLogger;
   metrics?: TwofoldMetrics;
 }
 
@@ -44,7 +46,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config, services } = options;
   const https = new URL(config.publicUrl).protocol === 'https:';
   const app = Fastify({
-    logger: options.logger ?? false,
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     // A hop count is valid at run time (proxy-addr); Fastify's types omit it.
     trustProxy: config.trustProxy as boolean | string[],
     bodyLimit: BODY_LIMIT_IN_BYTES,
@@ -78,7 +80,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('preHandler', async (request, reply) => {
     if (request.method !== 'POST') return;
     if (!web.csrf.isRequestTrusted(request)) {
-      request.log.info({ url: request.url }, 'form refused: CSRF check failed');
+      request.log.info({ url: pathForLog(request.url) }, 'form refused: CSRF check failed');
       return sendPage(reply, 403, <ErrorPage title="Not allowed" message={errorMessage('csrf_rejected')} />);
     }
   });

@@ -15,7 +15,11 @@ const TITLES: Partial<Record<number, string>> = {
   415: 'That did not work',
   429: 'Please wait',
   500: 'Something went wrong',
+  503: 'Please try again',
 };
+
+/** Seconds a client should wait before retrying a 503 (the database is back within seconds of a restart). */
+const RETRY_AFTER_IN_SECONDS = 5;
 
 function codeForStatus(status: number): ErrorCode {
   if (status === 413) return 'body_too_large';
@@ -31,6 +35,13 @@ export function installErrorPages(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | TwofoldError, request, reply) => {
     if (error instanceof TwofoldError) {
       const status = ERRORS[error.code].status;
+      if (status >= 500) {
+        // The cause's code and message only: a driver error can carry the statement's values.
+        const cause = error.cause as { code?: unknown; message?: unknown } | undefined;
+        request.log.warn({ code: error.code, cause: { code: cause?.code, message: cause?.message } }, 'request could not be completed');
+        reply.header('retry-after', String(RETRY_AFTER_IN_SECONDS));
+      }
+      if (request.url.startsWith('/api/')) return reply.code(status).send({ error: error.code, message: error.message });
       return sendPage(reply, status, <ErrorPage title={TITLES[status] ?? 'That did not work'} message={error.message} />);
     }
     const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;

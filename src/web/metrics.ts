@@ -27,8 +27,21 @@ export class TwofoldMetrics {
   });
   readonly dbPool = new Gauge({ name: 'twofold_db_pool_connections', help: 'PostgreSQL pool connections by state', labelNames: ['state'] as const, registers: [this.registry] });
 
-  constructor(pool?: { totalCount: number; idleCount: number; waitingCount: number }) {
+  constructor(pool?: { totalCount: number; idleCount: number; waitingCount: number }, connectionEvents?: { counts: Readonly<Record<string, number>> }) {
     collectDefaultMetrics({ register: this.registry, prefix: 'twofold_' });
+    if (connectionEvents) {
+      // The store counts lost connections (it has no registry); read when scraped.
+      new Counter({
+        name: 'twofold_db_connection_events_total',
+        help: 'Lost PostgreSQL connections: idle ones dropped by the pool, statements retried on a fresh connection, statements failed, connections refused',
+        labelNames: ['event'] as const,
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          for (const [event, count] of Object.entries(connectionEvents.counts)) this.inc({ event }, count);
+        },
+      });
+    }
     if (pool) {
       const gauge = this.dbPool;
       // Read when scraped, so the figures are current.

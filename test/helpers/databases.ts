@@ -34,10 +34,29 @@ export async function createPostgresDatabase(): Promise<{ url: string; drop(): P
     drop: async () => {
       const c = new pg.Client({ connectionString: base });
       await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
+      try {
+        // Every pool and server of the file was closed before this: a connection still open
+        // is a leak (and `with (force)` would end it under whoever holds it).
+        const left = await connectionsStillOpen(c, name);
+        if (left > 0) throw new Error(`a test left ${left} connection(s) open to ${name}: close every store and stop every server before dropping its database`);
+      } finally {
+        await c.query(`drop database if exists ${name} with (force)`);
+        await c.end();
+      }
     },
   };
+}
+
+/** Connections to `name`, after giving closed ones up to 3 s to leave (a backend exits just after its client). */
+async function connectionsStillOpen(admin: pg.Client, name: string): Promise<number> {
+  let count = 0;
+  for (let i = 0; i < 60; i++) {
+    const { rows } = await admin.query<{ n: number }>('select count(*)::int as n from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [name]);
+    count = rows[0]!.n;
+    if (count === 0) return 0;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return count;
 }
 
 const sqlite: TestDatabase = {
