@@ -26,6 +26,12 @@ export interface Config {
   /** METRICS_TOKEN: /metrics answers only with this bearer token; unset, there is no /metrics */
   metricsToken: string | undefined;
   production: boolean;
+  /**
+   * DEV_OUTBOX=1: serve /dev/outbox (the texts and emails the outbox providers kept), with
+   * a key printed once at start. Never in production, never behind a proxy: whoever
+   * reads it can reset any password.
+   */
+  devOutbox: boolean;
   logLevel: string;
 }
 
@@ -91,8 +97,20 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const logLevel = env.LOG_LEVEL || 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
 
+  const production = env.NODE_ENV === 'production';
+  const devOutbox = parseDevOutbox(env.DEV_OUTBOX, problems);
+  if (devOutbox && production) problems.push('DEV_OUTBOX=1 cannot be used with NODE_ENV=production: the outbox shows every code and reset link');
+  if (devOutbox && trustProxy !== false) problems.push('DEV_OUTBOX=1 cannot be used with TRUST_PROXY: behind a proxy the outbox could be reached by anyone the proxy serves');
+
   if (problems.length > 0) throw new ConfigError(problems);
-  return { port, host, databaseUrl, secret, trustProxy, publicUrl, publicUrlIsDefault: !env.PUBLIC_URL, dataDir, sessionLifetime, rememberDeviceBinding, sms, activityRetentionDays, mail, metricsToken, production: env.NODE_ENV === 'production', logLevel };
+  return { port, host, databaseUrl, secret, trustProxy, publicUrl, publicUrlIsDefault: !env.PUBLIC_URL, dataDir, sessionLifetime, rememberDeviceBinding, sms, activityRetentionDays, mail, metricsToken, production, devOutbox, logLevel };
+}
+
+function parseDevOutbox(raw: string | undefined, problems: string[]): boolean {
+  if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return false;
+  if (raw === '1' || raw === 'true') return true;
+  problems.push(`DEV_OUTBOX must be 1 or 0 (got "${raw}")`);
+  return false;
 }
 
 function parseTrustProxy(raw: string | undefined, problems: string[]): boolean | number | string[] {

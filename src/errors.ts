@@ -49,6 +49,7 @@ export const ERRORS = {
   password_too_weak: { status: 400, message: 'That password is too easy to guess. Try a longer phrase of unrelated words.' },
   passwords_do_not_match: { status: 400, message: 'The two new passwords are not the same.' },
   current_password_wrong: { status: 400, message: 'Your current password is not right.' },
+  signed_out_after_wrong_passwords: { status: 401, message: 'For your safety you were signed out after too many wrong passwords. Please sign in again.' },
   email_taken: { status: 409, message: 'An account with that email already exists.' },
   organization_exists: { status: 409, message: 'An organisation with that name already exists.' },
   user_unknown: { status: 404, message: 'There is no user with that email.' },

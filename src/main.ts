@@ -7,6 +7,7 @@ import { whenBackgroundIdle } from './services/background.js';
 import { issueSetupLinkIfEmpty } from './services/first-run.js';
 import { purgeExpiredRecords } from './services/maintenance.js';
 import { buildApp } from './web/app.js';
+import { generateToken } from './crypto/tokens.js';
 import { createLogger } from './web/logging.js';
 import { TwofoldMetrics } from './web/metrics.js';
 
@@ -19,7 +20,9 @@ async function main(): Promise<void> {
     onConnectionEvent: (event, details) => log.warn({ event, ...details }, 'database connection lost'),
   });
   const metrics = new TwofoldMetrics(runtime.store.pgPool, runtime.store.connectionEvents);
-  const app = await buildApp({ config, services: runtime.services, csrfKey: runtime.keys.csrf, logger: log, metrics });
+  // A new key every start: a link printed yesterday (or pasted into a ticket) stops working.
+  const devOutboxKey = config.devOutbox ? generateToken() : undefined;
+  const app = await buildApp({ config, services: runtime.services, csrfKey: runtime.keys.csrf, logger: log, metrics, ...(devOutboxKey ? { devOutboxKey } : {}) });
   if (runtime.generatedKeyPath) {
     app.log.warn(`TWOFOLD_SECRET is not set: generated a master key into ${runtime.generatedKeyPath}. Keep that file (it encrypts TOTP secrets) or set TWOFOLD_SECRET.`);
   }
@@ -46,6 +49,15 @@ async function main(): Promise<void> {
   console.log(`Twofold listening at ${listeningAt}`);
   // With PORT=0 the real port is only known now.
   const publicUrl = config.publicUrlIsDefault ? listeningAt : config.publicUrl;
+  if (devOutboxKey) {
+    console.log(`\nDevelopment outbox (texts and emails Twofold kept instead of sending; keep this link to yourself):\n\n  ${publicUrl}/dev/outbox?key=${devOutboxKey}\n`);
+  } else if (config.sms.provider === 'outbox' || config.mail.transport === 'outbox') {
+    console.log(
+      config.production
+        ? 'Warning: SMS_PROVIDER or SMTP_URL is not set, so text messages or emails are kept in the database and never sent.'
+        : 'Text messages and emails are kept in the development outbox, not sent. To read them in a browser, start again with DEV_OUTBOX=1.',
+    );
+  }
   const setupLink = await issueSetupLinkIfEmpty(runtime.services, publicUrl);
   if (setupLink) {
     // Printed plainly as well as logged: it is the one thing the operator must see.

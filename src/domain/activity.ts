@@ -5,6 +5,8 @@ const LABELS: Record<string, string> = {
   signed_in_lost_device: 'Signed in with a code sent by SMS (lost device)',
   signed_out: 'Signed out',
   password_failed: 'Wrong password',
+  password_reentry_failed: 'Wrong password typed to confirm a change',
+  signed_out_after_wrong_passwords: 'Signed out after too many wrong passwords',
   code_failed: 'Wrong two-factor code',
   code_replayed: 'Two-factor code used twice',
   code_step_locked: 'Code entry paused after too many wrong codes',

@@ -83,6 +83,10 @@ export const SECURITY_NOTICES = {
   mobile_changed: { subject: 'Your mobile number was changed', what: 'The mobile number on your Twofold account was changed.' },
   device_remembered: { subject: 'A device was remembered for 30 days', what: 'A browser was remembered for 30 days: it can sign in to your account with your password alone from the same network.' },
   signed_in_lost_device: { subject: 'You signed in with a code sent to your mobile', what: 'Someone signed in to your account with "Lost your two-factor device": your password and a code sent by SMS to your mobile.' },
+  signed_out_after_wrong_passwords: {
+    subject: 'Signed out after wrong passwords',
+    what: 'A signed-in browser typed your password wrong too many times while confirming a change, so it was signed out. Someone may be using your account.',
+  },
   code_step_locked: { subject: 'Too many wrong codes: code entry paused', what: 'Too many wrong two-factor codes were entered for your account, so code entry is paused for a while. Someone may know your password.' },
 } as const;
 

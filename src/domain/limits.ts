@@ -44,6 +44,12 @@ export interface WindowRule {
  * reveals nothing): credential stuffing against one account stops quickly.
  */
 export const PASSWORD_TRIES_PER_EMAIL: WindowRule = { name: 'password-email', max: 10, windowInMs: 15 * MINUTE_IN_MS };
+/**
+ * Wrong passwords typed again inside one signed-in session (changing the password,
+ * removing 2FA, an admin's reset). A stolen session must not become a way to find the
+ * password: after this many the session ends and the person is told by email.
+ */
+export const PASSWORD_REENTRY_FAILURES_PER_SESSION: WindowRule = { name: 'password-reentry-session', max: 5, windowInMs: 12 * HOUR_IN_MS };
 /** Wrong passwords per client IP: one office behind one NAT still signs in at 9 a.m. */
 export const PASSWORD_FAILURES_PER_IP: WindowRule = { name: 'password-ip', max: 100, windowInMs: 15 * MINUTE_IN_MS };
 

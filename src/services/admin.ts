@@ -1,6 +1,6 @@
 // The admin area's use cases. Every one starts from the signed-in admin and the
 // organisation tree; a refusal reveals nothing and is recorded.
-import { MAX_PASSWORD_LENGTH } from '../domain/passwords.js';
+import { checkReenteredPassword } from './password-guesses.js';
 import { type Actor, type Target, adminKindOf, canRequireTwoFactor, canViewUser, whyResetIsRefused } from '../domain/authorization.js';
 import { ADMIN_RESETS_PER_HOUR } from '../domain/limits.js';
 import { parseAustralianMobile } from '../domain/phone.js';
@@ -82,10 +82,8 @@ export async function resetTwoFactorAsAdmin(ctx: ServiceContext, actor: Actor, i
   }
 
   const admin = await findUserById(ctx.db, actor.userId);
-  const password = input.adminPassword;
-  if (!admin?.password_hash || typeof password !== 'string' || password.length === 0 || password.length > MAX_PASSWORD_LENGTH || !(await ctx.hasher.verify(admin.password_hash, password))) {
-    throw new TwofoldError('admin_password_wrong');
-  }
+  if (!admin) throw new TwofoldError('sign_in_required');
+  await checkReenteredPassword(ctx, admin, input.adminPassword, meta, { missing: 'admin_password_wrong', wrong: 'admin_password_wrong' });
   const aggregator = await findOrganizationById(ctx.db, actor.orgId);
   await resetTwoFactor(
     ctx,

@@ -34,5 +34,7 @@ export interface ServiceContext {
 export interface RequestMeta {
   ip: string;
   userAgent: string;
+  /** the signed-in session making the request, if any (the id, a hash: never the cookie's token) */
+  sessionId?: string;
 }
 

@@ -4,7 +4,9 @@ import { parseAustralianMobile } from '../domain/phone.js';
 import { TwofoldError } from '../errors.js';
 import { appendSecurityEvent } from '../store/security-events.js';
 import { findTwoFactor } from '../store/two-factor.js';
-import { findUserById } from '../store/users.js';
+import { deleteSmsCodeFor } from '../store/sms-codes.js';
+import { runInTransaction } from '../store/transactions.js';
+import { findUserById, lockUserRow, updateMobileUnlessSecondFactor } from '../store/users.js';
 import type { RequestMeta, ServiceContext } from './context.js';
 import { notifySecurityChange } from './notifications.js';
 
@@ -14,17 +16,18 @@ export async function setMobileNumber(ctx: ServiceContext, userId: string, typed
   if (await findTwoFactor(ctx.db, userId)) throw new TwofoldError('mobile_locked');
   const mobile = parseAustralianMobile(typed);
   if (mobile === null) throw new TwofoldError('mobile_invalid');
-  // Race prevented: 2FA turned on in another tab between the check above and this
-  // write must still block the change, so the condition is part of the UPDATE.
-  const result = await ctx.db
-    .updateTable('users')
-    .set({ mobile })
-    .where('id', '=', userId)
-    .where((eb) => eb.not(eb.exists(eb.selectFrom('two_factor').select('user_id').where('two_factor.user_id', '=', userId))))
-    .executeTakeFirst();
-  if (result.numUpdatedRows !== 1n) throw new TwofoldError('mobile_locked');
-  if (user.mobile !== mobile) {
-    await appendSecurityEvent(ctx.db, { type: 'mobile_changed', userId, ip: meta.ip, userAgent: meta.userAgent, detail: user.mobile ? 'changed' : 'added', atMs: ctx.now() });
+  const outcome = await runInTransaction(ctx.db, async (trx) => {
+    // Serialised with "turn SMS 2FA on" (see lockUserRow): that one then reads this number.
+    await lockUserRow(trx, userId);
+    const before = await findUserById(trx, userId);
+    if (!(await updateMobileUnlessSecondFactor(trx, userId, mobile))) return { locked: true as const };
+    // A code sent to set up SMS proved the old number, not this one: the set-up starts again.
+    if (before?.mobile !== mobile) await deleteSmsCodeFor(trx, userId, 'enroll');
+    return { locked: false as const, changed: before?.mobile !== mobile, added: !before?.mobile };
+  });
+  if (outcome.locked) throw new TwofoldError('mobile_locked');
+  if (outcome.changed) {
+    await appendSecurityEvent(ctx.db, { type: 'mobile_changed', userId, ip: meta.ip, userAgent: meta.userAgent, detail: outcome.added ? 'added' : 'changed', atMs: ctx.now() });
     await notifySecurityChange(ctx, ctx.db, userId, 'mobile_changed', meta);
   }
   return mobile;

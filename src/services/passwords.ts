@@ -1,5 +1,5 @@
 // Changing one's password in My password and security.
-import { MAX_PASSWORD_LENGTH, judgeNewPassword } from '../domain/passwords.js';
+import { judgeNewPassword } from '../domain/passwords.js';
 import { TwofoldError } from '../errors.js';
 import { appendSecurityEvent } from '../store/security-events.js';
 import { deleteUserSignInAttempts } from '../store/sign-in-attempts.js';
@@ -7,6 +7,7 @@ import { findUserById, updatePasswordHash } from '../store/users.js';
 import type { RequestMeta, ServiceContext } from './context.js';
 import { forgetAllRememberedDevices } from './remembered-devices.js';
 import { notifySecurityChange } from './notifications.js';
+import { checkReenteredPassword } from './password-guesses.js';
 import { replaceAllUserSessions } from './sessions.js';
 
 /** Throws the table's error for a password we would not accept. */
@@ -27,9 +28,7 @@ export async function changePassword(
 ): Promise<string> {
   const user = await findUserById(ctx.db, userId);
   if (!user?.password_hash) throw new TwofoldError('sign_in_required');
-  const current = input.currentPassword;
-  if (typeof current !== 'string' || current.length === 0) throw new TwofoldError('password_missing');
-  if (current.length > MAX_PASSWORD_LENGTH || !(await ctx.hasher.verify(user.password_hash, current))) throw new TwofoldError('current_password_wrong');
+  await checkReenteredPassword(ctx, user, input.currentPassword, meta, { missing: 'password_missing', wrong: 'current_password_wrong' });
   const newPassword = assertAcceptableNewPassword(input.newPassword, input.confirmation, [user.email, user.name]);
   const nowMs = ctx.now();
   await updatePasswordHash(ctx.db, userId, await ctx.hasher.hash(newPassword), nowMs);

@@ -7,15 +7,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { generateToken, hashToken, isWellFormedToken } from '../crypto/tokens.js';
 import { normalizeEmail } from '../domain/accounts.js';
 import { normalizeTypedCode } from '../domain/codes.js';
-import {
-  MAX_CODE_TRIES_PER_SIGN_IN_ATTEMPT,
-  PASSWORD_FAILURES_PER_IP,
-  PASSWORD_TRIES_PER_EMAIL,
-  SIGN_IN_ATTEMPT_LIFETIME_IN_MS,
-  codeLockDurationInMs,
-  isWindowExhausted,
-  windowRetryAfterInMs,
-} from '../domain/limits.js';
+import { MAX_CODE_TRIES_PER_SIGN_IN_ATTEMPT, SIGN_IN_ATTEMPT_LIFETIME_IN_MS, codeLockDurationInMs } from '../domain/limits.js';
 import { MAX_PASSWORD_LENGTH } from '../domain/passwords.js';
 import { lastFourDigits, maskMobile } from '../domain/phone.js';
 import { MAX_LAST_FOUR_TRIES_PER_ATTEMPT } from '../domain/sms.js';
@@ -23,7 +15,6 @@ import { checkTotpCode } from '../domain/totp.js';
 import { type ErrorCode, TwofoldError } from '../errors.js';
 import { appendSecurityEvent } from '../store/security-events.js';
 import { consumeSignInAttempt, findSignInAttempt, insertSignInAttempt, takeAttemptTry, unlockRecovery } from '../store/sign-in-attempts.js';
-import { countInWindow, readWindow, resetWindow } from '../store/throttles.js';
 import { type TwoFactorRow, claimTotpStep, findTwoFactor } from '../store/two-factor.js';
 import { type UserRow, clearCodeFailures, countCodeFailure, findUserByEmail, findUserById, lockCodeStep, updatePasswordHash } from '../store/users.js';
 import type { RequestMeta, ServiceContext } from './context.js';
@@ -34,6 +25,7 @@ import { openTotpSecret } from './two-factor.js';
 import { findPendingResetNotice } from './two-factor-reset.js';
 import { notifySecurityChange } from './notifications.js';
 import { runInTransaction } from '../store/transactions.js';
+import { type PasswordGuess, reservePasswordGuess, settleRightPassword } from './password-guesses.js';
 
 export type PasswordStepOutcome =
   | { outcome: 'signed_in'; sessionToken: string; viaRememberedDevice: boolean; twoFactorWasReset?: boolean }
@@ -57,39 +49,34 @@ export async function signInWithPassword(
   const password = input.password;
 
   const nowMs = ctx.now();
-  const ipWindow = await readWindow(ctx.db, PASSWORD_FAILURES_PER_IP, meta.ip);
-  if (ipWindow && isWindowExhausted(ipWindow, nowMs, PASSWORD_FAILURES_PER_IP)) {
-    return refuse(new TwofoldError('too_many_failures_from_network', { minutes: minutesFrom(windowRetryAfterInMs(ipWindow, nowMs, PASSWORD_FAILURES_PER_IP)) }));
-  }
-  // Counted before the check, so parallel guesses cannot slip past the bound.
-  // Keyed by the typed email whether or not an account exists: the answer reveals nothing.
-  const emailWindow = await countInWindow(ctx.db, PASSWORD_TRIES_PER_EMAIL, email, nowMs);
-  if (emailWindow.count > PASSWORD_TRIES_PER_EMAIL.max) {
-    return refuse(new TwofoldError('password_tries_exhausted', { minutes: minutesFrom(windowRetryAfterInMs(emailWindow, nowMs, PASSWORD_TRIES_PER_EMAIL)) }));
+  // Counted before the check (and given back if right), so parallel guesses cannot slip past either bound.
+  let guess: PasswordGuess;
+  try {
+    guess = await reservePasswordGuess(ctx, email, meta.ip, nowMs);
+  } catch (error) {
+    if (error instanceof TwofoldError) return refuse(error);
+    throw error;
   }
 
   const user = await findUserByEmail(ctx.db, email);
   const passwordIsRight = user?.password_hash ? await ctx.hasher.verify(user.password_hash, password) : await ctx.hasher.verifyAgainstNothing(password);
   if (!user || !user.password_hash || !passwordIsRight) {
-    await countInWindow(ctx.db, PASSWORD_FAILURES_PER_IP, meta.ip, nowMs);
     if (user) await appendSecurityEvent(ctx.db, { type: 'password_failed', userId: user.id, ...metaOf(meta), atMs: nowMs });
     return refuse(new TwofoldError('invalid_credentials'));
   }
+  await settleRightPassword(ctx, guess, { clearAccountWindow: true });
 
   if (ctx.hasher.needsRehash(user.password_hash)) await updatePasswordHash(ctx.db, user.id, await ctx.hasher.hash(password), null);
 
   const twoFactor = await findTwoFactor(ctx.db, user.id);
   if (!twoFactor) {
     const sessionToken = await runInTransaction(ctx.db, async (trx) => {
-      await resetWindow(trx, PASSWORD_TRIES_PER_EMAIL, email);
       const token = await createSession({ ...ctx, db: trx }, user.id, meta);
       await appendSecurityEvent(trx, { type: 'signed_in', userId: user.id, ...metaOf(meta), detail: 'password', atMs: nowMs });
       return token;
     });
     return { outcome: 'signed_in', sessionToken, viaRememberedDevice: false, twoFactorWasReset: (await findPendingResetNotice(ctx, user.id)) !== null };
   }
-  await resetWindow(ctx.db, PASSWORD_TRIES_PER_EMAIL, email);
-
   const device = await checkRememberedDevice(ctx, user.id, input.rememberedDeviceToken, meta);
   if (device.trusted) {
     const sessionToken = await createSession(ctx, user.id, meta);
@@ -209,9 +196,9 @@ async function checkCodeAndSignIn(
   }
 
   const check = input.lostDevice
-    ? await checkSmsStep(ctx, user.id, 'recovery', pending.attemptId, input.code)
+    ? await checkSmsStep(ctx, user, 'recovery', pending.attemptId, input.code)
     : twoFactor.method === 'sms'
-      ? await checkSmsStep(ctx, user.id, 'sign_in', pending.attemptId, input.code)
+      ? await checkSmsStep(ctx, user, 'sign_in', pending.attemptId, input.code)
       : await checkTotpStep(ctx, user, twoFactor, input.code, nowMs);
 
   if (check.valid) {
@@ -249,8 +236,9 @@ async function checkTotpStep(ctx: ServiceContext, user: UserRow, twoFactor: TwoF
   return { valid: false, error: replayed ? 'code_already_used' : 'wrong_code', replayed, codeDead: false };
 }
 
-async function checkSmsStep(ctx: ServiceContext, userId: string, purpose: 'sign_in' | 'recovery', attemptId: string, typed: unknown): Promise<CodeCheck> {
-  const check = await checkSmsCode(ctx, { userId, purpose, attemptId }, typed);
+async function checkSmsStep(ctx: ServiceContext, user: UserRow, purpose: 'sign_in' | 'recovery', attemptId: string, typed: unknown): Promise<CodeCheck> {
+  if (!user.mobile) return { valid: false, error: 'sms_code_expired', replayed: false, codeDead: false };
+  const check = await checkSmsCode(ctx, { userId: user.id, purpose, attemptId, mobile: user.mobile }, typed);
   if (check.valid) return { valid: true };
   if (check.reason === 'sms_code_expired') return { valid: false, error: 'sms_code_expired', replayed: false, codeDead: false };
   return { valid: false, error: 'wrong_sms_code', replayed: false, codeDead: check.reason === 'sms_code_tries_exhausted' };

@@ -86,11 +86,17 @@ export async function sendSmsCode(ctx: ServiceContext, request: SendCodeRequest,
 
 export type SmsCodeCheck = { valid: true } | { valid: false; reason: 'wrong_code' | 'sms_code_expired' | 'sms_code_tries_exhausted'; triesLeft: number };
 
-/** Checks a typed code against the live code for (user, purpose[, attempt]); a right code is used up. */
-export async function checkSmsCode(ctx: ServiceContext, request: { userId: string; purpose: SmsPurpose; attemptId: string | null }, typed: unknown): Promise<SmsCodeCheck> {
+/**
+ * Checks a typed code against the live code for (user, purpose[, attempt]); a right code
+ * is used up. A code belongs to the number it was sent to: once the account's number is
+ * another (`mobile`, read by the caller), the code proves nothing and counts as expired.
+ */
+export async function checkSmsCode(ctx: ServiceContext, request: { userId: string; purpose: SmsPurpose; attemptId: string | null; mobile: string }, typed: unknown): Promise<SmsCodeCheck> {
   const row = await findSmsCode(ctx.db, request.userId, request.purpose);
   const nowMs = ctx.now();
-  if (!row || row.used_at !== null || row.expires_at <= nowMs || row.attempt_id !== request.attemptId) return { valid: false, reason: 'sms_code_expired', triesLeft: 0 };
+  if (!row || row.used_at !== null || row.expires_at <= nowMs || row.attempt_id !== request.attemptId || row.mobile !== request.mobile) {
+    return { valid: false, reason: 'sms_code_expired', triesLeft: 0 };
+  }
   if (!(await takeSmsCodeTry(ctx.db, row.id, MAX_TRIES_PER_SMS_CODE, nowMs))) return { valid: false, reason: 'sms_code_tries_exhausted', triesLeft: 0 };
   const triesLeft = MAX_TRIES_PER_SMS_CODE - row.tries - 1;
   const code = normalizeTypedCode(typed);

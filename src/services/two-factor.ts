@@ -3,18 +3,19 @@
 import { randomBytes } from 'node:crypto';
 import { normalizeTypedCode } from '../domain/codes.js';
 import { TOTP_ENROLLMENT_LIFETIME_IN_MS } from '../domain/limits.js';
-import { MAX_PASSWORD_LENGTH } from '../domain/passwords.js';
 import { TOTP_SECRET_SIZE_IN_BYTES, checkTotpCode, formatSecretForManualEntry, totpKeyUri } from '../domain/totp.js';
-import { TwofoldError } from '../errors.js';
+import { type ErrorCode, TwofoldError } from '../errors.js';
 import { appendSecurityEvent } from '../store/security-events.js';
 import { deleteUserSignInAttempts } from '../store/sign-in-attempts.js';
 import { deleteTwoFactor, enableTotpFromEnrollment, findTotpEnrollment, findTwoFactor, upsertTotpEnrollment } from '../store/two-factor.js';
-import { findUserById } from '../store/users.js';
+import { runInTransaction } from '../store/transactions.js';
+import { findUserById, lockUserRow } from '../store/users.js';
 import { insertTwoFactor } from '../store/two-factor.js';
 import { findSmsCode } from '../store/sms-codes.js';
 import { checkSmsCode, sendSmsCode } from './sms-codes.js';
 import { markResetNoticesSeen } from './two-factor-reset.js';
 import { notifySecurityChange } from './notifications.js';
+import { checkReenteredPassword } from './password-guesses.js';
 import type { RequestMeta, ServiceContext } from './context.js';
 import { forgetAllRememberedDevices } from './remembered-devices.js';
 import { replaceAllUserSessions } from './sessions.js';
@@ -89,8 +90,7 @@ export async function confirmTotpEnrollment(ctx: ServiceContext, userId: string,
 export async function removeTwoFactor(ctx: ServiceContext, userId: string, password: unknown, meta: RequestMeta): Promise<string> {
   const user = await findUserById(ctx.db, userId);
   if (!user?.password_hash) throw new TwofoldError('sign_in_required');
-  if (typeof password !== 'string' || password.length === 0) throw new TwofoldError('password_missing');
-  if (password.length > MAX_PASSWORD_LENGTH || !(await ctx.hasher.verify(user.password_hash, password))) throw new TwofoldError('current_password_wrong');
+  await checkReenteredPassword(ctx, user, password, meta, { missing: 'password_missing', wrong: 'current_password_wrong' });
   if (!(await deleteTwoFactor(ctx.db, userId))) throw new TwofoldError('two_factor_not_on');
   await deleteUserSignInAttempts(ctx.db, userId);
   await forgetAllRememberedDevices(ctx, userId, meta, 'two-factor authentication removed');
@@ -117,14 +117,23 @@ export async function startSmsEnrollment(ctx: ServiceContext, userId: string, me
 
 /** Switches SMS 2FA on once the code sent to the number is typed. Returns a new session token. */
 export async function confirmSmsEnrollment(ctx: ServiceContext, userId: string, typedCode: unknown, meta: RequestMeta): Promise<string> {
-  const user = await findUserById(ctx.db, userId);
-  if (!user?.mobile) throw new TwofoldError('mobile_required');
-  if (await findTwoFactor(ctx.db, userId)) throw new TwofoldError('two_factor_already_on');
-  const check = await checkSmsCode(ctx, { userId, purpose: 'enroll', attemptId: null }, typedCode);
-  if (!check.valid) throw new TwofoldError(check.reason === 'wrong_code' ? 'wrong_sms_code' : 'sms_code_expired');
   const nowMs = ctx.now();
-  if (!(await insertTwoFactor(ctx.db, { user_id: userId, method: 'sms', totp_secret: null, last_used_step: null, enabled_at: nowMs }))) throw new TwofoldError('two_factor_already_on');
-  await appendSecurityEvent(ctx.db, { type: 'two_factor_enabled', userId, ip: meta.ip, userAgent: meta.userAgent, detail: 'SMS', atMs: nowMs });
+  // One transaction, after the person's row lock: the number read here is the number 2FA
+  // turns on for, and a number changed in another tab either committed before (the code
+  // was sent to another number: refused) or waits until 2FA is on (then it is locked).
+  // Refusals are returned, not thrown, so a wrong code's try is committed and counted.
+  const outcome = await runInTransaction(ctx.db, async (trx): Promise<ErrorCode | null> => {
+    await lockUserRow(trx, userId);
+    const user = await findUserById(trx, userId);
+    if (!user?.mobile) return 'mobile_required';
+    if (await findTwoFactor(trx, userId)) return 'two_factor_already_on';
+    const check = await checkSmsCode({ ...ctx, db: trx }, { userId, purpose: 'enroll', attemptId: null, mobile: user.mobile }, typedCode);
+    if (!check.valid) return check.reason === 'wrong_code' ? 'wrong_sms_code' : 'sms_code_expired';
+    if (!(await insertTwoFactor(trx, { user_id: userId, method: 'sms', totp_secret: null, last_used_step: null, enabled_at: nowMs }))) return 'two_factor_already_on';
+    await appendSecurityEvent(trx, { type: 'two_factor_enabled', userId, ip: meta.ip, userAgent: meta.userAgent, detail: 'SMS', atMs: nowMs });
+    return null;
+  });
+  if (outcome) throw new TwofoldError(outcome);
   await markResetNoticesSeen(ctx, userId);
   await notifySecurityChange(ctx, ctx.db, userId, 'two_factor_enabled', meta);
   return replaceAllUserSessions(ctx, userId, meta);

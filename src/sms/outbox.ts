@@ -18,7 +18,8 @@ export class OutboxSmsSender implements SmsSender {
   async send(message: SmsMessage): Promise<SmsSendResult> {
     const id = outboxMessageId(this.now());
     await this.db.insertInto('outbox_messages').values({ id, channel: 'sms', recipient: message.to, subject: null, body: message.body, html: null, created_at: this.now() }).execute();
-    this.log?.info({ to: message.to, body: message.body }, 'SMS (outbox provider)');
+    // Never the body: it holds the code.
+    this.log?.info({ to: message.to }, 'SMS kept in the outbox, not sent');
     return { sent: true, providerMessageId: id };
   }
 }

@@ -7,6 +7,8 @@ export type SecurityEventRow = Selectable<SecurityEventsTable>;
 
 export type SecurityEventType =
   | 'signed_in'
+  | 'password_reentry_failed'
+  | 'signed_out_after_wrong_passwords'
   | 'password_failed'
   | 'code_failed'
   | 'code_replayed'

@@ -63,6 +63,11 @@ export async function deleteSmsCode(db: Db, id: string): Promise<void> {
   await db.deleteFrom('sms_codes').where('id', '=', id).execute();
 }
 
+/** Voids the person's code for `purpose`, if any (a pending set-up whose number changed). */
+export async function deleteSmsCodeFor(db: Db, userId: string, purpose: SmsPurpose): Promise<void> {
+  await db.deleteFrom('sms_codes').where('user_id', '=', userId).where('purpose', '=', purpose).execute();
+}
+
 export async function deleteExpiredSmsCodes(db: Db, nowMs: number): Promise<void> {
   await db.deleteFrom('sms_codes').where('expires_at', '<=', nowMs).execute();
 }

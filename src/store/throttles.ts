@@ -39,6 +39,22 @@ export async function countInWindow(db: Db, rule: WindowRule, subject: string, n
   return { windowStartedAtMs: Number(row.window_started_at), count: Number(row.count) };
 }
 
+/**
+ * Gives back one event counted in the window that started at `windowStartedAtMs`
+ * (a reservation whose outcome turned out not to count, such as a right password).
+ * Race prevented: a window that restarted meanwhile is left alone, and the count never
+ * goes below zero, so a late give-back cannot lend an attacker extra tries.
+ */
+export async function giveBackToWindow(db: Db, rule: WindowRule, subject: string, window: WindowState): Promise<void> {
+  await db
+    .updateTable('throttles')
+    .set((eb) => ({ count: eb('count', '-', 1) }))
+    .where('key', '=', keyOf(rule, subject))
+    .where('window_started_at', '=', window.windowStartedAtMs)
+    .where('count', '>', 0)
+    .execute();
+}
+
 export async function resetWindow(db: Db, rule: WindowRule, subject: string): Promise<void> {
   await db.deleteFrom('throttles').where('key', '=', keyOf(rule, subject)).execute();
 }

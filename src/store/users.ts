@@ -48,6 +48,33 @@ export async function countCodeFailure(db: Db, userId: string): Promise<number> 
   return Number(row.code_failures);
 }
 
+/**
+ * Takes the person's row lock until the transaction ends (SQLite: the write lock).
+ * Race prevented: two changes to one person's second factor (changing the mobile number
+ * while SMS 2FA is being turned on, in another tab or on another node) would each act
+ * on what they read before the other committed; after this, the second waits and then
+ * reads what the first wrote.
+ */
+export async function lockUserRow(db: Db, userId: string): Promise<boolean> {
+  const result = await db.updateTable('users').set((eb) => ({ code_failures: eb.ref('code_failures') })).where('id', '=', userId).executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
+/**
+ * Sets the mobile number unless a second factor is on; false when one is.
+ * Race prevented: 2FA turned on between a caller's check and this write must still
+ * block the change, so the condition is part of the UPDATE.
+ */
+export async function updateMobileUnlessSecondFactor(db: Db, userId: string, mobile: string): Promise<boolean> {
+  const result = await db
+    .updateTable('users')
+    .set({ mobile })
+    .where('id', '=', userId)
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('two_factor').select('user_id').where('two_factor.user_id', '=', userId))))
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
 export async function lockCodeStep(db: Db, userId: string, untilMs: number): Promise<void> {
   await db.updateTable('users').set({ code_locked_until: untilMs }).where('id', '=', userId).execute();
 }

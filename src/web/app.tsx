@@ -40,6 +40,8 @@ export interface AppOptions {
   /** createLogger(level) from ./logging.js; none: silent */
   logger?: FastifyBaseLogger;
   metrics?: TwofoldMetrics;
+  /** with DEV_OUTBOX=1: the key /dev/outbox asks for (main prints it once) */
+  devOutboxKey?: string;
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -93,6 +95,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     registerAdminRoutes(scope, web);
   });
   registerAccountLinkRoutes(app, web);
-  registerDevOutboxRoutes(app, web);
+  registerDevOutboxRoutes(app, web, options.devOutboxKey);
   return app;
 }

@@ -59,10 +59,14 @@ export async function refusalOf(work: () => Promise<unknown>): Promise<TwofoldEr
     await work();
     return null;
   } catch (error) {
-    if (error instanceof TwofoldError) return error;
+    // A session ended by the use case is no form refusal: the error page says so, and
+    // the page behind the form (which needs the session) is not drawn again.
+    if (error instanceof TwofoldError && !ENDS_THE_SESSION.has(error.code)) return error;
     throw error;
   }
 }
+
+const ENDS_THE_SESSION = new Set<string>(['signed_out_after_wrong_passwords']);
 
 /** The HTTP status the errors table gives a refusal. */
 export function statusOf(error: TwofoldError): number {

@@ -22,5 +22,5 @@ export function queryText(request: FastifyRequest, name: string): string | undef
 
 export function requestMeta(request: FastifyRequest): RequestMeta {
   const agent = request.headers['user-agent'];
-  return { ip: request.ip, userAgent: typeof agent === 'string' ? agent.slice(0, 256) : '' };
+  return { ip: request.ip, userAgent: typeof agent === 'string' ? agent.slice(0, 256) : '', ...(request.user ? { sessionId: request.user.sessionId } : {}) };
 }

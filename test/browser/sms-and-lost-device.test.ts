@@ -7,7 +7,8 @@ import { expectAccessible, expectNoSidewaysScroll, screenshot, useBrowserAndServ
 import { createTestUser } from '../helpers/fixtures.js';
 
 describe('SMS and lost device in Chromium', () => {
-  const env = useBrowserAndServer();
+  // A person trying Twofold on a laptop starts it with DEV_OUTBOX=1 and opens the printed link.
+  const env = useBrowserAndServer({ DEV_OUTBOX: '1' });
 
 
   const heading = (page: Page) => page.getByRole('heading', { level: 1 }).textContent();
@@ -25,7 +26,7 @@ describe('SMS and lost device in Chromium', () => {
   /** Opens /dev/outbox in another tab and reads the newest code, as a person would. */
   async function codeFromOutbox(page: Page): Promise<string> {
     const outbox = await page.context().newPage();
-    await outbox.goto(`${env.server.url}/dev/outbox`);
+    await outbox.goto(env.server.outboxUrl!);
     const text = (await outbox.locator('pre.message').first().textContent()) ?? '';
     await outbox.close();
     return /(\d{6}) is your Twofold code/.exec(text)![1]!;
@@ -98,7 +99,7 @@ describe('SMS and lost device in Chromium', () => {
   it('shows the outbox page cleanly', async () => {
     const context = await env.browser.newContext({ bypassCSP: true });
     const page = await context.newPage();
-    await page.goto(`${env.server.url}/dev/outbox`);
+    await page.goto(env.server.outboxUrl!);
     await look(page, 'outbox-01');
     await context.close();
   });

@@ -43,14 +43,14 @@ export async function expectNoSidewaysScroll(page: Page, label: string): Promise
 }
 
 /** A Twofold over a fresh SQLite database and one Chromium, for a browser test file. */
-export function useBrowserAndServer(): { readonly browser: Browser; readonly server: import('./server.js').TestServer } {
+export function useBrowserAndServer(env: Record<string, string> = {}): { readonly browser: Browser; readonly server: import('./server.js').TestServer } {
   const state: { browser?: Browser; server?: import('./server.js').TestServer; destroy?: () => Promise<void> } = {};
   beforeAll(async () => {
     const { DATABASES } = await import('./databases.js');
     const { startTestServer } = await import('./server.js');
     const created = await DATABASES[0]!.create();
     state.destroy = created.destroy;
-    state.server = await startTestServer(created.store);
+    state.server = await startTestServer(created.store, env);
     state.browser = await launchChromium();
   });
   afterAll(async () => {

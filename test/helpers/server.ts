@@ -15,8 +15,13 @@ export interface TestServer {
   app: FastifyInstance;
   services: ServiceContext;
   clock: TestClock;
+  /** with DEV_OUTBOX=1 in env: /dev/outbox with its key */
+  outboxUrl?: string;
   close(): Promise<void>;
 }
+
+/** The key a test server's /dev/outbox asks for (main makes a random one each start). */
+export const TEST_OUTBOX_KEY = 'test-outbox-key-0123456789abcdef';
 
 export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123456789';
 
@@ -42,7 +47,7 @@ export async function startTestServer(store: Store, env: Record<string, string> 
   const clock = new TestClock();
   const config = loadConfig({ TWOFOLD_SECRET: TEST_SECRET, DATA_DIR: '/nonexistent', LOG_LEVEL: 'silent', ...env });
   const services = testServices(store, clock, env);
-  const app = await buildApp({ config, services, csrfKey: deriveServerKeys(TEST_SECRET).csrf });
+  const app = await buildApp({ config, services, csrfKey: deriveServerKeys(TEST_SECRET).csrf, ...(config.devOutbox ? { devOutboxKey: TEST_OUTBOX_KEY } : {}) });
   const address = await app.listen({ port: 0, host: options.host ?? '127.0.0.1' });
-  return { url: address, app, services, clock, close: () => app.close() };
+  return { url: address, app, services, clock, ...(config.devOutbox ? { outboxUrl: `${address}/dev/outbox?key=${TEST_OUTBOX_KEY}` } : {}), close: () => app.close() };
 }

@@ -11,7 +11,7 @@ export function OutboxPage(props: { messages: OutboxMessageRow[] }) {
   return (
     <Page title="Development outbox" wide>
       <h1>Development outbox</h1>
-      <p class="muted">Text messages and emails Twofold would have sent, newest first. This page exists only when NODE_ENV is not production.</p>
+      <p class="muted">Text messages and emails Twofold would have sent, newest first. This page exists only when Twofold was started with DEV_OUTBOX=1 (never in production, never behind a proxy), and only at the address with the key printed at start.</p>
       {props.messages.length === 0 ? (
         <p>Nothing has been sent yet.</p>
       ) : (
