@@ -52,6 +52,15 @@ export function whyResetIsRefused(actor: Actor, target: Target): ResetRefusal | 
   return null;
 }
 
+/**
+ * Resending an invitation mails a link that sets the person's password: it is an action
+ * on their account, and firm admins only read. So only an aggregator admin may, within
+ * their aggregator.
+ */
+export function canResendInvitation(actor: Actor, target: Target): boolean {
+  return adminKindOf(actor) === 'aggregator_admin' && aggregatorOf(target) === actor.orgId;
+}
+
 /** Only an aggregator admin may require 2FA, and only for their own aggregator. */
 export function canRequireTwoFactor(actor: Actor, aggregatorId: string): boolean {
   return adminKindOf(actor) === 'aggregator_admin' && actor.orgId === aggregatorId;

@@ -32,6 +32,21 @@ export function codeLockDurationInMs(consecutiveFailures: number): number {
   return Math.min(FIRST_CODE_LOCK_IN_MS * 2 ** (lockNumber - 1), LONGEST_CODE_LOCK_IN_MS);
 }
 
+/**
+ * The same schedule as a table, for a database to apply in one statement: each count at
+ * which a lock starts with its length, until the longest lock; from there every
+ * `every`-th failure locks for `longestInMs`.
+ */
+export function codeLockSchedule(): { points: Array<{ count: number; lockInMs: number }>; every: number; longestInMs: number } {
+  const points: Array<{ count: number; lockInMs: number }> = [];
+  for (let count = CODE_FAILURES_PER_LOCK; ; count += CODE_FAILURES_PER_LOCK) {
+    const lockInMs = codeLockDurationInMs(count);
+    if (lockInMs >= LONGEST_CODE_LOCK_IN_MS) break;
+    points.push({ count, lockInMs });
+  }
+  return { points, every: CODE_FAILURES_PER_LOCK, longestInMs: LONGEST_CODE_LOCK_IN_MS };
+}
+
 /** A fixed-window counter: at most `max` events per `windowInMs` for one key. */
 export interface WindowRule {
   name: string;
@@ -63,6 +78,12 @@ export const SMS_PER_NUMBER_PER_HOUR: WindowRule = { name: 'sms-number-hour', ma
 export const SMS_PER_NUMBER_PER_DAY: WindowRule = { name: 'sms-number-day', max: 15, windowInMs: 24 * HOUR_IN_MS };
 export const SMS_PER_IP_PER_HOUR: WindowRule = { name: 'sms-ip-hour', max: 20, windowInMs: HOUR_IN_MS };
 export const SMS_PER_IP_PER_DAY: WindowRule = { name: 'sms-ip-day', max: 60, windowInMs: 24 * HOUR_IN_MS };
+
+/**
+ * "Last 4 digits" answers per account, across sign-in attempts: with the password known,
+ * attempts are free, and 10,000 answers are few. A right answer is given back.
+ */
+export const LAST_FOUR_TRIES_PER_ACCOUNT: WindowRule = { name: 'last-four-account', max: 10, windowInMs: 24 * HOUR_IN_MS };
 
 /** "Forgot your password?" per client IP: an address cannot mail-bomb many accounts. */
 export const FORGOT_PASSWORD_PER_IP: WindowRule = { name: 'forgot-password-ip', max: 20, windowInMs: HOUR_IN_MS };

@@ -31,8 +31,10 @@ export function lastFourDigits(e164: string): string {
 
 /** 04•• ••• 678: enough for a person to recognise their own number. */
 export function maskMobile(e164: string): string {
+  // The first digits only: "Lost your two-factor device" asks for the last 4, so
+  // showing any of them on the code pages would answer part of its question.
   const local = formatAustralianMobile(e164);
-  return `${local.slice(0, 2)}•• ••• ${local.slice(-3)}`;
+  return `${local.slice(0, 4)} ••• •••`;
 }
 
 /** For admins: everything hidden but the last 3 digits. */

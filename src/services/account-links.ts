@@ -105,7 +105,8 @@ export async function setPasswordFromLink(
       .where('expires_at', '>', nowMs)
       .executeTakeFirst();
     if (used.numUpdatedRows !== 1n) throw new TwofoldError(input.purpose === 'invitation' ? 'invitation_link_invalid' : 'reset_link_invalid');
-    await trx.updateTable('users').set({ password_hash: hash, password_changed_at: nowMs, code_failures: 0 }).where('id', '=', link.userId).execute();
+    // The wrong-code count stays: whoever holds the mailbox must not restart the doubling lock.
+    await trx.updateTable('users').set({ password_hash: hash, password_changed_at: nowMs }).where('id', '=', link.userId).execute();
     // Any other reset link still out there dies with this one.
     await trx.updateTable('account_tokens').set({ used_at: nowMs }).where('user_id', '=', link.userId).where('used_at', 'is', null).execute();
     await deleteEverySignInOf(trx, link.userId);

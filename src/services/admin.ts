@@ -1,7 +1,7 @@
 // The admin area's use cases. Every one starts from the signed-in admin and the
 // organisation tree; a refusal reveals nothing and is recorded.
 import { checkReenteredPassword } from './password-guesses.js';
-import { type Actor, type Target, adminKindOf, canRequireTwoFactor, canViewUser, whyResetIsRefused } from '../domain/authorization.js';
+import { type Actor, type Target, adminKindOf, canRequireTwoFactor, canResendInvitation, canViewUser, whyResetIsRefused } from '../domain/authorization.js';
 import { ADMIN_RESETS_PER_HOUR } from '../domain/limits.js';
 import { parseAustralianMobile } from '../domain/phone.js';
 import { TwofoldError } from '../errors.js';
@@ -102,6 +102,7 @@ export async function setTwoFactorRequirement(ctx: ServiceContext, actor: Actor,
 /** An admin sends a fresh invitation to someone in their reach who has no password yet. */
 export async function resendInvitation(ctx: ServiceContext, actor: Actor, targetUserId: unknown, meta: RequestMeta): Promise<void> {
   const target = await findManagedUser(ctx, actor, targetUserId, meta);
+  if (!canResendInvitation(actor, targetOf(target))) return refuse(ctx, actor, `resend invitation to ${target.id}: firm admins only read`, meta);
   await runInTransaction(ctx.db, (trx) => queueInvitation({ ...ctx, db: trx }, trx, target.id));
   ctx.onEmailQueued?.();
 }

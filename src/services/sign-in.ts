@@ -7,7 +7,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { generateToken, hashToken, isWellFormedToken } from '../crypto/tokens.js';
 import { normalizeEmail } from '../domain/accounts.js';
 import { normalizeTypedCode } from '../domain/codes.js';
-import { MAX_CODE_TRIES_PER_SIGN_IN_ATTEMPT, SIGN_IN_ATTEMPT_LIFETIME_IN_MS, codeLockDurationInMs } from '../domain/limits.js';
+import { LAST_FOUR_TRIES_PER_ACCOUNT, MAX_CODE_TRIES_PER_SIGN_IN_ATTEMPT, SIGN_IN_ATTEMPT_LIFETIME_IN_MS, codeLockDurationInMs, codeLockSchedule } from '../domain/limits.js';
+import { countInWindow, giveBackToWindow } from '../store/throttles.js';
 import { MAX_PASSWORD_LENGTH } from '../domain/passwords.js';
 import { lastFourDigits, maskMobile } from '../domain/phone.js';
 import { MAX_LAST_FOUR_TRIES_PER_ATTEMPT } from '../domain/sms.js';
@@ -16,7 +17,7 @@ import { type ErrorCode, TwofoldError } from '../errors.js';
 import { appendSecurityEvent } from '../store/security-events.js';
 import { consumeSignInAttempt, findSignInAttempt, insertSignInAttempt, takeAttemptTry, unlockRecovery } from '../store/sign-in-attempts.js';
 import { type TwoFactorRow, claimTotpStep, findTwoFactor } from '../store/two-factor.js';
-import { type UserRow, clearCodeFailures, countCodeFailure, findUserByEmail, findUserById, lockCodeStep, updatePasswordHash } from '../store/users.js';
+import { type UserRow, clearCodeFailures, findUserByEmail, findUserById, reserveCodeGuess, updatePasswordHash } from '../store/users.js';
 import type { RequestMeta, ServiceContext } from './context.js';
 import { type RememberedDeviceNote, checkRememberedDevice, rememberThisDevice } from './remembered-devices.js';
 import { createSession } from './sessions.js';
@@ -33,6 +34,7 @@ export type PasswordStepOutcome =
   | { outcome: 'refused'; error: TwofoldError };
 
 const minutesFrom = (ms: number) => Math.max(1, Math.ceil(ms / 60_000));
+const CODE_LOCK_SCHEDULE = codeLockSchedule();
 const metaOf = (meta: RequestMeta) => ({ ip: meta.ip, userAgent: meta.userAgent.slice(0, 256) });
 
 export async function signInWithPassword(
@@ -194,6 +196,13 @@ async function checkCodeAndSignIn(
     await consumeSignInAttempt(ctx.db, pending.attemptId);
     return { outcome: 'refused', error: new TwofoldError('code_tries_exhausted'), restart: true };
   }
+  // Counted as wrong (and the step locked at a lock point) before the check: the lock
+  // read before this transaction may be stale when guesses arrive in parallel.
+  const failures = await reserveCodeGuess(ctx.db, user.id, nowMs, CODE_LOCK_SCHEDULE);
+  if (failures === null) {
+    const lockedUntil = (await findUserById(ctx.db, user.id))?.code_locked_until ?? nowMs;
+    return { outcome: 'refused', error: new TwofoldError('code_step_locked', { minutes: minutesFrom(lockedUntil - nowMs) }), restart: false };
+  }
 
   const check = input.lostDevice
     ? await checkSmsStep(ctx, user, 'recovery', pending.attemptId, input.code)
@@ -203,8 +212,9 @@ async function checkCodeAndSignIn(
 
   if (check.valid) {
     // Race prevented: two right codes on one attempt (a double submit) make one session.
+    // Right: the reserved failure (and a lock it may have started) goes away with the count.
+    await clearCodeFailures(ctx.db, user.id);
     if (!(await consumeSignInAttempt(ctx.db, pending.attemptId))) return { outcome: 'refused', error: new TwofoldError('sign_in_attempt_expired'), restart: true };
-    if (user.code_failures > 0 || user.code_locked_until !== null) await clearCodeFailures(ctx.db, user.id);
     const sessionToken = await createSession(ctx, user.id, meta);
     const how = input.lostDevice ? 'password and SMS code (lost device)' : twoFactor.method === 'sms' ? 'password and SMS code' : 'password and authenticator app';
     await appendSecurityEvent(ctx.db, { type: input.lostDevice ? 'signed_in_lost_device' : 'signed_in', userId: user.id, ...metaOf(meta), detail: how, atMs: nowMs });
@@ -212,10 +222,7 @@ async function checkCodeAndSignIn(
   }
 
   await appendSecurityEvent(ctx.db, { type: check.replayed ? 'code_replayed' : 'code_failed', userId: user.id, ...metaOf(meta), atMs: nowMs });
-  const failures = await countCodeFailure(ctx.db, user.id);
-  const lockInMs = codeLockDurationInMs(failures);
-  if (lockInMs > 0) {
-    await lockCodeStep(ctx.db, user.id, nowMs + lockInMs);
+  if (codeLockDurationInMs(failures) > 0) {
     await appendSecurityEvent(ctx.db, { type: 'code_step_locked', userId: user.id, ...metaOf(meta), detail: `${failures} consecutive wrong codes`, atMs: nowMs });
     await notifySecurityChange(ctx, ctx.db, user.id, 'code_step_locked', meta);
   }
@@ -261,6 +268,13 @@ export async function requestLostDeviceCode(ctx: ServiceContext, input: { attemp
     await consumeSignInAttempt(ctx.db, pending.attemptId);
     return { outcome: 'refused', error: new TwofoldError('last_four_tries_exhausted'), restart: true };
   }
+  // Counted per account before comparing (and given back if right): attempts are free to
+  // whoever has the password, so a per-attempt bound alone would not bound the guessing.
+  const accountWindow = await countInWindow(ctx.db, LAST_FOUR_TRIES_PER_ACCOUNT, user.id, nowMs);
+  if (accountWindow.count > LAST_FOUR_TRIES_PER_ACCOUNT.max) {
+    await consumeSignInAttempt(ctx.db, pending.attemptId);
+    return { outcome: 'refused', error: new TwofoldError('last_four_tries_exhausted'), restart: true };
+  }
   if (!lastFourMatches(input.lastFour, lastFourDigits(user.mobile))) {
     await appendSecurityEvent(ctx.db, { type: 'last_four_failed', userId: user.id, ...metaOf(meta), atMs: nowMs });
     if (pending.lastFourTriesLeft <= 1) {
@@ -269,6 +283,7 @@ export async function requestLostDeviceCode(ctx: ServiceContext, input: { attemp
     }
     return { outcome: 'refused', error: new TwofoldError('last_four_wrong'), restart: false };
   }
+  await giveBackToWindow(ctx.db, LAST_FOUR_TRIES_PER_ACCOUNT, user.id, accountWindow);
   await unlockRecovery(ctx.db, pending.attemptId);
   try {
     await sendSmsCode(ctx, { userId: user.id, mobile: user.mobile, purpose: 'recovery', attemptId: pending.attemptId }, meta);

@@ -1,4 +1,5 @@
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
+import type { codeLockSchedule } from '../domain/limits.js';
 import type { Database, UsersTable } from './schema.js';
 
 type Db = Kysely<Database>;
@@ -34,18 +35,28 @@ export async function recordSignIn(db: Db, userId: string, atMs: number): Promis
 }
 
 /**
- * Counts one more wrong code for the account and returns the new count.
- * Race prevented: two nodes failing at once must both be counted, so the
- * increment happens in the database, never as read-then-write in memory.
+ * Counts the code about to be checked as a wrong one, unless the code step is locked;
+ * the count that reaches a lock point sets the lock in the same statement. A right code
+ * then clears the count (clearCodeFailures). Returns the new count, or null when the
+ * step is locked.
+ * Race prevented: parallel guesses from many attempts, browsers or nodes would all read
+ * "not locked" and all be checked; counted and locked in one conditional UPDATE, the
+ * guess that reaches the lock point locks the step, and no guess after it is checked
+ * until the lock ends (on PostgreSQL the row lock makes each one re-read the lock first).
  */
-export async function countCodeFailure(db: Db, userId: string): Promise<number> {
+export async function reserveCodeGuess(db: Db, userId: string, nowMs: number, schedule: ReturnType<typeof codeLockSchedule>): Promise<number | null> {
+  const next = sql<number>`code_failures + 1`;
+  const lockCases = schedule.points.map((point) => sql`when ${next} = ${sql.lit(point.count)} then ${sql.lit(nowMs + point.lockInMs)}`);
+  const longest = sql`when ${next} % ${sql.lit(schedule.every)} = 0 then ${sql.lit(nowMs + schedule.longestInMs)}`;
+  const lockedUntil = sql<number | null>`case ${sql.join([...lockCases, longest], sql` `)} else code_locked_until end`;
   const row = await db
     .updateTable('users')
-    .set((eb) => ({ code_failures: eb('code_failures', '+', 1) }))
+    .set({ code_failures: next, code_locked_until: lockedUntil })
     .where('id', '=', userId)
+    .where((eb) => eb.or([eb('code_locked_until', 'is', null), eb('code_locked_until', '<=', nowMs)]))
     .returning('code_failures')
-    .executeTakeFirstOrThrow();
-  return Number(row.code_failures);
+    .executeTakeFirst();
+  return row ? Number(row.code_failures) : null;
 }
 
 /**
@@ -75,9 +86,6 @@ export async function updateMobileUnlessSecondFactor(db: Db, userId: string, mob
   return result.numUpdatedRows === 1n;
 }
 
-export async function lockCodeStep(db: Db, userId: string, untilMs: number): Promise<void> {
-  await db.updateTable('users').set({ code_locked_until: untilMs }).where('id', '=', userId).execute();
-}
 
 export async function clearCodeFailures(db: Db, userId: string): Promise<void> {
   await db.updateTable('users').set({ code_failures: 0, code_locked_until: null }).where('id', '=', userId).execute();

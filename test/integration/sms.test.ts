@@ -104,7 +104,7 @@ describeEachDatabase('SMS', (database) => {
     const client = new TestClient(server.url);
     expect((await submitPassword(client, user.email, user.password)).location).toBe('/sign-in/code');
     const page = await client.get('/sign-in/code');
-    expect(page.body).toContain(`We sent a 6-digit code by text message to your mobile 04•• ••• ${user.mobile.slice(-3)}`);
+    expect(page.body).toContain(`We sent a 6-digit code by text message to your mobile 0${user.mobile.slice(3, 6)} ••• •••`);
     const message = (await latestOutboxMessageTo(server.services.db, user.mobile))!;
     expect(message.body).toMatch(/^\d{6} is your Twofold code\. It is valid for 10 minutes\./);
     expect(message.body).not.toMatch(/https?:|www\./);

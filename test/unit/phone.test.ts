@@ -16,7 +16,7 @@ describe('Australian mobile numbers', () => {
   it('shows the canonical form, the last 4 and a mask', () => {
     expect(formatAustralianMobile('+61412345678')).toBe('0412345678');
     expect(lastFourDigits('+61412345678')).toBe('5678');
-    expect(maskMobile('+61412345678')).toBe('04•• ••• 678');
+    expect(maskMobile('+61412345678')).toBe('0412 ••• •••');
   });
 
   it('normalises any accepted input to a valid +614 number, and never throws', () => {

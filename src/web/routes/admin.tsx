@@ -1,7 +1,7 @@
 // The admin area: aggregator admins (and, read-only, firm admins) over their people.
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { adminKindOf, whyResetIsRefused } from '../../domain/authorization.js';
+import { adminKindOf, canResendInvitation, whyResetIsRefused } from '../../domain/authorization.js';
 import type { TwofoldError } from '../../errors.js';
 import { activityCsv, listActivity } from '../../services/activity.js';
 import { actorFor, findManagedUser, listUsersForAdmin, resendInvitation, resetTwoFactorAsAdmin, setTwoFactorRequirement } from '../../services/admin.js';
@@ -29,7 +29,8 @@ export function registerAdminRoutes(app: FastifyInstance, web: WebContext): void
     const actor = await actorFor(web.services, user);
     const target = await findManagedUser(web.services, actor, targetId, requestMeta(request));
     const activity = await listActivity(web.services, target.id, 25, queryText(request, 'before'));
-    const canReset = whyResetIsRefused(actor, { userId: target.id, orgId: target.org_id, parentOrgId: target.org_parent_id }) === null;
+    const place = { userId: target.id, orgId: target.org_id, parentOrgId: target.org_parent_id };
+    const canReset = whyResetIsRefused(actor, place) === null;
     return sendPage(
       reply,
       status,
@@ -39,6 +40,7 @@ export function registerAdminRoutes(app: FastifyInstance, web: WebContext): void
         target={target}
         canReset={canReset}
         awaitingPassword={target.awaiting_password}
+        canResendInvitation={canResendInvitation(actor, place)}
         activity={activity.items}
         nextCursor={activity.nextCursor}
         nowMs={web.services.now()}

@@ -68,6 +68,8 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
 
   app.post('/sign-in', async (request, reply) => {
     const typedEmail = formText(request, 'email');
+    // Made safe before anything is written: a reply that cannot be sent must not leave a session behind.
+    const next = safeLocalPath(formText(request, 'next'), '/');
     const result = await signInWithPassword(
       web.services,
       { email: formField(request, 'email'), password: formField(request, 'password'), rememberedDeviceToken: web.cookies.read(request, 'rememberedDevice') },
@@ -80,7 +82,6 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
     }
     // Any session this browser had belongs to whoever was signed in before: end it.
     if (request.user) await invalidateSession(web.services, request.user.sessionId);
-    const next = safeLocalPath(formText(request, 'next'), '/');
     if (result.outcome === 'signed_in') {
       startSession(reply, result.sessionToken);
       // Reset by their aggregator: straight to setting 2FA up again, with who and when.

@@ -92,6 +92,7 @@ export function AdminUserPage(props: {
   csrfToken: string;
   target: ManagedUserRow;
   canReset: boolean;
+  canResendInvitation: boolean;
   awaitingPassword: boolean;
   activity: ActivityItem[];
   nextCursor: string | null;
@@ -125,7 +126,7 @@ export function AdminUserPage(props: {
         <dd>{lockedText(t, props.nowMs)}</dd>
       </dl>
 
-      {props.awaitingPassword && (
+      {props.awaitingPassword && props.canResendInvitation && (
         <form method="post" action={`/admin/users/${t.id}/resend-invitation`} class="section">
           <CsrfField token={props.csrfToken} />
           <p>{t.name} has not chosen a password yet.</p>
@@ -133,6 +134,9 @@ export function AdminUserPage(props: {
             Resend invitation
           </button>
         </form>
+      )}
+      {props.awaitingPassword && !props.canResendInvitation && (
+        <p class="section">{t.name} has not chosen a password yet. An administrator of your aggregator can resend the invitation.</p>
       )}
 
       {props.canReset && (
