@@ -154,6 +154,8 @@ function parseMailConfig(env: Record<string, string | undefined>, problems: stri
   try {
     const url = new URL(smtpUrl);
     if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw new Error();
+    const starttls = url.searchParams.get('starttls');
+    if (starttls !== null && starttls !== 'never' && starttls !== 'required') problems.push(`SMTP_URL's starttls= must be required or never (got "${starttls}")`);
   } catch {
     problems.push('SMTP_URL must look like smtp://user:pass@host:587 (or smtps:// for TLS from the start)');
   }

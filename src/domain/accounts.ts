@@ -4,8 +4,9 @@ export type Role = 'member' | 'admin';
 export const ROLES: readonly Role[] = ['member', 'admin'];
 
 const MAX_EMAIL_LENGTH = 254;
-// Deliberately plain: one @, something on each side, a dot in the domain, no spaces.
-const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+// Deliberately plain: one @, something on each side, a dot in the domain, no spaces and
+// no control characters (PostgreSQL refuses NUL in text: that was a 500).
+const EMAIL_SHAPE = /^[^\s@\u0000-\u001f\u007f]+@[^\s@\u0000-\u001f\u007f]+\.[^\s@\u0000-\u001f\u007f]+$/;
 
 /** Emails are compared case-insensitively: "Ann@Firm.com.au" and "ann@firm.com.au" are one account. */
 export function normalizeEmail(input: unknown): string | null {

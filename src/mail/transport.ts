@@ -21,6 +21,17 @@ export interface MailTransport {
   close?(): void;
 }
 
+export type StarttlsPolicy = 'required' | 'when_offered' | 'never' | 'implicit_tls';
+
+/** What an SMTP_URL asks for; `?starttls=` may only be `never` or `required`. */
+export function smtpStarttlsPolicy(url: URL): StarttlsPolicy {
+  if (url.protocol === 'smtps:') return 'implicit_tls';
+  const asked = url.searchParams.get('starttls');
+  if (asked === 'never') return 'never';
+  if (asked === 'required' || url.username !== '') return 'required';
+  return 'when_offered';
+}
+
 /** The default: stored and shown on /dev/outbox (outside production). */
 export class OutboxMailTransport implements MailTransport {
   readonly name = 'outbox';
@@ -38,7 +49,13 @@ export class OutboxMailTransport implements MailTransport {
   }
 }
 
-/** SMTP through nodemailer: SMTP_URL like smtp://user:pass@host:587 (STARTTLS when offered). */
+/**
+ * SMTP through nodemailer. SMTP_URL like smtp://user:pass@host:587 or smtps://…:465.
+ * smtp:// with a user and password requires STARTTLS: the password (and every reset
+ * link) must not cross the network in clear because a server, or someone in between,
+ * left STARTTLS out. Without credentials STARTTLS is used when offered. `?starttls=never`
+ * opts out explicitly, for a relay on the same machine.
+ */
 export class SmtpMailTransport implements MailTransport {
   readonly name = 'smtp';
   readonly transporter: Transporter;
@@ -50,13 +67,14 @@ export class SmtpMailTransport implements MailTransport {
     onTransportError: (error: Error) => void = () => {},
   ) {
     const url = new URL(smtpUrl);
+    const starttls = smtpStarttlsPolicy(url);
     this.transporter = nodemailer.createTransport({
       host: url.hostname,
       port: Number(url.port || (url.protocol === 'smtps:' ? 465 : 587)),
       secure: url.protocol === 'smtps:',
       ...(url.username ? { auth: { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } } : {}),
-      // Plain smtp:// upgrades with STARTTLS when the server offers it.
-      ignoreTLS: url.searchParams.get('starttls') === 'never',
+      ignoreTLS: starttls === 'never',
+      requireTLS: starttls === 'required',
       connectionTimeout: timeoutInMs,
       greetingTimeout: timeoutInMs,
       socketTimeout: timeoutInMs,

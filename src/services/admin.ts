@@ -4,6 +4,7 @@ import { checkReenteredPassword } from './password-guesses.js';
 import { type Actor, type Target, adminKindOf, canRequireTwoFactor, canResendInvitation, canViewUser, whyResetIsRefused } from '../domain/authorization.js';
 import { ADMIN_RESETS_PER_HOUR } from '../domain/limits.js';
 import { parseAustralianMobile } from '../domain/phone.js';
+import { cleanFreeText } from '../domain/text.js';
 import { TwofoldError } from '../errors.js';
 import { type ManagedUserRow, findManagedUserRow, listManagedUsers } from '../store/admin.js';
 import { findOrganizationById, setRequireTwoFactor } from '../store/organizations.js';
@@ -29,7 +30,7 @@ async function refuse(ctx: ServiceContext, actor: Actor, what: string, meta: Req
 export async function listUsersForAdmin(ctx: ServiceContext, actor: Actor, search: unknown, meta: RequestMeta): Promise<ManagedUserRow[]> {
   const kind = adminKindOf(actor);
   if (kind === null) return refuse(ctx, actor, 'admin area', meta);
-  const text = typeof search === 'string' ? search.slice(0, 100) : '';
+  const text = cleanFreeText(search, 100);
   const scope = kind === 'aggregator_admin' ? { aggregatorId: actor.orgId } : { firmId: actor.orgId };
   return listManagedUsers(ctx.db, scope, text, 200, ctx.now());
 }
@@ -71,8 +72,8 @@ export async function resetTwoFactorAsAdmin(ctx: ServiceContext, actor: Actor, i
   const window = await countInWindow(ctx.db, ADMIN_RESETS_PER_HOUR, actor.userId, nowMs);
   if (window.count > ADMIN_RESETS_PER_HOUR.max) throw new TwofoldError('admin_rate_limited');
 
-  const reason = typeof input.reason === 'string' ? input.reason.trim().slice(0, 500) : '';
-  const verification = typeof input.verification === 'string' ? input.verification.trim().slice(0, 500) : '';
+  const reason = cleanFreeText(input.reason, 500);
+  const verification = cleanFreeText(input.verification, 500);
   if (reason.length < 3) throw new TwofoldError('reset_reason_required');
   if (verification.length < 3) throw new TwofoldError('reset_verification_required');
   let newMobile: string | null = null;

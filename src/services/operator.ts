@@ -1,6 +1,7 @@
 // What the operator does from the CLI, outside any organisation's admin area.
 import { normalizeEmail } from '../domain/accounts.js';
 import { parseAustralianMobile } from '../domain/phone.js';
+import { cleanFreeText } from '../domain/text.js';
 import { TwofoldError } from '../errors.js';
 import { findUserPlace } from '../store/admin.js';
 import { findOrganizationById } from '../store/organizations.js';
@@ -11,7 +12,7 @@ import { resetTwoFactor } from './two-factor-reset.js';
 export async function resetTwoFactorAsOperator(ctx: ServiceContext, input: { email: unknown; reason: unknown; mobile?: unknown }): Promise<void> {
   const email = normalizeEmail(input.email);
   if (email === null) throw new TwofoldError('email_invalid');
-  const reason = typeof input.reason === 'string' ? input.reason.trim() : '';
+  const reason = cleanFreeText(input.reason, 500);
   if (reason.length < 3) throw new TwofoldError('reset_reason_required');
   let newMobile: string | null = null;
   if (input.mobile !== undefined) {
@@ -24,7 +25,7 @@ export async function resetTwoFactorAsOperator(ctx: ServiceContext, input: { ema
   const aggregator = place ? await findOrganizationById(ctx.db, place.org_parent_id ?? place.org_id) : undefined;
   await resetTwoFactor(
     ctx,
-    { targetUserId: user.id, actorUserId: null, actorName: 'the Twofold operator', organizationName: aggregator?.name ?? 'your aggregator', reason: reason.slice(0, 500), verification: 'operator (command line)', newMobile },
+    { targetUserId: user.id, actorUserId: null, actorName: 'the Twofold operator', organizationName: aggregator?.name ?? 'your aggregator', reason, verification: 'operator (command line)', newMobile },
     { ip: 'cli', userAgent: 'twofold cli' },
   );
 }

@@ -74,6 +74,8 @@ export async function checkReenteredPassword(
   const failures = await countInWindow(ctx.db, PASSWORD_REENTRY_FAILURES_PER_SESSION, meta.sessionId, nowMs);
   if (failures.count < PASSWORD_REENTRY_FAILURES_PER_SESSION.max) throw new TwofoldError(errors.wrong);
   await deleteSession(ctx.db, meta.sessionId);
+  // Parallel guesses past the limit land here too: only the one that reached it tells.
+  if (failures.count > PASSWORD_REENTRY_FAILURES_PER_SESSION.max) throw new TwofoldError('signed_out_after_wrong_passwords');
   await appendSecurityEvent(ctx.db, {
     type: 'signed_out_after_wrong_passwords',
     userId: user.id,
