@@ -11,6 +11,10 @@ export class CapturingSmtpServer {
   private readonly trouble: Trouble[] = [];
   private server: SMTPServer | undefined;
   port = 0;
+  /** user names that authenticated (AUTH without TLS is accepted only when asked for) */
+  readonly logins: string[] = [];
+
+  constructor(private readonly options: { acceptPasswordsWithoutTls?: boolean } = {}) {}
 
   /** The next deliveries meet these, in order; then all are accepted. */
   failNext(...trouble: Trouble[]): void {
@@ -21,6 +25,11 @@ export class CapturingSmtpServer {
     this.server = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS'],
+      allowInsecureAuth: this.options.acceptPasswordsWithoutTls ?? false,
+      onAuth: (auth, _session, callback) => {
+        this.logins.push(auth.username ?? '');
+        callback(null, { user: auth.username });
+      },
       logger: false,
       onData: (stream, _session, callback) => {
         const trouble = this.trouble.shift();
