@@ -67,4 +67,7 @@ if [ ! -f dist/main.js ] || [ -n "$(find src -newer dist/main.js -print -quit)" 
 # Type-check everything, tests and bench included (the build above covers src/ only).
 npx tsc -p tsconfig.json
 
+# The layers: imports go down only, SQL only in the store.
+bash scripts/check-layers.sh
+
 npx vitest run "$@"

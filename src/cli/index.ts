@@ -7,7 +7,7 @@ import { TwofoldError } from '../errors.js';
 import { openRuntime, type Runtime } from '../runtime.js';
 import { createOrganization, createUser, createUserAndInvite } from '../services/accounts.js';
 import { resetTwoFactorAsOperator } from '../services/operator.js';
-import { countEmailsByStatus, listFailedEmails } from '../store/email-queue.js';
+import { describeMailQueue } from '../services/mail-status.js';
 
 async function withRuntime(action: (runtime: Runtime) => Promise<void>): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
@@ -81,10 +81,10 @@ export function buildCli(): Command {
     .description('How many emails are pending, sent and failed, and why the last ones failed')
     .action(async () =>
       withRuntime(async ({ services }) => {
-        const counts = await countEmailsByStatus(services.db);
-        console.log(['pending', 'sending', 'sent', 'failed'].map((s) => `${s}: ${counts[s] ?? 0}`).join('  '));
-        for (const row of await listFailedEmails(services.db, 20)) {
-          console.log(`failed ${new Date(row.created_at).toISOString()} ${row.kind} to ${row.to_address} after ${row.attempts} attempts: ${row.last_error ?? ''}`);
+        const status = await describeMailQueue(services);
+        console.log(Object.entries(status.counts).map(([state, count]) => `${state}: ${count}`).join('  '));
+        for (const failure of status.recentFailures) {
+          console.log(`failed ${new Date(failure.createdAtMs).toISOString()} ${failure.kind} to ${failure.to} after ${failure.attempts} attempts: ${failure.lastError ?? ''}`);
         }
       }),
     );

@@ -1,7 +1,7 @@
 // How an email leaves Twofold: one small interface, a transport behind it.
 import type { Kysely } from 'kysely';
 import nodemailer, { type Transporter } from 'nodemailer';
-import { outboxMessageId } from '../sms/outbox.js';
+import { insertOutboxMessage } from '../store/outbox.js';
 import type { Database } from '../store/schema.js';
 
 export interface MailMessage {
@@ -41,10 +41,7 @@ export class OutboxMailTransport implements MailTransport {
   ) {}
 
   async send(message: MailMessage): Promise<MailResult> {
-    await this.db
-      .insertInto('outbox_messages')
-      .values({ id: outboxMessageId(this.now()), channel: 'email', recipient: message.to, subject: message.subject, body: message.text, html: message.html, created_at: this.now() })
-      .execute();
+    await insertOutboxMessage(this.db, { channel: 'email', recipient: message.to, subject: message.subject, body: message.text, html: message.html, created_at: this.now() });
     return { delivered: true };
   }
 }

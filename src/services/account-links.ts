@@ -11,13 +11,15 @@ import { findOrganizationById } from '../store/organizations.js';
 import { appendSecurityEvent } from '../store/security-events.js';
 import { countInWindow } from '../store/throttles.js';
 import { deleteEverySignInOf } from '../store/sessions.js';
-import { findUserByEmail, findUserById } from '../store/users.js';
+import { findAccountToken, hasAccountTokenSince, insertAccountToken, useAccountToken, voidAccountTokens } from '../store/account-tokens.js';
+import { findUserByEmail, findUserById, lockUserRow, updatePasswordHash } from '../store/users.js';
 import type { RequestMeta, ServiceContext } from './context.js';
 import { notifySecurityChange } from './notifications.js';
 import { assertAcceptableNewPassword } from './passwords.js';
+import type { AccountTokenPurpose } from '../store/schema.js';
 import { runInTransaction } from '../store/transactions.js';
 
-type Purpose = 'password_reset' | 'invitation';
+type Purpose = AccountTokenPurpose;
 
 function linkFor(ctx: ServiceContext, path: string, token: string): string {
   return new URL(`${path}?token=${token}`, ctx.publicUrl).toString();
@@ -37,19 +39,12 @@ export async function requestPasswordReset(ctx: ServiceContext, typedEmail: unkn
   if (!user) return;
   // Race prevented: two requests at once must not both pass the 5-minute rule; the
   // check and the new token are one transaction, and SQLite/PostgreSQL serialise the
-  // conflicting writes on the user's row (the touch below).
+  // conflicting writes on the user's row (lockUserRow).
   await runInTransaction(ctx.db, async (trx) => {
-    await trx.updateTable('users').set({ email: user.email }).where('id', '=', user.id).execute();
-    const recent = await trx
-      .selectFrom('account_tokens')
-      .select('id')
-      .where('user_id', '=', user.id)
-      .where('purpose', '=', 'password_reset')
-      .where('created_at', '>', nowMs - PASSWORD_RESET_EMAIL_INTERVAL_IN_MS)
-      .executeTakeFirst();
-    if (recent) return;
+    await lockUserRow(trx, user.id);
+    if (await hasAccountTokenSince(trx, user.id, 'password_reset', nowMs - PASSWORD_RESET_EMAIL_INTERVAL_IN_MS)) return;
     const token = generateToken();
-    await trx.insertInto('account_tokens').values({ id: hashToken(token), user_id: user.id, purpose: 'password_reset', created_at: nowMs, expires_at: nowMs + PASSWORD_RESET_LIFETIME_IN_MS, used_at: null }).execute();
+    await insertAccountToken(trx, { id: hashToken(token), user_id: user.id, purpose: 'password_reset', created_at: nowMs, expires_at: nowMs + PASSWORD_RESET_LIFETIME_IN_MS, used_at: null });
     await enqueueEmail(trx, { to: user.email, content: passwordResetEmail({ name: user.name, url: linkFor(ctx, '/reset-password', token) }), kind: 'password_reset', nowMs });
   });
   ctx.onEmailQueued?.();
@@ -57,13 +52,13 @@ export async function requestPasswordReset(ctx: ServiceContext, typedEmail: unkn
 
 /** Queues an invitation (in `db`, the transaction that created the person). Earlier invitations stop working. */
 export async function queueInvitation(ctx: ServiceContext, db: ServiceContext['db'], userId: string): Promise<void> {
-  const user = await db.selectFrom('users').select(['id', 'email', 'name', 'org_id', 'password_hash']).where('id', '=', userId).executeTakeFirst();
+  const user = await findUserById(db, userId);
   if (!user) throw new TwofoldError('not_found');
   if (user.password_hash !== null) throw new TwofoldError('already_has_password');
   const nowMs = ctx.now();
-  await db.updateTable('account_tokens').set({ used_at: nowMs }).where('user_id', '=', userId).where('purpose', '=', 'invitation').where('used_at', 'is', null).execute();
+  await voidAccountTokens(db, userId, nowMs, 'invitation');
   const token = generateToken();
-  await db.insertInto('account_tokens').values({ id: hashToken(token), user_id: userId, purpose: 'invitation', created_at: nowMs, expires_at: nowMs + INVITATION_LIFETIME_IN_MS, used_at: null }).execute();
+  await insertAccountToken(db, { id: hashToken(token), user_id: userId, purpose: 'invitation', created_at: nowMs, expires_at: nowMs + INVITATION_LIFETIME_IN_MS, used_at: null });
   const org = await findOrganizationById(db, user.org_id);
   await enqueueEmail(db, { to: user.email, content: invitationEmail({ name: user.name, organization: org?.name ?? 'Your organisation', url: linkFor(ctx, '/invitation', token) }), kind: 'invitation', nowMs });
   await appendSecurityEvent(db, { type: 'invitation_sent', userId, actorId: null, atMs: nowMs });
@@ -73,7 +68,7 @@ export type LinkState = { valid: true; userId: string; email: string; name: stri
 
 export async function checkAccountLink(ctx: ServiceContext, token: unknown, purpose: Purpose): Promise<LinkState> {
   if (!isWellFormedToken(token)) return { valid: false, reason: 'expired_or_used' };
-  const row = await ctx.db.selectFrom('account_tokens').selectAll().where('id', '=', hashToken(token)).where('purpose', '=', purpose).executeTakeFirst();
+  const row = await findAccountToken(ctx.db, hashToken(token), purpose);
   if (!row || row.used_at !== null || row.expires_at <= ctx.now()) return { valid: false, reason: 'expired_or_used' };
   const user = await findUserById(ctx.db, row.user_id);
   return user ? { valid: true, userId: user.id, email: user.email, name: user.name } : { valid: false, reason: 'expired_or_used' };
@@ -95,20 +90,11 @@ export async function setPasswordFromLink(
   const hash = await ctx.hasher.hash(password);
   const nowMs = ctx.now();
   await runInTransaction(ctx.db, async (trx) => {
-    // Race prevented: the same link opened in two tabs sets a password once; using the
-    // token is a conditional UPDATE, and the loser's transaction changes nothing.
-    const used = await trx
-      .updateTable('account_tokens')
-      .set({ used_at: nowMs })
-      .where('id', '=', hashToken(input.token as string))
-      .where('used_at', 'is', null)
-      .where('expires_at', '>', nowMs)
-      .executeTakeFirst();
-    if (used.numUpdatedRows !== 1n) throw new TwofoldError(input.purpose === 'invitation' ? 'invitation_link_invalid' : 'reset_link_invalid');
+    if (!(await useAccountToken(trx, hashToken(input.token as string), nowMs))) throw new TwofoldError(input.purpose === 'invitation' ? 'invitation_link_invalid' : 'reset_link_invalid');
     // The wrong-code count stays: whoever holds the mailbox must not restart the doubling lock.
-    await trx.updateTable('users').set({ password_hash: hash, password_changed_at: nowMs }).where('id', '=', link.userId).execute();
-    // Any other reset link still out there dies with this one.
-    await trx.updateTable('account_tokens').set({ used_at: nowMs }).where('user_id', '=', link.userId).where('used_at', 'is', null).execute();
+    await updatePasswordHash(trx, link.userId, hash, nowMs);
+    // Any other link still out there dies with this one.
+    await voidAccountTokens(trx, link.userId, nowMs);
     await deleteEverySignInOf(trx, link.userId);
     await appendSecurityEvent(trx, { type: input.purpose === 'invitation' ? 'password_changed' : 'password_reset', userId: link.userId, ip: meta.ip, userAgent: meta.userAgent, atMs: nowMs });
     if (input.purpose === 'password_reset') await notifySecurityChange(ctx, trx, link.userId, 'password_reset', meta);

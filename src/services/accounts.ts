@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { type Role, normalizeDisplayName, normalizeEmail } from '../domain/accounts.js';
 import { parseAustralianMobile } from '../domain/phone.js';
 import { TwofoldError } from '../errors.js';
-import { findOrganizationByName, insertOrganization } from '../store/organizations.js';
+import { findOrganizationById, findOrganizationByName, insertOrganization } from '../store/organizations.js';
 import { appendSecurityEvent } from '../store/security-events.js';
 import { isUniqueViolation } from '../store/errors.js';
 import { findUserByEmail, insertUser } from '../store/users.js';
@@ -93,4 +93,9 @@ export async function createUserAndInvite(ctx: ServiceContext, input: Omit<NewUs
   });
   ctx.onEmailQueued?.();
   return created;
+}
+
+/** An organisation's name for a page ('' when it is gone). */
+export async function organizationNameOf(ctx: ServiceContext, orgId: string): Promise<string> {
+  return (await findOrganizationById(ctx.db, orgId))?.name ?? '';
 }

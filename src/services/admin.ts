@@ -107,3 +107,11 @@ export async function resendInvitation(ctx: ServiceContext, actor: Actor, target
   await runInTransaction(ctx.db, (trx) => queueInvitation({ ...ctx, db: trx }, trx, target.id));
   ctx.onEmailQueued?.();
 }
+
+/** The admin's own organisation, as the admin list shows it. */
+export async function adminOrganizationOf(ctx: ServiceContext, actor: Actor): Promise<{ name: string; requireTwoFactor: boolean }> {
+  const org = await findOrganizationById(ctx.db, actor.orgId);
+  return { name: org?.name ?? '', requireTwoFactor: org?.require_two_factor === 1 };
+}
+
+export type { ManagedUserRow };

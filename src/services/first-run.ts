@@ -3,7 +3,7 @@
 import { generateToken, hashToken, isWellFormedToken } from '../crypto/tokens.js';
 import { SETUP_LINK_LIFETIME_IN_MS } from '../domain/limits.js';
 import { TwofoldError } from '../errors.js';
-import { isSetupTokenLive, replaceSetupToken } from '../store/setup-tokens.js';
+import { claimSetupToken, isSetupTokenLive, replaceSetupToken } from '../store/setup-tokens.js';
 import { countUsers } from '../store/users.js';
 import { createOrganization, createUser } from './accounts.js';
 import type { ServiceContext } from './context.js';
@@ -29,11 +29,9 @@ export async function completeFirstRunSetup(
 ): Promise<{ userId: string }> {
   if (!(await isSetupLinkValid(ctx, token))) throw new TwofoldError((await countUsers(ctx.db)) > 0 ? 'setup_already_done' : 'setup_link_invalid');
   if (input.password !== input.confirmation) throw new TwofoldError('passwords_do_not_match');
-  // Race prevented: two people opening the link at once. Deleting the token row
-  // is the claim; only the transaction that deleted it goes on to create anyone.
+  // Only the transaction that claimed the link goes on to create anyone.
   return runInTransaction(ctx.db, async (trx) => {
-    const claimed = await trx.deleteFrom('setup_tokens').where('id', '=', hashToken(token as string)).executeTakeFirst();
-    if (claimed.numDeletedRows !== 1n) throw new TwofoldError('setup_link_invalid');
+    if (!(await claimSetupToken(trx, hashToken(token as string)))) throw new TwofoldError('setup_link_invalid');
     const trxCtx = { ...ctx, db: trx };
     const org = await createOrganization(trxCtx, { name: input.orgName });
     const user = await createUser(trxCtx, { email: input.email, name: input.name, orgName: org.name, role: 'admin', password: input.password });

@@ -5,7 +5,10 @@ import { deleteExpiredRememberedDevices } from '../store/remembered-devices.js';
 import { deleteSecurityEventsOlderThan } from '../store/security-events.js';
 import { deleteExpiredSmsCodes } from '../store/sms-codes.js';
 import { deleteSessionsIdleSince } from '../store/sessions.js';
+import { deleteExpiredSetupTokens } from '../store/setup-tokens.js';
 import { deleteExpiredSignInAttempts } from '../store/sign-in-attempts.js';
+import { deleteWindowsStartedBefore } from '../store/throttles.js';
+import { deleteExpiredTotpEnrollments } from '../store/two-factor.js';
 import type { ServiceContext } from './context.js';
 
 export interface PurgeCounts {
@@ -17,9 +20,9 @@ export async function purgeExpiredRecords(ctx: ServiceContext, options: { activi
   await deleteSessionsIdleSince(ctx.db, nowMs - ctx.sessionLifetime.idleTimeoutInMs, nowMs - ctx.sessionLifetime.absoluteTimeoutInMs);
   await deleteExpiredSignInAttempts(ctx.db, nowMs);
   const rememberedDevices = await deleteExpiredRememberedDevices(ctx.db, nowMs);
-  await ctx.db.deleteFrom('totp_enrollments').where('expires_at', '<=', nowMs).execute();
-  await ctx.db.deleteFrom('setup_tokens').where('expires_at', '<=', nowMs).execute();
-  await ctx.db.deleteFrom('throttles').where('window_started_at', '<=', nowMs - MAX_WINDOW_IN_MS).execute();
+  await deleteExpiredTotpEnrollments(ctx.db, nowMs);
+  await deleteExpiredSetupTokens(ctx.db, nowMs);
+  await deleteWindowsStartedBefore(ctx.db, nowMs - MAX_WINDOW_IN_MS);
   await deleteExpiredSmsCodes(ctx.db, nowMs);
   if (options.activityRetentionDays !== undefined) await deleteSecurityEventsOlderThan(ctx.db, nowMs - options.activityRetentionDays * 86_400_000);
   return { rememberedDevices };

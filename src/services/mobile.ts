@@ -1,6 +1,6 @@
 // The mobile number on the account. As the article says, it cannot change while
 // 2FA is on: remove 2FA, change the number, set 2FA up again.
-import { parseAustralianMobile } from '../domain/phone.js';
+import { formatAustralianMobile, parseAustralianMobile } from '../domain/phone.js';
 import { TwofoldError } from '../errors.js';
 import { appendSecurityEvent } from '../store/security-events.js';
 import { findTwoFactor } from '../store/two-factor.js';
@@ -31,4 +31,10 @@ export async function setMobileNumber(ctx: ServiceContext, userId: string, typed
     await notifySecurityChange(ctx, ctx.db, userId, 'mobile_changed', meta);
   }
   return mobile;
+}
+
+/** The person's mobile number as they would type it (0412345678), or null. */
+export async function mobileNumberOf(ctx: ServiceContext, userId: string): Promise<string | null> {
+  const row = await findUserById(ctx.db, userId);
+  return row?.mobile ? formatAustralianMobile(row.mobile) : null;
 }

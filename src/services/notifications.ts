@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import { type SecurityNoticeKind, securityNoticeEmail } from '../domain/emails.js';
 import { describeUserAgent } from '../domain/user-agent.js';
 import { enqueueEmail } from '../store/email-queue.js';
+import { findUserById } from '../store/users.js';
 import type { Database } from '../store/schema.js';
 import type { RequestMeta, ServiceContext } from './context.js';
 
@@ -16,7 +17,7 @@ export async function notifySecurityChange(
   meta: RequestMeta,
   values: { actor?: string } = {},
 ): Promise<void> {
-  const user = await db.selectFrom('users').select(['email', 'name']).where('id', '=', userId).executeTakeFirst();
+  const user = await findUserById(db, userId);
   if (!user) return;
   const nowMs = ctx.now();
   const content = securityNoticeEmail(kind, { name: user.name, atMs: nowMs, ip: meta.ip, browser: meta.userAgent ? describeUserAgent(meta.userAgent) : 'unknown' }, values);

@@ -22,18 +22,18 @@ export interface PasswordGuess {
 
 const minutesFrom = (ms: number) => Math.max(1, Math.ceil(ms / 60_000));
 
-/** Counts one guess for `email` from `ip`, or throws the limit's error (nothing is then checked). */
-export async function reservePasswordGuess(ctx: ServiceContext, email: string, ip: string, nowMs: number): Promise<PasswordGuess> {
+/** Counts one guess for `email` from `ip`, or returns the limit's refusal (nothing is then checked). */
+export async function reservePasswordGuess(ctx: ServiceContext, email: string, ip: string, nowMs: number): Promise<PasswordGuess | { refused: TwofoldError }> {
   const ipWindow = await countInWindow(ctx.db, PASSWORD_FAILURES_PER_IP, ip, nowMs);
   if (ipWindow.count > PASSWORD_FAILURES_PER_IP.max) {
-    throw new TwofoldError('too_many_failures_from_network', { minutes: minutesFrom(windowRetryAfterInMs(ipWindow, nowMs, PASSWORD_FAILURES_PER_IP)) });
+    return { refused: new TwofoldError('too_many_failures_from_network', { minutes: minutesFrom(windowRetryAfterInMs(ipWindow, nowMs, PASSWORD_FAILURES_PER_IP)) }) };
   }
   // Keyed by the typed email whether or not an account exists: the answer reveals nothing.
   const emailWindow = await countInWindow(ctx.db, PASSWORD_TRIES_PER_EMAIL, email, nowMs);
   if (emailWindow.count > PASSWORD_TRIES_PER_EMAIL.max) {
     // Refused before any check: not a wrong password from this address.
     await giveBackToWindow(ctx.db, PASSWORD_FAILURES_PER_IP, ip, ipWindow);
-    throw new TwofoldError('password_tries_exhausted', { minutes: minutesFrom(windowRetryAfterInMs(emailWindow, nowMs, PASSWORD_TRIES_PER_EMAIL)) });
+    return { refused: new TwofoldError('password_tries_exhausted', { minutes: minutesFrom(windowRetryAfterInMs(emailWindow, nowMs, PASSWORD_TRIES_PER_EMAIL)) }) };
   }
   return { email, ip, ipWindow, emailWindow };
 }
@@ -65,6 +65,7 @@ export async function checkReenteredPassword(
   if (typeof typed !== 'string' || typed.length === 0) throw new TwofoldError(errors.missing);
   const nowMs = ctx.now();
   const guess = await reservePasswordGuess(ctx, user.email, meta.ip, nowMs);
+  if ('refused' in guess) throw guess.refused;
   // Over-long is wrong without hashing: argon2 time is not the guesser's to choose.
   const right = user.password_hash !== null && typed.length <= MAX_PASSWORD_LENGTH && (await ctx.hasher.verify(user.password_hash, typed));
   if (right) return settleRightPassword(ctx, guess, { clearAccountWindow: false });

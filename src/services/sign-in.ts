@@ -26,7 +26,7 @@ import { openTotpSecret } from './two-factor.js';
 import { findPendingResetNotice } from './two-factor-reset.js';
 import { notifySecurityChange } from './notifications.js';
 import { runInTransaction } from '../store/transactions.js';
-import { type PasswordGuess, reservePasswordGuess, settleRightPassword } from './password-guesses.js';
+import { reservePasswordGuess, settleRightPassword } from './password-guesses.js';
 
 export type PasswordStepOutcome =
   | { outcome: 'signed_in'; sessionToken: string; viaRememberedDevice: boolean; twoFactorWasReset?: boolean }
@@ -52,13 +52,8 @@ export async function signInWithPassword(
 
   const nowMs = ctx.now();
   // Counted before the check (and given back if right), so parallel guesses cannot slip past either bound.
-  let guess: PasswordGuess;
-  try {
-    guess = await reservePasswordGuess(ctx, email, meta.ip, nowMs);
-  } catch (error) {
-    if (error instanceof TwofoldError) return refuse(error);
-    throw error;
-  }
+  const guess = await reservePasswordGuess(ctx, email, meta.ip, nowMs);
+  if ('refused' in guess) return refuse(guess.refused);
 
   const user = await findUserByEmail(ctx.db, email);
   const passwordIsRight = user?.password_hash ? await ctx.hasher.verify(user.password_hash, password) : await ctx.hasher.verifyAgainstNothing(password);

@@ -121,3 +121,10 @@ export function resendWaitInSeconds(row: SmsCodeRow | undefined, nowMs: number):
 export function isLiveCodeFor(row: SmsCodeRow | undefined, attemptId: string, nowMs: number): boolean {
   return row !== undefined && row.attempt_id === attemptId && row.used_at === null && row.expires_at > nowMs;
 }
+
+/** What the SMS code page shows for an attempt: whether its code is live, and when "Send a new code" works. */
+export async function smsCodeStateFor(ctx: ServiceContext, userId: string, attemptId: string): Promise<{ live: boolean; resendInSeconds: number }> {
+  const row = await findSmsCode(ctx.db, userId, 'sign_in');
+  const nowMs = ctx.now();
+  return { live: isLiveCodeFor(row, attemptId, nowMs), resendInSeconds: resendWaitInSeconds(row, nowMs) };
+}

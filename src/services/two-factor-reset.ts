@@ -6,8 +6,10 @@ import { TwofoldError } from '../errors.js';
 import { appendSecurityEvent } from '../store/security-events.js';
 import { appendSmsLog } from '../store/sms-log.js';
 import { deleteEverySignInOf } from '../store/sessions.js';
-import { deleteTwoFactor } from '../store/two-factor.js';
-import { findUserById } from '../store/users.js';
+import { deleteSmsCodesOf } from '../store/sms-codes.js';
+import { deleteTotpEnrollment, deleteTwoFactor } from '../store/two-factor.js';
+import { findUnseenTwoFactorReset, insertTwoFactorReset, markTwoFactorResetsSeen } from '../store/two-factor-resets.js';
+import { clearCodeFailures, findUserById, setMobile } from '../store/users.js';
 import type { RequestMeta, ServiceContext } from './context.js';
 import { notifySecurityChange } from './notifications.js';
 import { runInTransaction } from '../store/transactions.js';
@@ -32,14 +34,21 @@ export async function resetTwoFactor(ctx: ServiceContext, request: ResetRequest,
   // reset either finished before (its session is deleted here) or finds no factor.
   await runInTransaction(ctx.db, async (trx) => {
     await deleteTwoFactor(trx, user.id);
-    await trx.deleteFrom('totp_enrollments').where('user_id', '=', user.id).execute();
-    await trx.deleteFrom('sms_codes').where('user_id', '=', user.id).execute();
+    await deleteTotpEnrollment(trx, user.id);
+    await deleteSmsCodesOf(trx, user.id);
     await deleteEverySignInOf(trx, user.id);
-    await trx.updateTable('users').set({ code_failures: 0, code_locked_until: null, ...(request.newMobile ? { mobile: request.newMobile } : {}) }).where('id', '=', user.id).execute();
-    await trx
-      .insertInto('two_factor_resets')
-      .values({ id: randomUUID(), user_id: user.id, reset_by_user_id: request.actorUserId, reset_by_name: request.actorName, organization_name: request.organizationName, created_at: nowMs, seen_at: null })
-      .execute();
+    // The admin verified the person: the wrong-code count starts again.
+    await clearCodeFailures(trx, user.id);
+    if (request.newMobile) await setMobile(trx, user.id, request.newMobile);
+    await insertTwoFactorReset(trx, {
+      id: randomUUID(),
+      user_id: user.id,
+      reset_by_user_id: request.actorUserId,
+      reset_by_name: request.actorName,
+      organization_name: request.organizationName,
+      created_at: nowMs,
+      seen_at: null,
+    });
     await appendSecurityEvent(trx, {
       type: 'two_factor_reset',
       userId: user.id,
@@ -81,17 +90,10 @@ export interface ResetNotice {
 
 /** The newest reset the person has not yet answered by setting 2FA up again. */
 export async function findPendingResetNotice(ctx: ServiceContext, userId: string): Promise<ResetNotice | null> {
-  const row = await ctx.db
-    .selectFrom('two_factor_resets')
-    .select(['reset_by_name', 'organization_name', 'created_at'])
-    .where('user_id', '=', userId)
-    .where('seen_at', 'is', null)
-    .orderBy('created_at', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+  const row = await findUnseenTwoFactorReset(ctx.db, userId);
   return row ? { resetByName: row.reset_by_name, organizationName: row.organization_name, atMs: row.created_at } : null;
 }
 
 export async function markResetNoticesSeen(ctx: ServiceContext, userId: string): Promise<void> {
-  await ctx.db.updateTable('two_factor_resets').set({ seen_at: ctx.now() }).where('user_id', '=', userId).where('seen_at', 'is', null).execute();
+  await markTwoFactorResetsSeen(ctx.db, userId, ctx.now());
 }

@@ -1,8 +1,8 @@
 // The default provider for a fresh machine: messages are stored and logged, and
 // /dev/outbox shows them (outside production) so a person trying Twofold can read the code.
-import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import { insertOutboxMessage } from '../store/outbox.js';
 import type { Database } from '../store/schema.js';
 import type { SmsMessage, SmsSendResult, SmsSender } from './sender.js';
 
@@ -16,17 +16,9 @@ export class OutboxSmsSender implements SmsSender {
   ) {}
 
   async send(message: SmsMessage): Promise<SmsSendResult> {
-    const id = outboxMessageId(this.now());
-    await this.db.insertInto('outbox_messages').values({ id, channel: 'sms', recipient: message.to, subject: null, body: message.body, html: null, created_at: this.now() }).execute();
+    const id = await insertOutboxMessage(this.db, { channel: 'sms', recipient: message.to, subject: null, body: message.body, html: null, created_at: this.now() });
     // Never the body: it holds the code.
     this.log?.info({ to: message.to }, 'SMS kept in the outbox, not sent');
     return { sent: true, providerMessageId: id };
   }
-}
-
-let sequence = 0;
-/** Sorts by time, then by order of sending within this process: "newest first" is exact. */
-export function outboxMessageId(nowMs: number): string {
-  sequence = (sequence + 1) % 1e9;
-  return `${String(nowMs).padStart(15, '0')}-${String(sequence).padStart(9, '0')}-${randomUUID().slice(0, 8)}`;
 }

@@ -78,8 +78,21 @@ export function resilientPool(pool: pg.Pool, events: ConnectionEvents): Postgres
   // An idle client whose server went away: pg emits this on the pool and drops the
   // client. Without a listener Node treats it as unhandled and ends the process.
   pool.on('error', (error) => events.record('idle_connection_lost', error));
+  // And every client hears its own errors for its whole life. The pool listens only while
+  // a client is idle; between being handed out and being released (and after a lost
+  // client is let go, while it closes) nobody else would, and one unheard 'error' event
+  // ends the process. A loss while checked out is counted once per client.
+  const checkedOut = new WeakSet<pg.PoolClient>();
+  pool.on('connect', (client) => {
+    let reported = false;
+    client.on('error', (error) => {
+      if (reported || !checkedOut.has(client as pg.PoolClient)) return;
+      reported = true;
+      events.record('checked_out_connection_lost', error);
+    });
+  });
   return {
-    connect: async () => new ResilientClient(pool, await connectOrExplain(pool, events), events),
+    connect: async () => new ResilientClient(pool, await connectOrExplain(pool, events), events, checkedOut),
     end: () => pool.end(),
   };
 }
@@ -87,26 +100,18 @@ export function resilientPool(pool: pg.Pool, events: ConnectionEvents): Postgres
 class ResilientClient implements PostgresPoolClient {
   private inTransaction = false;
   private client: pg.PoolClient | null = null;
-  // While checked out a client has no listener of the pool's: a connection ended between
-  // two statements of a transaction would emit 'error' with nobody to hear it.
-  private onClientError: ((error: Error) => void) | null = null;
 
   constructor(
     private readonly pool: pg.Pool,
     client: pg.PoolClient,
     private readonly events: ConnectionEvents,
+    private readonly checkedOut: WeakSet<pg.PoolClient>,
   ) {
     this.hold(client);
   }
 
   private hold(client: pg.PoolClient): pg.PoolClient {
-    // pg reports one loss twice (the server's 57P01, then the closed socket): count it once.
-    let reported = false;
-    this.onClientError = (error) => {
-      if (!reported) this.events.record('checked_out_connection_lost', error);
-      reported = true;
-    };
-    client.on('error', this.onClientError);
+    this.checkedOut.add(client);
     this.client = client;
     return client;
   }
@@ -157,14 +162,14 @@ class ResilientClient implements PostgresPoolClient {
     this.letGo(error instanceof Error ? error : true);
   }
 
-  release(): void {
-    this.letGo();
+  /** Kysely passes true when it gave up on the connection (a failed rollback): it is destroyed then. */
+  release(destroy?: boolean): void {
+    this.letGo(destroy === true ? true : undefined);
   }
 
   private letGo(destroy?: Error | true): void {
     if (!this.client) return;
-    // Keep listening until the socket is gone: a destroyed client can still report its end.
-    if (!destroy && this.onClientError) this.client.off('error', this.onClientError);
+    this.checkedOut.delete(this.client);
     this.client.release(destroy);
     this.client = null;
   }

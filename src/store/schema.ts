@@ -183,11 +183,13 @@ export interface EmailQueueTable {
   sent_at: number | null;
 }
 
+export type AccountTokenPurpose = 'password_reset' | 'invitation';
+
 export interface AccountTokensTable {
   /** SHA-256 of the token in the link */
   id: string;
   user_id: string;
-  purpose: 'password_reset' | 'invitation';
+  purpose: AccountTokenPurpose;
   created_at: number;
   expires_at: number;
   used_at: number | null;

@@ -16,3 +16,16 @@ export async function isSetupTokenLive(db: Db, id: string, nowMs: number): Promi
   const row = await db.selectFrom('setup_tokens').select('id').where('id', '=', id).where('expires_at', '>', nowMs).executeTakeFirst();
   return row !== undefined;
 }
+
+export async function deleteExpiredSetupTokens(db: Kysely<Database>, nowMs: number): Promise<void> {
+  await db.deleteFrom('setup_tokens').where('expires_at', '<=', nowMs).execute();
+}
+
+/**
+ * Claims the setup link: true only for the one caller that deleted its row.
+ * Race prevented: two people opening the link at once must not both create an admin.
+ */
+export async function claimSetupToken(db: Kysely<Database>, id: string): Promise<boolean> {
+  const claimed = await db.deleteFrom('setup_tokens').where('id', '=', id).executeTakeFirst();
+  return claimed.numDeletedRows === 1n;
+}

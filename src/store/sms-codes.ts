@@ -71,3 +71,7 @@ export async function deleteSmsCodeFor(db: Db, userId: string, purpose: SmsPurpo
 export async function deleteExpiredSmsCodes(db: Db, nowMs: number): Promise<void> {
   await db.deleteFrom('sms_codes').where('expires_at', '<=', nowMs).execute();
 }
+
+export async function deleteSmsCodesOf(db: Db, userId: string): Promise<void> {
+  await db.deleteFrom('sms_codes').where('user_id', '=', userId).execute();
+}

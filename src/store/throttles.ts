@@ -58,3 +58,8 @@ export async function giveBackToWindow(db: Db, rule: WindowRule, subject: string
 export async function resetWindow(db: Db, rule: WindowRule, subject: string): Promise<void> {
   await db.deleteFrom('throttles').where('key', '=', keyOf(rule, subject)).execute();
 }
+
+/** Housekeeping: a window that started before `cutoffMs` is over for every rule. */
+export async function deleteWindowsStartedBefore(db: Db, cutoffMs: number): Promise<void> {
+  await db.deleteFrom('throttles').where('window_started_at', '<=', cutoffMs).execute();
+}

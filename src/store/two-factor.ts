@@ -66,3 +66,11 @@ export async function insertTwoFactor(db: Db, row: TwoFactorRow): Promise<boolea
   const inserted = await db.insertInto('two_factor').values(row).onConflict((oc) => oc.column('user_id').doNothing()).executeTakeFirst();
   return (inserted.numInsertedOrUpdatedRows ?? 0n) === 1n;
 }
+
+export async function deleteExpiredTotpEnrollments(db: Db, nowMs: number): Promise<void> {
+  await db.deleteFrom('totp_enrollments').where('expires_at', '<=', nowMs).execute();
+}
+
+export async function deleteTotpEnrollment(db: Db, userId: string): Promise<void> {
+  await db.deleteFrom('totp_enrollments').where('user_id', '=', userId).execute();
+}

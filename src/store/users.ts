@@ -71,6 +71,11 @@ export async function lockUserRow(db: Db, userId: string): Promise<boolean> {
   return result.numUpdatedRows === 1n;
 }
 
+/** Replaces the mobile number as it is (an admin's reset: the factor is removed in the same transaction). */
+export async function setMobile(db: Db, userId: string, mobile: string): Promise<void> {
+  await db.updateTable('users').set({ mobile }).where('id', '=', userId).execute();
+}
+
 /**
  * Sets the mobile number unless a second factor is on; false when one is.
  * Race prevented: 2FA turned on between a caller's check and this write must still

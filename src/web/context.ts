@@ -59,14 +59,17 @@ export async function refusalOf(work: () => Promise<unknown>): Promise<TwofoldEr
     await work();
     return null;
   } catch (error) {
-    // A session ended by the use case is no form refusal: the error page says so, and
-    // the page behind the form (which needs the session) is not drawn again.
-    if (error instanceof TwofoldError && !ENDS_THE_SESSION.has(error.code)) return error;
+    if (error instanceof TwofoldError && !NOT_ABOUT_THE_FORM.has(error.code)) return error;
     throw error;
   }
 }
 
-const ENDS_THE_SESSION = new Set<string>(['signed_out_after_wrong_passwords']);
+/**
+ * Failures that are no answer to what was typed, so the error page shows them instead of
+ * the form: a session the use case ended (the page behind the form needs it), and a
+ * database that could not be reached (the page says to retry, with Retry-After).
+ */
+const NOT_ABOUT_THE_FORM = new Set<string>(['signed_out_after_wrong_passwords', 'database_unavailable']);
 
 /** The HTTP status the errors table gives a refusal. */
 export function statusOf(error: TwofoldError): number {

@@ -56,7 +56,9 @@ describe('PostgreSQL ending Twofold\'s connections', () => {
   }
 
   async function get(path: string, headers: Record<string, string> = {}) {
-    const response = await fetch(new URL(path, url), { headers, dispatcher: agent, redirect: 'manual' });
+    const response = await fetch(new URL(path, url), { headers, dispatcher: agent, redirect: 'manual' }).catch((error: Error) => {
+      throw new Error(`${path}: no answer (${error.message}); the server said:\n${server.output().slice(-4000)}`);
+    });
     return { status: response.status, body: await response.text(), retryAfter: response.headers.get('retry-after') };
   }
 

@@ -8,11 +8,9 @@ import { findPendingResetNotice } from '../../services/two-factor-reset.js';
 import { forgetAllRememberedDevices, forgetRememberedDevice, listRememberedDevices } from '../../services/remembered-devices.js';
 import type { SignedInUser } from '../../services/sessions.js';
 import { confirmSmsEnrollment, confirmTotpEnrollment, getTwoFactorStatus, removeTwoFactor, startSmsEnrollment, startTotpEnrollment } from '../../services/two-factor.js';
-import { setMobileNumber } from '../../services/mobile.js';
+import { mobileNumberOf, setMobileNumber } from '../../services/mobile.js';
+import { organizationNameOf } from '../../services/accounts.js';
 import { secondsUntilResend } from '../../services/sms-codes.js';
-import { formatAustralianMobile } from '../../domain/phone.js';
-import { findUserById } from '../../store/users.js';
-import { findOrganizationById } from '../../store/organizations.js';
 import { type WebContext, refusalOf, sendPage, signedInUser, statusOf } from '../context.js';
 import { formField, formText, queryText, requestMeta } from '../form.js';
 import { noticeFor } from '../notices.js';
@@ -23,10 +21,7 @@ import { AppSetupPage, ChooseMethodPage, SmsSetupPage } from '../views/two-facto
 export function registerAccountRoutes(app: FastifyInstance, web: WebContext): void {
   const newSession = (reply: FastifyReply, token: string) => web.cookies.set(reply, 'session', token);
 
-  const mobileOf = async (userId: string) => {
-    const row = await findUserById(web.services.db, userId);
-    return row?.mobile ? formatAustralianMobile(row.mobile) : null;
-  };
+  const mobileOf = (userId: string) => mobileNumberOf(web.services, userId);
 
   const securityPage = async (request: FastifyRequest, reply: FastifyReply, user: SignedInUser, status: number, error?: { form: SecurityForm; message: string }, typedMobile?: string) =>
     sendPage(
@@ -47,12 +42,12 @@ export function registerAccountRoutes(app: FastifyInstance, web: WebContext): vo
 
   app.get('/', async (request, reply) => {
     const user = signedInUser(request);
-    const org = await findOrganizationById(web.services.db, user.orgId);
+    const organization = await organizationNameOf(web.services, user.orgId);
     const twoFactor = await getTwoFactorStatus(web.services, user.userId);
     return sendPage(
       reply,
       200,
-      <HomePage user={user} csrfToken={web.csrf.tokenFor(request, reply)} organization={org?.name ?? ''} twoFactorOn={twoFactor.enabled} isAdmin={user.role === 'admin'} />,
+      <HomePage user={user} csrfToken={web.csrf.tokenFor(request, reply)} organization={organization} twoFactorOn={twoFactor.enabled} isAdmin={user.role === 'admin'} />,
     );
   });
 

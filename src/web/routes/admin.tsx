@@ -4,9 +4,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { adminKindOf, canResendInvitation, whyResetIsRefused } from '../../domain/authorization.js';
 import type { TwofoldError } from '../../errors.js';
 import { activityCsv, listActivity } from '../../services/activity.js';
-import { actorFor, findManagedUser, listUsersForAdmin, resendInvitation, resetTwoFactorAsAdmin, setTwoFactorRequirement } from '../../services/admin.js';
+import { actorFor, adminOrganizationOf, findManagedUser, listUsersForAdmin, resendInvitation, resetTwoFactorAsAdmin, setTwoFactorRequirement } from '../../services/admin.js';
 import type { SignedInUser } from '../../services/sessions.js';
-import { findOrganizationById } from '../../store/organizations.js';
 import { type WebContext, refusalOf, sendPage, signedInUser, statusOf } from '../context.js';
 import { formField, formText, queryText, requestMeta } from '../form.js';
 import { noticeFor } from '../notices.js';
@@ -55,16 +54,16 @@ export function registerAdminRoutes(app: FastifyInstance, web: WebContext): void
     const actor = await actorFor(web.services, user);
     const search = queryText(request, 'q') ?? '';
     const rows = await listUsersForAdmin(web.services, actor, search, requestMeta(request));
-    const org = await findOrganizationById(web.services.db, actor.orgId);
+    const org = await adminOrganizationOf(web.services, actor);
     return sendPage(
       reply,
       200,
       <AdminListPage
         user={user}
         csrfToken={web.csrf.tokenFor(request, reply)}
-        organization={org?.name ?? ''}
+        organization={org.name}
         isAggregatorAdmin={adminKindOf(actor) === 'aggregator_admin'}
-        requireTwoFactor={org?.require_two_factor === 1}
+        requireTwoFactor={org.requireTwoFactor}
         rows={rows}
         search={search.slice(0, 100)}
         nowMs={web.services.now()}

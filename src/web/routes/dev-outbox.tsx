@@ -4,7 +4,7 @@
 // answers only the random key printed at start; anything else is the same 404 as absence.
 import type { FastifyInstance } from 'fastify';
 import { constantTimeEqual } from '../../crypto/tokens.js';
-import { listOutboxMessages } from '../../store/outbox.js';
+import { listOutbox } from '../../services/outbox.js';
 import { type WebContext, sendPage } from '../context.js';
 import { queryText } from '../form.js';
 import { OutboxPage } from '../views/outbox.js';
@@ -14,6 +14,6 @@ export function registerDevOutboxRoutes(app: FastifyInstance, web: WebContext, k
   app.get('/dev/outbox', async (request, reply) => {
     const typed = queryText(request, 'key') ?? '';
     if (!constantTimeEqual(typed, key)) return reply.callNotFound();
-    return sendPage(reply, 200, <OutboxPage messages={await listOutboxMessages(web.services.db, 50)} />);
+    return sendPage(reply, 200, <OutboxPage messages={await listOutbox(web.services, 50)} />);
   });
 }

@@ -7,8 +7,7 @@ import { REMEMBER_DEVICE_DURATION_IN_MS } from '../../domain/remembered-devices.
 import { TwofoldError } from '../../errors.js';
 import { invalidateSession } from '../../services/sessions.js';
 import { type PendingSignIn, completeSignInWithCode, findPendingSignIn, requestLostDeviceCode, resendSignInCode, signInWithPassword } from '../../services/sign-in.js';
-import { isLiveCodeFor, resendWaitInSeconds, secondsUntilResend } from '../../services/sms-codes.js';
-import { findSmsCode } from '../../store/sms-codes.js';
+import { secondsUntilResend, smsCodeStateFor } from '../../services/sms-codes.js';
 import { type WebContext, refusalOf, sendPage, statusOf } from '../context.js';
 import { formField, formText, queryText, requestMeta } from '../form.js';
 import { noticeFor } from '../notices.js';
@@ -27,8 +26,7 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
   };
 
   const codePage = async (request: FastifyRequest, reply: FastifyReply, pending: PendingSignIn, status: number, extra: { error?: string; rememberDeviceTicked?: boolean } = {}) => {
-    const smsCode = pending.method === 'sms' ? await findSmsCode(web.services.db, pending.userId, 'sign_in') : undefined;
-    const nowMs = web.services.now();
+    const sms = pending.method === 'sms' ? await smsCodeStateFor(web.services, pending.userId, pending.attemptId) : { live: false, resendInSeconds: 0 };
     return sendPage(
       reply,
       status,
@@ -37,8 +35,8 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
         method={pending.method}
         maskedMobile={pending.maskedMobile}
         triesLeft={pending.triesLeft}
-        smsCodeLive={isLiveCodeFor(smsCode, pending.attemptId, nowMs)}
-        resendInSeconds={resendWaitInSeconds(smsCode, nowMs)}
+        smsCodeLive={sms.live}
+        resendInSeconds={sms.resendInSeconds}
         rememberedDeviceNote={pending.rememberedDeviceNote}
         notice={noticeFor(queryText(request, 'notice'))}
         {...extra}

@@ -1,19 +1,15 @@
 // Health, the session API for apps behind Twofold, and static assets.
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
+import { isDatabaseReachable } from '../../services/health.js';
 import type { WebContext } from '../context.js';
 
 const stylesheet = readFileSync(new URL('../assets/app.css', import.meta.url), 'utf8');
 
 export function registerSystemRoutes(app: FastifyInstance, web: WebContext): void {
   app.get('/healthz', async (_request, reply) => {
-    try {
-      await sql`select 1`.execute(web.services.db);
-      return reply.send({ status: 'ok' });
-    } catch {
-      return reply.code(503).send({ status: 'database unavailable' });
-    }
+    if (await isDatabaseReachable(web.services)) return reply.send({ status: 'ok' });
+    return reply.code(503).send({ status: 'database unavailable' });
   });
 
   app.get('/api/session', async (request, reply) => {

@@ -1,6 +1,6 @@
 import type { ActivityItem } from '../../services/activity.js';
 import type { SignedInUser } from '../../services/sessions.js';
-import type { ManagedUserRow } from '../../store/admin.js';
+import type { ManagedUserRow } from '../../services/admin.js';
 import { maskMobileForAdmin } from '../../domain/phone.js';
 import { ActivityList } from './activity.js';
 import { formatDate } from './format.js';

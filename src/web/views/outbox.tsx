@@ -1,4 +1,4 @@
-import type { OutboxMessageRow } from '../../store/outbox.js';
+import type { OutboxMessageRow } from '../../services/outbox.js';
 import { Page } from './layout.js';
 
 /** Plain text with its web addresses as links, so a person trying Twofold can click them. */
