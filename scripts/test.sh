@@ -5,6 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# --- Node.js 22 or newer: the machine's own, or Node.js 24 LTS from the npm registry
+# (scripts/node.sh). Everything below (build, type-check, tests, the servers and CLIs the
+# tests start) runs on it.
+node_bin="$(bash scripts/node.sh --path)"
+export PATH="$(dirname "$node_bin"):$PATH"
+echo "test: Node.js $(node -v)"
+
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else return 1; fi; }
 apt_updated=""
 apt_install() {

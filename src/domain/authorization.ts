@@ -1,6 +1,7 @@
 // Who may act on whom, against the organisation tree. Aggregators are the roots;
 // firms hang under one aggregator; people belong to one of either. Pure: the caller
 // loads both organisations and asks.
+import type { Role } from './accounts.js';
 
 export interface OrgPlace {
   orgId: string;
@@ -10,7 +11,7 @@ export interface OrgPlace {
 
 export interface Actor extends OrgPlace {
   userId: string;
-  role: 'member' | 'admin';
+  role: Role;
 }
 
 export interface Target extends OrgPlace {

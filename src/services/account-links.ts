@@ -18,6 +18,7 @@ import { notifySecurityChange } from './notifications.js';
 import { assertAcceptableNewPassword } from './passwords.js';
 import type { AccountTokenPurpose } from '../store/schema.js';
 import { runInTransaction } from '../store/transactions.js';
+import { inTransaction } from './transaction.js';
 
 type Purpose = AccountTokenPurpose;
 
@@ -89,7 +90,8 @@ export async function setPasswordFromLink(
   const password = assertAcceptableNewPassword(input.password, input.confirmation, [link.email, link.name]);
   const hash = await ctx.hasher.hash(password);
   const nowMs = ctx.now();
-  await runInTransaction(ctx.db, async (trx) => {
+  await inTransaction(ctx, async (tx) => {
+    const trx = tx.db;
     if (!(await useAccountToken(trx, hashToken(input.token as string), nowMs))) throw new TwofoldError(input.purpose === 'invitation' ? 'invitation_link_invalid' : 'reset_link_invalid');
     // The wrong-code count stays: whoever holds the mailbox must not restart the doubling lock.
     await updatePasswordHash(trx, link.userId, hash, nowMs);
@@ -97,6 +99,6 @@ export async function setPasswordFromLink(
     await voidAccountTokens(trx, link.userId, nowMs);
     await deleteEverySignInOf(trx, link.userId);
     await appendSecurityEvent(trx, { type: input.purpose === 'invitation' ? 'password_changed' : 'password_reset', userId: link.userId, ip: meta.ip, userAgent: meta.userAgent, atMs: nowMs });
-    if (input.purpose === 'password_reset') await notifySecurityChange(ctx, trx, link.userId, 'password_reset', meta);
+    if (input.purpose === 'password_reset') await notifySecurityChange(tx, link.userId, 'password_reset', meta);
   });
 }

@@ -28,7 +28,7 @@ export async function setMobileNumber(ctx: ServiceContext, userId: string, typed
   if (outcome.locked) throw new TwofoldError('mobile_locked');
   if (outcome.changed) {
     await appendSecurityEvent(ctx.db, { type: 'mobile_changed', userId, ip: meta.ip, userAgent: meta.userAgent, detail: outcome.added ? 'added' : 'changed', atMs: ctx.now() });
-    await notifySecurityChange(ctx, ctx.db, userId, 'mobile_changed', meta);
+    await notifySecurityChange(ctx, userId, 'mobile_changed', meta);
   }
   return mobile;
 }

@@ -85,6 +85,6 @@ export async function checkReenteredPassword(
     detail: `${failures.count} wrong passwords typed again in one session`,
     atMs: nowMs,
   });
-  await notifySecurityChange(ctx, ctx.db, user.id, 'signed_out_after_wrong_passwords', meta);
+  await notifySecurityChange(ctx, user.id, 'signed_out_after_wrong_passwords', meta);
   throw new TwofoldError('signed_out_after_wrong_passwords');
 }

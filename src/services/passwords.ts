@@ -8,6 +8,7 @@ import type { RequestMeta, ServiceContext } from './context.js';
 import { forgetAllRememberedDevices } from './remembered-devices.js';
 import { notifySecurityChange } from './notifications.js';
 import { checkReenteredPassword } from './password-guesses.js';
+import { inTransaction } from './transaction.js';
 import { replaceAllUserSessions } from './sessions.js';
 
 /** Throws the table's error for a password we would not accept. */
@@ -30,11 +31,16 @@ export async function changePassword(
   if (!user?.password_hash) throw new TwofoldError('sign_in_required');
   await checkReenteredPassword(ctx, user, input.currentPassword, meta, { missing: 'password_missing', wrong: 'current_password_wrong' });
   const newPassword = assertAcceptableNewPassword(input.newPassword, input.confirmation, [user.email, user.name]);
+  const newHash = await ctx.hasher.hash(newPassword);
   const nowMs = ctx.now();
-  await updatePasswordHash(ctx.db, userId, await ctx.hasher.hash(newPassword), nowMs);
-  await deleteUserSignInAttempts(ctx.db, userId);
-  await forgetAllRememberedDevices(ctx, userId, meta, 'password changed');
-  await appendSecurityEvent(ctx.db, { type: 'password_changed', userId, ip: meta.ip, userAgent: meta.userAgent, atMs: nowMs });
-  await notifySecurityChange(ctx, ctx.db, userId, 'password_changed', meta);
-  return replaceAllUserSessions(ctx, userId, meta);
+  // All of it or none: a new password with the old sessions still alive (a crash half-way)
+  // would leave a thief signed in after the owner changed it.
+  return inTransaction(ctx, async (tx) => {
+    await updatePasswordHash(tx.db, userId, newHash, nowMs);
+    await deleteUserSignInAttempts(tx.db, userId);
+    await forgetAllRememberedDevices(tx, userId, meta, 'password changed');
+    await appendSecurityEvent(tx.db, { type: 'password_changed', userId, ip: meta.ip, userAgent: meta.userAgent, atMs: nowMs });
+    await notifySecurityChange(tx, userId, 'password_changed', meta);
+    return replaceAllUserSessions(tx, userId, meta);
+  });
 }

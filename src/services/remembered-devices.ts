@@ -34,7 +34,7 @@ export async function rememberThisDevice(ctx: ServiceContext, userId: string, me
     expires_at: nowMs + REMEMBER_DEVICE_DURATION_IN_MS,
   });
   await appendSecurityEvent(ctx.db, { type: 'device_remembered', userId, ip: meta.ip, userAgent: meta.userAgent, detail: describeUserAgent(meta.userAgent), atMs: nowMs });
-  await notifySecurityChange(ctx, ctx.db, userId, 'device_remembered', meta);
+  await notifySecurityChange(ctx, userId, 'device_remembered', meta);
   return token;
 }
 

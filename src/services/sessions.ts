@@ -1,4 +1,5 @@
 // Signed-in sessions: a random token in a cookie, its SHA-256 in the database.
+import type { Role } from '../domain/accounts.js';
 import { generateToken, hashToken, isWellFormedToken } from '../crypto/tokens.js';
 import { isSessionExpired, shouldTouchSession } from '../domain/sessions.js';
 import { deleteAllUserSessions, deleteSession, insertSession, lookUpSessionForRequest, touchSession } from '../store/sessions.js';
@@ -10,7 +11,7 @@ export interface SignedInUser {
   userId: string;
   email: string;
   name: string;
-  role: 'member' | 'admin';
+  role: Role;
   orgId: string;
   /** the person's aggregator requires 2FA and they have none yet */
   twoFactorSetupRequired: boolean;

@@ -26,6 +26,7 @@ import { openTotpSecret } from './two-factor.js';
 import { findPendingResetNotice } from './two-factor-reset.js';
 import { notifySecurityChange } from './notifications.js';
 import { runInTransaction } from '../store/transactions.js';
+import { inTransaction } from './transaction.js';
 import { reservePasswordGuess, settleRightPassword } from './password-guesses.js';
 
 export type PasswordStepOutcome =
@@ -172,9 +173,9 @@ export async function completeSignInWithCode(
   // The whole check is one transaction: the try, the step claim and the session (or the
   // failure count) commit together, once. The conditional updates inside still decide
   // every race; the transaction only spares SQLite a commit per statement.
-  const outcome = await runInTransaction(ctx.db, (trx) => checkCodeAndSignIn({ ...ctx, db: trx }, loaded, input, meta, nowMs));
+  const outcome = await inTransaction(ctx, (tx) => checkCodeAndSignIn(tx, loaded, input, meta, nowMs));
   if (outcome.outcome !== 'signed_in') return outcome;
-  if (input.lostDevice) await notifySecurityChange(ctx, ctx.db, user.id, 'signed_in_lost_device', meta);
+  if (input.lostDevice) await notifySecurityChange(ctx, user.id, 'signed_in_lost_device', meta);
   const rememberedDeviceToken = input.rememberDevice ? await rememberThisDevice(ctx, user.id, meta) : null;
   return { ...outcome, rememberedDeviceToken };
 }
@@ -219,7 +220,7 @@ async function checkCodeAndSignIn(
   await appendSecurityEvent(ctx.db, { type: check.replayed ? 'code_replayed' : 'code_failed', userId: user.id, ...metaOf(meta), atMs: nowMs });
   if (codeLockDurationInMs(failures) > 0) {
     await appendSecurityEvent(ctx.db, { type: 'code_step_locked', userId: user.id, ...metaOf(meta), detail: `${failures} consecutive wrong codes`, atMs: nowMs });
-    await notifySecurityChange(ctx, ctx.db, user.id, 'code_step_locked', meta);
+    await notifySecurityChange(ctx, user.id, 'code_step_locked', meta);
   }
   if (pending.triesLeft <= 1 || check.codeDead) {
     await consumeSignInAttempt(ctx.db, pending.attemptId);

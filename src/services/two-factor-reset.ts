@@ -12,7 +12,7 @@ import { findUnseenTwoFactorReset, insertTwoFactorReset, markTwoFactorResetsSeen
 import { clearCodeFailures, findUserById, setMobile } from '../store/users.js';
 import type { RequestMeta, ServiceContext } from './context.js';
 import { notifySecurityChange } from './notifications.js';
-import { runInTransaction } from '../store/transactions.js';
+import { inTransaction } from './transaction.js';
 
 export interface ResetRequest {
   targetUserId: string;
@@ -32,7 +32,8 @@ export async function resetTwoFactor(ctx: ServiceContext, request: ResetRequest,
   const nowMs = ctx.now();
   // One transaction: a reset is all of these or none of them. A sign-in racing the
   // reset either finished before (its session is deleted here) or finds no factor.
-  await runInTransaction(ctx.db, async (trx) => {
+  await inTransaction(ctx, async (tx) => {
+    const trx = tx.db;
     await deleteTwoFactor(trx, user.id);
     await deleteTotpEnrollment(trx, user.id);
     await deleteSmsCodesOf(trx, user.id);
@@ -58,7 +59,7 @@ export async function resetTwoFactor(ctx: ServiceContext, request: ResetRequest,
       detail: `by ${request.actorName}; reason: ${request.reason}; verified by: ${request.verification}${request.newMobile ? '; mobile number replaced' : ''}`,
       atMs: nowMs,
     });
-    await notifySecurityChange(ctx, trx, user.id, 'two_factor_reset', meta, { actor: `${request.actorName} (${request.organizationName})` });
+    await notifySecurityChange(tx, user.id, 'two_factor_reset', meta, { actor: `${request.actorName} (${request.organizationName})` });
     if (request.newMobile && request.newMobile !== user.mobile) {
       await appendSecurityEvent(trx, { type: 'mobile_changed', userId: user.id, actorId: request.actorUserId, ip: meta.ip, userAgent: meta.userAgent, detail: `replaced by ${request.actorName}`, atMs: nowMs });
     }

@@ -8,7 +8,6 @@ import { type ErrorCode, TwofoldError } from '../errors.js';
 import { appendSecurityEvent } from '../store/security-events.js';
 import { deleteUserSignInAttempts } from '../store/sign-in-attempts.js';
 import { deleteTwoFactor, enableTotpFromEnrollment, findTotpEnrollment, findTwoFactor, upsertTotpEnrollment } from '../store/two-factor.js';
-import { runInTransaction } from '../store/transactions.js';
 import { findUserById, lockUserRow } from '../store/users.js';
 import { insertTwoFactor } from '../store/two-factor.js';
 import { findSmsCode } from '../store/sms-codes.js';
@@ -16,6 +15,7 @@ import { checkSmsCode, sendSmsCode } from './sms-codes.js';
 import { markResetNoticesSeen } from './two-factor-reset.js';
 import { notifySecurityChange } from './notifications.js';
 import { checkReenteredPassword } from './password-guesses.js';
+import { inTransaction } from './transaction.js';
 import type { RequestMeta, ServiceContext } from './context.js';
 import { forgetAllRememberedDevices } from './remembered-devices.js';
 import { replaceAllUserSessions } from './sessions.js';
@@ -77,13 +77,16 @@ export async function confirmTotpEnrollment(ctx: ServiceContext, userId: string,
   if (code === null) throw new TwofoldError('wrong_code');
   const check = checkTotpCode({ secret: openTotpSecret(ctx, userId, enrollment.totp_secret), code, timeInMs: nowMs, lastUsedStep: null });
   if (!check.valid) throw new TwofoldError('wrong_code');
-  // The confirming code's step is recorded as used: it cannot then sign anyone in.
-  const enabled = await enableTotpFromEnrollment(ctx.db, { user_id: userId, method: 'totp', totp_secret: enrollment.totp_secret, last_used_step: check.step, enabled_at: nowMs });
-  if (!enabled) throw new TwofoldError('two_factor_already_on');
-  await appendSecurityEvent(ctx.db, { type: 'two_factor_enabled', userId, ip: meta.ip, userAgent: meta.userAgent, detail: 'authenticator app', atMs: nowMs });
-  await markResetNoticesSeen(ctx, userId);
-  await notifySecurityChange(ctx, ctx.db, userId, 'two_factor_enabled', meta);
-  return replaceAllUserSessions(ctx, userId, meta);
+  // One transaction: 2FA on, the set-up gone, every other session ended, or none of it.
+  return inTransaction(ctx, async (tx) => {
+    // The confirming code's step is recorded as used: it cannot then sign anyone in.
+    const enabled = await enableTotpFromEnrollment(tx.db, { user_id: userId, method: 'totp', totp_secret: enrollment.totp_secret, last_used_step: check.step, enabled_at: nowMs });
+    if (!enabled) throw new TwofoldError('two_factor_already_on');
+    await appendSecurityEvent(tx.db, { type: 'two_factor_enabled', userId, ip: meta.ip, userAgent: meta.userAgent, detail: 'authenticator app', atMs: nowMs });
+    await markResetNoticesSeen(tx, userId);
+    await notifySecurityChange(tx, userId, 'two_factor_enabled', meta);
+    return replaceAllUserSessions(tx, userId, meta);
+  });
 }
 
 /** "Remove the two factor authentication": password first; every other session ends. Returns a new session token. */
@@ -91,12 +94,16 @@ export async function removeTwoFactor(ctx: ServiceContext, userId: string, passw
   const user = await findUserById(ctx.db, userId);
   if (!user?.password_hash) throw new TwofoldError('sign_in_required');
   await checkReenteredPassword(ctx, user, password, meta, { missing: 'password_missing', wrong: 'current_password_wrong' });
-  if (!(await deleteTwoFactor(ctx.db, userId))) throw new TwofoldError('two_factor_not_on');
-  await deleteUserSignInAttempts(ctx.db, userId);
-  await forgetAllRememberedDevices(ctx, userId, meta, 'two-factor authentication removed');
-  await appendSecurityEvent(ctx.db, { type: 'two_factor_removed', userId, ip: meta.ip, userAgent: meta.userAgent, atMs: ctx.now() });
-  await notifySecurityChange(ctx, ctx.db, userId, 'two_factor_removed', meta);
-  return replaceAllUserSessions(ctx, userId, meta);
+  // One transaction: 2FA off with every other session and device of the person gone, or
+  // nothing (a crash half-way must not leave 2FA off with a thief's session alive).
+  return inTransaction(ctx, async (tx) => {
+    if (!(await deleteTwoFactor(tx.db, userId))) throw new TwofoldError('two_factor_not_on');
+    await deleteUserSignInAttempts(tx.db, userId);
+    await forgetAllRememberedDevices(tx, userId, meta, 'two-factor authentication removed');
+    await appendSecurityEvent(tx.db, { type: 'two_factor_removed', userId, ip: meta.ip, userAgent: meta.userAgent, atMs: ctx.now() });
+    await notifySecurityChange(tx, userId, 'two_factor_removed', meta);
+    return replaceAllUserSessions(tx, userId, meta);
+  });
 }
 
 /**
@@ -122,19 +129,20 @@ export async function confirmSmsEnrollment(ctx: ServiceContext, userId: string, 
   // turns on for, and a number changed in another tab either committed before (the code
   // was sent to another number: refused) or waits until 2FA is on (then it is locked).
   // Refusals are returned, not thrown, so a wrong code's try is committed and counted.
-  const outcome = await runInTransaction(ctx.db, async (trx): Promise<ErrorCode | null> => {
+  const outcome = await inTransaction(ctx, async (tx): Promise<{ refused: ErrorCode } | { sessionToken: string }> => {
+    const trx = tx.db;
     await lockUserRow(trx, userId);
     const user = await findUserById(trx, userId);
-    if (!user?.mobile) return 'mobile_required';
-    if (await findTwoFactor(trx, userId)) return 'two_factor_already_on';
-    const check = await checkSmsCode({ ...ctx, db: trx }, { userId, purpose: 'enroll', attemptId: null, mobile: user.mobile }, typedCode);
-    if (!check.valid) return check.reason === 'wrong_code' ? 'wrong_sms_code' : 'sms_code_expired';
-    if (!(await insertTwoFactor(trx, { user_id: userId, method: 'sms', totp_secret: null, last_used_step: null, enabled_at: nowMs }))) return 'two_factor_already_on';
+    if (!user?.mobile) return { refused: 'mobile_required' };
+    if (await findTwoFactor(trx, userId)) return { refused: 'two_factor_already_on' };
+    const check = await checkSmsCode(tx, { userId, purpose: 'enroll', attemptId: null, mobile: user.mobile }, typedCode);
+    if (!check.valid) return { refused: check.reason === 'wrong_code' ? 'wrong_sms_code' : 'sms_code_expired' };
+    if (!(await insertTwoFactor(trx, { user_id: userId, method: 'sms', totp_secret: null, last_used_step: null, enabled_at: nowMs }))) return { refused: 'two_factor_already_on' };
     await appendSecurityEvent(trx, { type: 'two_factor_enabled', userId, ip: meta.ip, userAgent: meta.userAgent, detail: 'SMS', atMs: nowMs });
-    return null;
+    await markResetNoticesSeen(tx, userId);
+    await notifySecurityChange(tx, userId, 'two_factor_enabled', meta);
+    return { sessionToken: await replaceAllUserSessions(tx, userId, meta) };
   });
-  if (outcome) throw new TwofoldError(outcome);
-  await markResetNoticesSeen(ctx, userId);
-  await notifySecurityChange(ctx, ctx.db, userId, 'two_factor_enabled', meta);
-  return replaceAllUserSessions(ctx, userId, meta);
+  if ('refused' in outcome) throw new TwofoldError(outcome.refused);
+  return outcome.sessionToken;
 }

@@ -1,5 +1,6 @@
 // Queries behind the admin area. Every one is scoped by organisation in SQL: a
 // person outside the admin's reach is never even loaded.
+import type { Role } from '../domain/accounts.js';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from './schema.js';
 
@@ -9,7 +10,7 @@ export interface ManagedUserRow {
   id: string;
   email: string;
   name: string;
-  role: 'member' | 'admin';
+  role: Role;
   org_id: string;
   org_parent_id: string | null;
   org_name: string;

@@ -1,6 +1,9 @@
 // The database as Kysely sees it. Times are epoch milliseconds (bigint in
 // PostgreSQL, parsed back to numbers; integer in SQLite); flags are 0/1 integers;
 // ids are random UUID strings. One shape for both databases.
+import type { Role } from '../domain/accounts.js';
+import type { SecurityEventType } from '../domain/activity.js';
+import type { SmsPurpose } from '../domain/sms.js';
 import type { Generated } from 'kysely';
 
 export interface OrganizationsTable {
@@ -29,7 +32,7 @@ export interface UsersTable {
   email: string;
   name: string;
   org_id: string;
-  role: 'member' | 'admin';
+  role: Role;
   /** null until the person has chosen a password (invitations) */
   password_hash: string | null;
   /** E.164, e.g. +61412345678 */
@@ -90,7 +93,7 @@ export interface SmsCodesTable {
   id: string;
   user_id: string;
   /** 'enroll' (proving the number), 'sign_in' (SMS method), 'recovery' (lost device) */
-  purpose: 'enroll' | 'sign_in' | 'recovery';
+  purpose: SmsPurpose;
   /** the sign-in attempt it belongs to; null for enrolment */
   attempt_id: string | null;
   /** HMAC-SHA-256 of the code under a server key: the database alone does not reveal it */
@@ -157,7 +160,7 @@ export interface SecurityEventsTable {
   id: string;
   user_id: string | null;
   actor_id: string | null;
-  type: string;
+  type: SecurityEventType;
   ip: string | null;
   user_agent: string | null;
   detail: string | null;

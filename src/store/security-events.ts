@@ -1,36 +1,12 @@
 import type { Kysely, Selectable } from 'kysely';
 import { timeOrderedId } from './ids.js';
+import type { SecurityEventType } from '../domain/activity.js';
 import type { Database, SecurityEventsTable } from './schema.js';
 
 type Db = Kysely<Database>;
 export type SecurityEventRow = Selectable<SecurityEventsTable>;
 
-export type SecurityEventType =
-  | 'signed_in'
-  | 'password_reentry_failed'
-  | 'signed_out_after_wrong_passwords'
-  | 'password_failed'
-  | 'code_failed'
-  | 'code_replayed'
-  | 'code_step_locked'
-  | 'signed_out'
-  | 'password_changed'
-  | 'two_factor_enabled'
-  | 'two_factor_removed'
-  | 'account_created'
-  | 'device_remembered'
-  | 'sms_code_sent'
-  | 'mobile_changed'
-  | 'signed_in_lost_device'
-  | 'two_factor_reset'
-  | 'admin_access_refused'
-  | 'two_factor_requirement_changed'
-  | 'password_reset'
-  | 'invitation_sent'
-  | 'last_four_failed'
-  | 'device_forgotten'
-  | 'remembered_device_refused'
-  | 'organization_created';
+export type { SecurityEventType };
 
 export interface NewSecurityEvent {
   type: SecurityEventType;

@@ -1,3 +1,4 @@
+import type { Role } from '../domain/accounts.js';
 import type { CompiledQuery, Kysely, Selectable } from 'kysely';
 import type { Database, SessionsTable } from './schema.js';
 
@@ -42,7 +43,7 @@ export interface SessionLookupRow {
   user_id: string;
   email: string;
   name: string;
-  role: 'member' | 'admin';
+  role: Role;
   org_id: string;
   has_factor: string | null;
   org_requires: number;
