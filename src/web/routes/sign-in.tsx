@@ -6,9 +6,12 @@ import { safeLocalPath } from '../../domain/redirects.js';
 import { REMEMBER_DEVICE_DURATION_IN_MS } from '../../domain/remembered-devices.js';
 import { TwofoldError } from '../../errors.js';
 import { invalidateSession } from '../../services/sessions.js';
-import { type PendingSignIn, completeSignInWithCode, findPendingSignIn, requestLostDeviceCode, resendSignInCode, signInWithPassword } from '../../services/sign-in.js';
+import { completeSignInWithCode, resendSignInCode } from '../../services/sign-in/code-step.js';
+import { requestLostDeviceCode } from '../../services/sign-in/lost-device.js';
+import { signInWithPassword } from '../../services/sign-in/password-step.js';
+import { type PendingSignIn, findPendingSignIn } from '../../services/sign-in/pending.js';
 import { secondsUntilResend, smsCodeStateFor } from '../../services/sms-codes.js';
-import { type WebContext, refusalOf, sendPage, statusOf } from '../context.js';
+import { type WebContext, sendPage, statusOf } from '../context.js';
 import { formField, formText, queryText, requestMeta } from '../form.js';
 import { noticeFor } from '../notices.js';
 import { CodePage, LastFourPage, LostDeviceCodePage, NoMobilePage, SignInPage } from '../views/sign-in.js';
@@ -117,8 +120,8 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
   app.post('/sign-in/code/resend', async (request, reply) => {
     const pending = await pendingOf(request);
     if (!pending) return reply.redirect('/sign-in', 303);
-    const refusal = await refusalOf(() => resendSignInCode(web.services, { attemptToken: web.cookies.read(request, 'signInAttempt'), lostDevice: false }, requestMeta(request)));
-    if (refusal) return codePage(request, reply, pending, statusOf(refusal), { error: refusal.message });
+    const result = await resendSignInCode(web.services, { attemptToken: web.cookies.read(request, 'signInAttempt'), lostDevice: false }, requestMeta(request));
+    if (result.outcome === 'refused') return codePage(request, reply, pending, statusOf(result.error), { error: result.error.message });
     return reply.redirect('/sign-in/code?notice=code_sent', 303);
   });
 
@@ -163,8 +166,8 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
   app.post('/sign-in/lost-device/resend', async (request, reply) => {
     const pending = await pendingOf(request);
     if (!pending) return reply.redirect('/sign-in', 303);
-    const refusal = await refusalOf(() => resendSignInCode(web.services, { attemptToken: web.cookies.read(request, 'signInAttempt'), lostDevice: true }, requestMeta(request)));
-    if (refusal) return lostDeviceCodePage(request, reply, pending, statusOf(refusal), refusal.message);
+    const result = await resendSignInCode(web.services, { attemptToken: web.cookies.read(request, 'signInAttempt'), lostDevice: true }, requestMeta(request));
+    if (result.outcome === 'refused') return lostDeviceCodePage(request, reply, pending, statusOf(result.error), result.error.message);
     return reply.redirect('/sign-in/lost-device/code?notice=code_sent', 303);
   });
 

@@ -1,0 +1,103 @@
+// The code step: the second factor's code (or the lost-device SMS code), checked in one
+// transaction with the try, the account's wrong-code count and the new session.
+import { MAX_CODE_TRIES_PER_SIGN_IN_ATTEMPT, codeLockDurationInMs, codeLockSchedule } from '../../domain/limits.js';
+import { TwofoldError } from '../../errors.js';
+import { appendSecurityEvent } from '../../store/security-events.js';
+import { consumeSignInAttempt, takeAttemptTry } from '../../store/sign-in-attempts.js';
+import { clearCodeFailures, findUserById, reserveCodeGuess } from '../../store/users.js';
+import type { RequestMeta, ServiceContext } from '../context.js';
+import { notifySecurityChange } from '../notifications.js';
+import { rememberThisDevice } from '../remembered-devices.js';
+import { createSession } from '../sessions.js';
+import { sendSmsCode } from '../sms-codes.js';
+import { inTransaction } from '../transaction.js';
+import { verifierFor } from './factors.js';
+import { type Refused, attemptExpired, metaOf, minutesFrom, refused, sendingFails } from './outcome.js';
+import { type LoadedSignIn, findPendingSignIn, loadPendingSignIn } from './pending.js';
+
+const CODE_LOCK_SCHEDULE = codeLockSchedule();
+
+export type CodeStepOutcome =
+  /** `rememberedDeviceToken`: set when the person ticked "Remember this device for 30 days" */
+  | { outcome: 'signed_in'; sessionToken: string; userId: string; rememberedDeviceToken: string | null; viaLostDevice: boolean }
+  | Refused;
+
+/**
+ * The code step: the authenticator code, the SMS code of the SMS method, or
+ * (`lostDevice`) the recovery code sent after the last 4 digits matched.
+ */
+export async function completeSignInWithCode(
+  ctx: ServiceContext,
+  input: { attemptToken: unknown; code: unknown; rememberDevice?: boolean; lostDevice?: boolean },
+  meta: RequestMeta,
+): Promise<CodeStepOutcome> {
+  const loaded = await loadPendingSignIn(ctx, input.attemptToken);
+  if (!loaded) return attemptExpired();
+  const { pending, user } = loaded;
+  if (input.lostDevice && !pending.recoveryUnlocked) return attemptExpired();
+
+  const nowMs = ctx.now();
+  if (user.code_locked_until !== null && user.code_locked_until > nowMs) {
+    return refused(new TwofoldError('code_step_locked', { minutes: minutesFrom(user.code_locked_until - nowMs) }));
+  }
+  // The whole check is one transaction: the try, the step claim and the session (or the
+  // failure count) commit together, once. The conditional updates inside still decide
+  // every race; the transaction only spares SQLite a commit per statement.
+  const outcome = await inTransaction(ctx, (tx) => checkCodeAndSignIn(tx, loaded, input, meta, nowMs));
+  if (outcome.outcome !== 'signed_in') return outcome;
+  if (input.lostDevice) await notifySecurityChange(ctx, user.id, 'signed_in_lost_device', meta);
+  const rememberedDeviceToken = input.rememberDevice ? await rememberThisDevice(ctx, user.id, meta) : null;
+  return { ...outcome, rememberedDeviceToken };
+}
+
+async function checkCodeAndSignIn(ctx: ServiceContext, loaded: LoadedSignIn, input: { code: unknown; lostDevice?: boolean }, meta: RequestMeta, nowMs: number): Promise<CodeStepOutcome> {
+  const { pending, user, twoFactor } = loaded;
+  if (!(await takeAttemptTry(ctx.db, pending.attemptId, 'code_tries', MAX_CODE_TRIES_PER_SIGN_IN_ATTEMPT, nowMs))) {
+    await consumeSignInAttempt(ctx.db, pending.attemptId);
+    return refused('code_tries_exhausted', { restart: true });
+  }
+  // Counted as wrong (and the step locked at a lock point) before the check: the lock
+  // read before this transaction may be stale when guesses arrive in parallel.
+  const failures = await reserveCodeGuess(ctx.db, user.id, nowMs, CODE_LOCK_SCHEDULE);
+  if (failures === null) {
+    const lockedUntil = (await findUserById(ctx.db, user.id))?.code_locked_until ?? nowMs;
+    return refused(new TwofoldError('code_step_locked', { minutes: minutesFrom(lockedUntil - nowMs) }));
+  }
+
+  const verifier = verifierFor(twoFactor, { lostDevice: input.lostDevice === true });
+  const check = await verifier.check(ctx, { user, twoFactor, attemptId: pending.attemptId, typed: input.code, nowMs });
+
+  if (check.valid) {
+    // Right: the reserved failure (and a lock it may have started) goes away with the count.
+    await clearCodeFailures(ctx.db, user.id);
+    // Race prevented: two right codes on one attempt (a double submit) make one session.
+    if (!(await consumeSignInAttempt(ctx.db, pending.attemptId))) return attemptExpired();
+    const sessionToken = await createSession(ctx, user.id, meta);
+    await appendSecurityEvent(ctx.db, { type: input.lostDevice ? 'signed_in_lost_device' : 'signed_in', userId: user.id, ...metaOf(meta), detail: verifier.how, atMs: nowMs });
+    return { outcome: 'signed_in', sessionToken, userId: user.id, rememberedDeviceToken: null, viaLostDevice: input.lostDevice === true };
+  }
+
+  await appendSecurityEvent(ctx.db, { type: check.replayed ? 'code_replayed' : 'code_failed', userId: user.id, ...metaOf(meta), atMs: nowMs });
+  if (codeLockDurationInMs(failures) > 0) {
+    await appendSecurityEvent(ctx.db, { type: 'code_step_locked', userId: user.id, ...metaOf(meta), detail: `${failures} consecutive wrong codes`, atMs: nowMs });
+    await notifySecurityChange(ctx, user.id, 'code_step_locked', meta);
+  }
+  if (pending.triesLeft <= 1 || check.codeDead) {
+    await consumeSignInAttempt(ctx.db, pending.attemptId);
+    return refused('code_tries_exhausted', { restart: true });
+  }
+  return refused(check.error);
+}
+
+export type ResendOutcome = { outcome: 'code_sent' } | Refused;
+
+/** "Send a new code" for this attempt: the SMS method's, or the lost-device one once unlocked. */
+export async function resendSignInCode(ctx: ServiceContext, input: { attemptToken: unknown; lostDevice: boolean }, meta: RequestMeta): Promise<ResendOutcome> {
+  const pending = await findPendingSignIn(ctx, input.attemptToken);
+  if (!pending) return attemptExpired();
+  const user = await findUserById(ctx.db, pending.userId);
+  if (!user?.mobile) return refused('no_mobile_on_account');
+  if (input.lostDevice ? !pending.recoveryUnlocked : pending.method !== 'sms') return attemptExpired();
+  const failure = await sendingFails(() => sendSmsCode(ctx, { userId: user.id, mobile: user.mobile!, purpose: input.lostDevice ? 'recovery' : 'sign_in', attemptId: pending.attemptId }, meta));
+  return failure ? refused(failure) : { outcome: 'code_sent' };
+}

@@ -1,0 +1,31 @@
+// What every step of signing in answers: how it went, or a refusal with the sentence to
+// show and whether the attempt is over (the password must be typed again). One shape for
+// the password step, the code step, the lost-device step and "Send a new code".
+import { type ErrorCode, TwofoldError } from '../../errors.js';
+import type { RequestMeta } from '../context.js';
+
+export type Refused = { outcome: 'refused'; error: TwofoldError; restart: boolean };
+
+export function refused(error: TwofoldError | ErrorCode, options: { restart?: boolean } = {}): Refused {
+  return { outcome: 'refused', error: typeof error === 'string' ? new TwofoldError(error) : error, restart: options.restart ?? false };
+}
+
+/** The attempt is over: the person starts again with their password. */
+export const attemptExpired = (): Refused => refused('sign_in_attempt_expired', { restart: true });
+
+/** A refusal from sending (limits, the provider), or null once sent. Anything else is thrown on. */
+export async function sendingFails(send: () => Promise<void>): Promise<TwofoldError | null> {
+  try {
+    await send();
+    return null;
+  } catch (error) {
+    // A database that went away is no answer to the person's request: the error page says so.
+    if (error instanceof TwofoldError && error.code !== 'database_unavailable') return error;
+    throw error;
+  }
+}
+
+export const minutesFrom = (ms: number): number => Math.max(1, Math.ceil(ms / 60_000));
+
+/** Who asked, as the security log records it (a user agent is cut to 256 characters). */
+export const metaOf = (meta: RequestMeta) => ({ ip: meta.ip, userAgent: meta.userAgent.slice(0, 256) });
