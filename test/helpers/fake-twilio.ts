@@ -22,6 +22,10 @@ export class FakeTwilio {
   private readonly script: ScriptedReply[] = [];
   private server: Server | undefined;
   private readonly hanging: ServerResponse[] = [];
+  private stopping = false;
+  private readonly hungUp = new WeakSet<ServerResponse>();
+  /** Hung requests whose caller gave up and closed the connection, in order. */
+  readonly abandoned: RecordedRequest[] = [];
   url = '';
 
   /** Replies to use in order; once used up, every message is accepted (201). */
@@ -35,7 +39,16 @@ export class FakeTwilio {
     this.url = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
   }
 
+  /** Ends every hung request from this side (not counted as abandoned): nothing is left waiting. */
+  hangUp(): void {
+    for (const res of this.hanging.splice(0)) {
+      this.hungUp.add(res);
+      res.destroy();
+    }
+  }
+
   async stop(): Promise<void> {
+    this.stopping = true;
     for (const res of this.hanging) res.destroy();
     await new Promise<void>((resolve) => this.server?.close(() => resolve()));
   }
@@ -51,13 +64,14 @@ export class FakeTwilio {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let raw = '';
     for await (const chunk of req) raw += chunk;
-    this.requests.push({
+    const recorded: RecordedRequest = {
       method: req.method ?? '',
       path: req.url ?? '',
       authorization: req.headers.authorization,
       contentType: req.headers['content-type'],
       form: Object.fromEntries(new URLSearchParams(raw)),
-    });
+    };
+    this.requests.push(recorded);
     const expectedPath = `/2010-04-01/Accounts/${TWILIO_ACCOUNT_SID}/Messages.json`;
     const expectedAuth = `Basic ${Buffer.from(`${TWILIO_ACCOUNT_SID}:${TWILIO_AUTH_TOKEN}`).toString('base64')}`;
     if (req.method !== 'POST' || req.url !== expectedPath) return this.json(res, 404, { code: 20404, message: 'The requested resource was not found', status: 404 });
@@ -65,6 +79,9 @@ export class FakeTwilio {
     const reply = this.script.shift() ?? { status: 201, body: { sid: `SM${'0'.repeat(24)}${String(this.requests.length).padStart(8, '0')}`, status: 'queued' } };
     if ('hang' in reply) {
       this.hanging.push(res);
+      res.once('close', () => {
+        if (!this.stopping && !this.hungUp.has(res)) this.abandoned.push(recorded);
+      });
       return;
     }
     this.json(res, reply.status, reply.body);

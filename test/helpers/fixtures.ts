@@ -58,13 +58,16 @@ export async function clientAtCodeStep(baseUrl: string, user: { email: string; p
   return client;
 }
 
-/** Signs in all the way (password, and code if 2FA is on); returns the signed-in client. */
-export async function signIn(baseUrl: string, user: TestUser, nowMs: number, options: { localAddress?: string } = {}): Promise<TestClient> {
-  const client = new TestClient(baseUrl, options);
+/**
+ * Signs in all the way (password, and code if 2FA is on); returns the signed-in client.
+ * `rememberDevice` ticks "Remember this device for 30 days" on the code step.
+ */
+export async function signIn(baseUrl: string, user: TestUser, nowMs: number, options: { localAddress?: string; rememberDevice?: boolean } = {}): Promise<TestClient> {
+  const client = new TestClient(baseUrl, options.localAddress ? { localAddress: options.localAddress } : {});
   const reply = await submitPassword(client, user.email, user.password);
   if (reply.location === '/sign-in/code') {
     await client.get('/sign-in/code');
-    const done = await client.post('/sign-in/code', { code: codeFor(user, nowMs) });
+    const done = await client.post('/sign-in/code', { code: codeFor(user, nowMs), ...(options.rememberDevice ? { remember_device: 'yes' } : {}) });
     if (done.location !== '/') throw new Error(`code step failed: ${done.status}`);
   } else if (reply.location !== '/') throw new Error(`password step failed: ${reply.status}`);
   return client;

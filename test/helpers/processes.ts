@@ -1,5 +1,6 @@
 // Running the compiled server and CLI as real processes, as an operator would.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -53,4 +54,11 @@ export async function stopProcess(child: ChildProcess): Promise<void> {
     child.once('exit', () => resolve());
     child.kill('SIGTERM');
   });
+}
+
+/** Stops the process and waits until its stdout and stderr are closed: whatever it printed has then been read. */
+export async function stopProcessAndDrain(child: ChildProcess): Promise<void> {
+  const drained = Promise.all([child.stdout, child.stderr].map((stream) => (stream && !stream.closed ? once(stream, 'close') : undefined)));
+  await stopProcess(child);
+  await drained;
 }

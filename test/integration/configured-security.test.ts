@@ -2,8 +2,9 @@
 // argon2 rehashing, HTTPS-only cookies, configured session lifetimes, retention.
 import { expect, it } from 'vitest';
 import { PasswordHasher } from '../../src/crypto/password-hash.js';
-import { formatSecretForManualEntry, secretToBase32 } from '../../src/domain/totp.js';
+import { secretToBase32 } from '../../src/domain/totp.js';
 import { purgeExpiredRecords } from '../../src/services/maintenance.js';
+import { openTotpSecret } from '../../src/services/two-factor.js';
 import { appendSecurityEvent } from '../../src/store/security-events.js';
 import { findUserById } from '../../src/store/users.js';
 import { TestClient } from '../helpers/client.js';
@@ -21,7 +22,11 @@ describeEachDatabase('secrets and hashes at rest', (database) => {
     expect(row.totp_secret).toMatch(/^v1\./);
     expect(row.totp_secret).not.toContain(secretToBase32(user.secret!));
     expect(row.totp_secret).not.toContain(Buffer.from(user.secret!).toString('base64url'));
-    expect(formatSecretForManualEntry(user.secret!)).not.toBe('');
+    // It opens, with the server's key, to the secret the app holds, and only as this user's:
+    // a sealed secret copied onto another person's row does not decrypt.
+    expect(openTotpSecret(server.services, user.id, row.totp_secret!)).toEqual(user.secret);
+    const other = await createTestUser(server.services);
+    expect(() => openTotpSecret(server.services, other.id, row.totp_secret!)).toThrow();
   });
 
   it('rehashes a password made with older argon2 parameters at the next sign-in', async () => {

@@ -2,7 +2,8 @@
 // trace, and nothing is written.
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
-import { TestClient } from '../helpers/client.js';
+import { TestClient, alertText } from '../helpers/client.js';
+import { watchArgon2 } from '../helpers/argon2.js';
 import { describeEachDatabase } from '../helpers/databases.js';
 import { createTestUser, signIn, submitPassword } from '../helpers/fixtures.js';
 import { useTestServer } from '../helpers/suite.js';
@@ -61,12 +62,24 @@ describeEachDatabase('hostile input', (database) => {
     }
   });
 
-  it('refuses a password over 128 characters before hashing it', async () => {
+  it('refuses a password over 128 characters before hashing it (no argon2 time for the attacker to choose)', async () => {
     const { server } = ctx;
     const user = await createTestUser(server.services);
-    const reply = await submitPassword(new TestClient(server.url), user.email, user.password + 'x'.repeat(200));
-    expect(reply.status).toBe(401);
-    expect(reply.body).toContain('That email and password do not match an account.');
+    const argon2 = watchArgon2(server.services.hasher);
+    try {
+      // 129 characters: refused as any wrong password is, without a single hash or verify.
+      const tooLong = await submitPassword(new TestClient(server.url), user.email, 'x'.repeat(129));
+      expect(tooLong.status).toBe(401);
+      expect(alertText(tooLong.body)).toBe('That email and password do not match an account.');
+      expect(argon2.take(), 'argon2 work for a 129-character password').toEqual([]);
+      // 128 characters is an ordinary wrong password: verified, once.
+      const longest = await submitPassword(new TestClient(server.url), user.email, 'x'.repeat(128));
+      expect(longest.status).toBe(401);
+      expect(alertText(longest.body)).toBe(alertText(tooLong.body));
+      expect(argon2.take(), 'argon2 work for a 128-character password').toEqual(['verify']);
+    } finally {
+      argon2.stop();
+    }
   });
 
   it('escapes what people type when it is shown back', async () => {
