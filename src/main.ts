@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config.js';
 import { createMailTransport, openRuntime } from './runtime.js';
 import { EmailWorker } from './services/email-worker.js';
-import { whenBackgroundIdle } from './services/background.js';
 import { issueSetupLinkIfEmpty } from './services/first-run.js';
 import { purgeExpiredRecords } from './services/maintenance.js';
 import { buildApp } from './web/app.js';
@@ -15,11 +14,14 @@ async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const config = loadConfig(process.env);
   const log = createLogger(config.logLevel);
+  const metrics = new TwofoldMetrics();
+  let mailer: EmailWorker | undefined;
   const runtime = await openRuntime(config, {
     // A PostgreSQL restart or failover ends connections; the store replaces them and says so here.
     onConnectionEvent: (event, details) => log.warn({ event, ...details }, 'database connection lost'),
+    hooks: { ...metrics.serviceHooks, onEmailQueued: () => setImmediate(() => void mailer?.runOnce()) },
   });
-  const metrics = new TwofoldMetrics(runtime.store.pgPool, runtime.store.connectionEvents);
+  metrics.watchDatabase(runtime.store);
   // A new key every start: a link printed yesterday (or pasted into a ticket) stops working.
   const devOutboxKey = config.devOutbox ? generateToken() : undefined;
   const app = await buildApp({ config, services: runtime.services, csrfKey: runtime.keys.csrf, logger: log, metrics, ...(devOutboxKey ? { devOutboxKey } : {}) });
@@ -31,13 +33,13 @@ async function main(): Promise<void> {
     purgeExpiredRecords(runtime.services, { activityRetentionDays: config.activityRetentionDays }).catch((error: unknown) => app.log.error({ err: error }, 'purge of expired records failed'));
   }, 10 * 60_000);
   purge.unref();
-  const mailer = new EmailWorker(runtime.services, createMailTransport(config, runtime.store.db, runtime.services.now, log), app.log);
-  runtime.services.onEmailQueued = () => setImmediate(() => void mailer.runOnce());
-  mailer.start();
+  const worker = new EmailWorker(runtime.services, createMailTransport(config, runtime.store.db, runtime.services.now, log), app.log);
+  mailer = worker;
+  worker.start();
   const close = async () => {
     clearInterval(purge);
-    await whenBackgroundIdle();
-    await mailer.stop();
+    await runtime.services.background.whenIdle();
+    await worker.stop();
     await app.close();
     await runtime.store.close();
     process.exit(0);

@@ -8,7 +8,8 @@ import type { ServiceContext } from './services/context.js';
 import type { Logger } from 'pino';
 import { OutboxSmsSender } from './sms/outbox.js';
 import { type MailTransport, OutboxMailTransport, SmtpMailTransport } from './mail/transport.js';
-import type { SmsSender } from './sms/sender.js';
+import { type SmsSender, observeSends } from './sms/sender.js';
+import { BackgroundWork } from './services/background.js';
 import { TwilioSmsSender } from './sms/twilio.js';
 import { type Store, type StoreOptions, migrateToLatest, openStore } from './store/db.js';
 
@@ -32,29 +33,54 @@ export function createSmsSender(config: Config, db: Store['db'], now: () => numb
   return new OutboxSmsSender(db, now, log);
 }
 
-export interface RuntimeOptions extends StoreOptions {
+/** What the server tells its observers (the metrics) while it works. */
+export interface ServiceHooks {
+  onHashTiming?: (operation: 'hash' | 'verify', seconds: number) => void;
+  onSmsResult?: (provider: string, sent: boolean) => void;
+  /** after an email is queued and committed: wake the worker */
+  onEmailQueued?: () => void;
+}
+
+export interface ServiceOptions {
   now?: () => number;
   hasher?: PasswordHasher;
   log?: Pick<Logger, 'info'>;
+  hooks?: ServiceHooks;
 }
+
+/**
+ * The one place a ServiceContext is made, for the server, the command line and the
+ * tests alike: what the services use is wired here once, and nothing changes it later.
+ */
+export function createServiceContext(config: Config, store: Pick<Store, 'db'>, keys: ServerKeys, options: ServiceOptions = {}): ServiceContext {
+  const now = options.now ?? Date.now;
+  const hooks = options.hooks ?? {};
+  const hasher = options.hasher ?? new PasswordHasher();
+  if (hooks.onHashTiming) hasher.observe(hooks.onHashTiming);
+  const sms = createSmsSender(config, store.db, now, options.log);
+  return {
+    db: store.db,
+    now,
+    hasher,
+    secretBox: new SecretBox(keys.totpEncryption),
+    sessionLifetime: config.sessionLifetime,
+    rememberDeviceBinding: config.rememberDeviceBinding,
+    issuer: 'Twofold',
+    publicUrl: config.publicUrl,
+    sms: hooks.onSmsResult ? observeSends(sms, hooks.onSmsResult) : sms,
+    smsCodeKey: keys.smsCodes,
+    background: new BackgroundWork(),
+    ...(hooks.onEmailQueued ? { onEmailQueued: hooks.onEmailQueued } : {}),
+  };
+}
+
+export interface RuntimeOptions extends StoreOptions, ServiceOptions {}
 
 export async function openRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   const master = loadOrCreateMasterSecret(config.secret, config.dataDir);
   const keys = deriveServerKeys(master.secret);
   const store = openStore(config.databaseUrl, options);
   await migrateToLatest(store);
-  const now = options.now ?? Date.now;
-  const services: ServiceContext = {
-    db: store.db,
-    now,
-    hasher: options.hasher ?? new PasswordHasher(),
-    secretBox: new SecretBox(keys.totpEncryption),
-    sessionLifetime: config.sessionLifetime,
-    rememberDeviceBinding: config.rememberDeviceBinding,
-    issuer: 'Twofold',
-    publicUrl: config.publicUrl,
-    sms: createSmsSender(config, store.db, now, options.log),
-    smsCodeKey: keys.smsCodes,
-  };
+  const services = createServiceContext(config, store, keys, options);
   return { store, services, keys, ...(master.generatedAt ? { generatedKeyPath: master.generatedAt } : {}) };
 }

@@ -13,17 +13,34 @@ export interface Argon2Parameters {
 
 export const OWASP_ARGON2ID: Argon2Parameters = { memoryCostInKiB: 19_456, timeCost: 2, parallelism: 1 };
 
-export class PasswordHasher {
-  #dummyHash: Promise<string> | undefined;
-  /** told how long each hash or verify took, for the metrics */
-  onTiming: ((operation: 'hash' | 'verify', seconds: number) => void) | undefined;
+export type HashTimingListener = (operation: 'hash' | 'verify', seconds: number) => void;
 
-  constructor(readonly parameters: Argon2Parameters = OWASP_ARGON2ID) {}
+export class PasswordHasher {
+  readonly #dummyHash: Promise<string>;
+  readonly #listeners = new Set<HashTimingListener>();
+
+  constructor(readonly parameters: Argon2Parameters = OWASP_ARGON2ID) {
+    // Made now, not at the first unknown email: that one would otherwise cost a hash and
+    // a verify, and its reply time would differ from every other.
+    this.#dummyHash = this.hashUntimed('twofold-timing-equaliser');
+    this.#dummyHash.catch(() => {}); // a failure is reported where it is awaited
+  }
+
+  /** Tells `listener` how long each hash or verify took (the metrics listen); returns how to stop. */
+  observe(listener: HashTimingListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #tell(operation: 'hash' | 'verify', started: number): void {
+    const seconds = (performance.now() - started) / 1000;
+    for (const listener of this.#listeners) listener(operation, seconds);
+  }
 
   async hash(password: string): Promise<string> {
     const started = performance.now();
     const encoded = await this.hashUntimed(password);
-    this.onTiming?.('hash', (performance.now() - started) / 1000);
+    this.#tell('hash', started);
     return encoded;
   }
 
@@ -43,7 +60,7 @@ export class PasswordHasher {
     } catch {
       return false;
     } finally {
-      this.onTiming?.('verify', (performance.now() - started) / 1000);
+      this.#tell('verify', started);
     }
   }
 
@@ -52,7 +69,6 @@ export class PasswordHasher {
    * yet), so the reply time does not tell an attacker which emails exist.
    */
   async verifyAgainstNothing(password: string): Promise<false> {
-    this.#dummyHash ??= this.hash('twofold-timing-equaliser');
     await this.verify(await this.#dummyHash, password);
     return false;
   }

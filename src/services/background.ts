@@ -1,13 +1,15 @@
-// Work that must not shape a reply's timing runs after the reply. Tests (and a clean
-// shutdown) wait for it with whenBackgroundIdle.
+// Work that must not shape a reply's timing runs after the reply. One BackgroundWork per
+// service context (no module state): tests and a clean shutdown wait for it with whenIdle.
 
-const inFlight = new Set<Promise<unknown>>();
+export class BackgroundWork {
+  readonly #inFlight = new Set<Promise<unknown>>();
 
-export function runInBackground(work: Promise<unknown>, onError: (error: unknown) => void): void {
-  const tracked = work.catch(onError).finally(() => inFlight.delete(tracked));
-  inFlight.add(tracked);
-}
+  run(work: Promise<unknown>, onError: (error: unknown) => void): void {
+    const tracked = work.catch(onError).finally(() => this.#inFlight.delete(tracked));
+    this.#inFlight.add(tracked);
+  }
 
-export async function whenBackgroundIdle(): Promise<void> {
-  while (inFlight.size > 0) await Promise.all([...inFlight]);
+  async whenIdle(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight]);
+  }
 }

@@ -6,6 +6,7 @@ import type { SecretBox } from '../crypto/secret-box.js';
 import type { DeviceBinding } from '../domain/remembered-devices.js';
 import type { SessionLifetime } from '../domain/sessions.js';
 import type { SmsSender } from '../sms/sender.js';
+import type { BackgroundWork } from './background.js';
 import type { Database } from '../store/schema.js';
 
 export interface ServiceContext {
@@ -28,6 +29,8 @@ export interface ServiceContext {
   smsCodeKey: Buffer;
   /** crypto.randomInt unless a test fixes it */
   randomIntBelow?: (max: number) => number;
+  /** work started after a reply (forgot-password lookups) */
+  background: BackgroundWork;
 }
 
 /** Who is asking, as the security log records it. */

@@ -15,3 +15,15 @@ export interface SmsSender {
   readonly provider: string;
   send(message: SmsMessage): Promise<SmsSendResult>;
 }
+
+/** The same sender, telling `listener` how each send went (the metrics count them). */
+export function observeSends(sender: SmsSender, listener: (provider: string, sent: boolean) => void): SmsSender {
+  return {
+    provider: sender.provider,
+    async send(message) {
+      const result = await sender.send(message);
+      listener(sender.provider, result.sent);
+      return result;
+    },
+  };
+}

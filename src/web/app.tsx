@@ -63,7 +63,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(formbody, { bodyLimit: BODY_LIMIT_IN_BYTES });
   addSecurityHeaders(app, https);
   const metrics = options.metrics ?? new TwofoldMetrics();
-  metrics.observe(services);
   metrics.install(app, config.metricsToken);
   app.decorate('twofoldMetrics', metrics);
   installErrorPages(app);

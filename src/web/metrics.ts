@@ -3,8 +3,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { constantTimeEqual } from '../crypto/tokens.js';
-import type { ServiceContext } from '../services/context.js';
-import type { SmsMessage, SmsSendResult, SmsSender } from '../sms/sender.js';
 
 export class TwofoldMetrics {
   readonly registry = new Registry();
@@ -27,54 +25,42 @@ export class TwofoldMetrics {
   });
   readonly dbPool = new Gauge({ name: 'twofold_db_pool_connections', help: 'PostgreSQL pool connections by state', labelNames: ['state'] as const, registers: [this.registry] });
 
-  constructor(pool?: { totalCount: number; idleCount: number; waitingCount: number }, connectionEvents?: { counts: Readonly<Record<string, number>> }) {
+  constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'twofold_' });
-    if (connectionEvents) {
-      // The store counts lost connections (it has no registry); read when scraped.
-      new Counter({
-        name: 'twofold_db_connection_events_total',
-        help: 'Lost PostgreSQL connections: idle ones dropped by the pool, statements retried on a fresh connection, statements failed, connections refused',
-        labelNames: ['event'] as const,
-        registers: [this.registry],
-        collect() {
-          this.reset();
-          for (const [event, count] of Object.entries(connectionEvents.counts)) this.inc({ event }, count);
-        },
-      });
-    }
-    if (pool) {
-      const gauge = this.dbPool;
-      // Read when scraped, so the figures are current.
-      new Gauge({
-        name: 'twofold_db_pool_waiting',
-        help: 'Queries waiting for a PostgreSQL connection',
-        registers: [this.registry],
-        collect() {
-          gauge.set({ state: 'total' }, pool.totalCount);
-          gauge.set({ state: 'idle' }, pool.idleCount);
-          this.set(pool.waitingCount);
-        },
-      });
-    }
   }
 
-  /** Times every argon2 hash and verify, and counts every SMS by outcome. */
-  observe(services: Pick<ServiceContext, 'hasher' | 'sms'>): void {
-    services.hasher.onTiming = (operation, seconds) => this.hashDuration.observe({ operation }, seconds);
-    services.sms = this.countSms(services.sms);
-  }
+  /** What the services tell the metrics (given to createServiceContext; nothing is replaced later). */
+  readonly serviceHooks = {
+    onHashTiming: (operation: 'hash' | 'verify', seconds: number) => this.hashDuration.observe({ operation }, seconds),
+    onSmsResult: (provider: string, sent: boolean) => this.sms.inc({ provider, outcome: sent ? 'sent' : 'failed' }),
+  };
 
-  /** Wraps an SMS sender so every send is counted by outcome. */
-  private countSms(sender: SmsSender): SmsSender {
-    const counter = this.sms;
-    return {
-      provider: sender.provider,
-      async send(message: SmsMessage): Promise<SmsSendResult> {
-        const result = await sender.send(message);
-        counter.inc({ provider: sender.provider, outcome: result.sent ? 'sent' : 'failed' });
-        return result;
+  /** PostgreSQL pool use and lost connections, read when scraped so the figures are current. */
+  watchDatabase(store: { pgPool?: { totalCount: number; idleCount: number; waitingCount: number } | undefined; connectionEvents: { counts: Readonly<Record<string, number>> } }): void {
+    const { pgPool: pool, connectionEvents } = store;
+    // The store counts lost connections (it has no registry).
+    new Counter({
+      name: 'twofold_db_connection_events_total',
+      help: 'Lost PostgreSQL connections: idle ones dropped by the pool, checked-out ones, statements retried on a fresh connection, statements failed, connections refused',
+      labelNames: ['event'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [event, count] of Object.entries(connectionEvents.counts)) this.inc({ event }, count);
       },
-    };
+    });
+    if (!pool) return;
+    const gauge = this.dbPool;
+    new Gauge({
+      name: 'twofold_db_pool_waiting',
+      help: 'Queries waiting for a PostgreSQL connection',
+      registers: [this.registry],
+      collect() {
+        gauge.set({ state: 'total' }, pool.totalCount);
+        gauge.set({ state: 'idle' }, pool.idleCount);
+        this.set(pool.waitingCount);
+      },
+    });
   }
 
   install(app: FastifyInstance, token: string | undefined): void {

@@ -4,7 +4,6 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SmtpMailTransport } from '../../src/mail/transport.js';
 import { createOrganization, createUserAndInvite } from '../../src/services/accounts.js';
-import { whenBackgroundIdle } from '../../src/services/background.js';
 import { EmailWorker } from '../../src/services/email-worker.js';
 import { expectAccessible, expectNoSidewaysScroll, launchChromium, screenshot } from '../helpers/browser.js';
 import { DATABASES } from '../helpers/databases.js';
@@ -42,7 +41,7 @@ describe('email flows in Chromium', () => {
     await screenshot(page, name);
   }
   async function deliver() {
-    await whenBackgroundIdle();
+    await server.services.background.whenIdle();
     await worker.runOnce();
   }
   /** The link from the newest email to `to`, on this test server. */

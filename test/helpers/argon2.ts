@@ -1,6 +1,5 @@
-// The argon2 work a server does, seen through the hasher's onTiming hook (the one the
-// metrics use, called after every hash and verify). The hook already set, the metrics',
-// keeps being called, so /metrics stays right while a test watches.
+// The argon2 work a server does, seen as the metrics see it: a listener of the hasher,
+// told after every hash and verify. The metrics keep listening while a test watches.
 import type { PasswordHasher } from '../../src/crypto/password-hash.js';
 
 export type Argon2Operation = 'hash' | 'verify';
@@ -8,17 +7,15 @@ export type Argon2Operation = 'hash' | 'verify';
 export interface Argon2Watch {
   /** The operations since the last take (or since watching began), in order. */
   take(): Argon2Operation[];
-  /** Gives the hook back as it was. */
+  /** Stops watching. */
   stop(): void;
 }
 
 export function watchArgon2(hasher: PasswordHasher): Argon2Watch {
-  const previous = hasher.onTiming;
   let seen: Argon2Operation[] = [];
-  hasher.onTiming = (operation, seconds) => {
+  const stop = hasher.observe((operation) => {
     seen.push(operation);
-    previous?.(operation, seconds);
-  };
+  });
   return {
     take() {
       const taken = seen;
@@ -26,7 +23,7 @@ export function watchArgon2(hasher: PasswordHasher): Argon2Watch {
       return taken;
     },
     stop() {
-      hasher.onTiming = previous;
+      stop();
     },
   };
 }

@@ -1,13 +1,12 @@
 // A real Twofold on a loopback port over a real database, with a clock the test holds.
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../../src/config.js';
-import { PasswordHasher } from '../../src/crypto/password-hash.js';
-import { SecretBox } from '../../src/crypto/secret-box.js';
 import { deriveServerKeys } from '../../src/crypto/server-key.js';
 import type { ServiceContext } from '../../src/services/context.js';
 import type { Store } from '../../src/store/db.js';
-import { createSmsSender } from '../../src/runtime.js';
+import { type ServiceHooks, createServiceContext } from '../../src/runtime.js';
 import { buildApp } from '../../src/web/app.js';
+import { TwofoldMetrics } from '../../src/web/metrics.js';
 import { TestClock } from './clock.js';
 
 export interface TestServer {
@@ -25,29 +24,18 @@ export const TEST_OUTBOX_KEY = 'test-outbox-key-0123456789abcdef';
 
 export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123456789';
 
-/** The services over `store`, keyed like every test node (TWOFOLD_SECRET = TEST_SECRET). */
-export function testServices(store: Store, clock: TestClock = new TestClock(), env: Record<string, string> = {}): ServiceContext {
+/** The services over `store`, made as the server makes them, keyed like every test node (TWOFOLD_SECRET = TEST_SECRET). */
+export function testServices(store: Store, clock: TestClock = new TestClock(), env: Record<string, string> = {}, hooks: ServiceHooks = {}): ServiceContext {
   const config = loadConfig({ TWOFOLD_SECRET: TEST_SECRET, DATA_DIR: '/nonexistent', LOG_LEVEL: 'silent', ...env });
-  const keys = deriveServerKeys(TEST_SECRET);
-  return {
-    db: store.db,
-    now: clock.now,
-    hasher: new PasswordHasher(),
-    secretBox: new SecretBox(keys.totpEncryption),
-    sessionLifetime: config.sessionLifetime,
-    rememberDeviceBinding: config.rememberDeviceBinding,
-    issuer: 'Twofold',
-    publicUrl: config.publicUrl,
-    sms: createSmsSender(config, store.db, clock.now),
-    smsCodeKey: keys.smsCodes,
-  };
+  return createServiceContext(config, store, deriveServerKeys(TEST_SECRET), { now: clock.now, hooks });
 }
 
 export async function startTestServer(store: Store, env: Record<string, string> = {}, options: { host?: string } = {}): Promise<TestServer> {
   const clock = new TestClock();
   const config = loadConfig({ TWOFOLD_SECRET: TEST_SECRET, DATA_DIR: '/nonexistent', LOG_LEVEL: 'silent', ...env });
-  const services = testServices(store, clock, env);
-  const app = await buildApp({ config, services, csrfKey: deriveServerKeys(TEST_SECRET).csrf, ...(config.devOutbox ? { devOutboxKey: TEST_OUTBOX_KEY } : {}) });
+  const metrics = new TwofoldMetrics();
+  const services = testServices(store, clock, env, metrics.serviceHooks);
+  const app = await buildApp({ config, services, metrics, csrfKey: deriveServerKeys(TEST_SECRET).csrf, ...(config.devOutbox ? { devOutboxKey: TEST_OUTBOX_KEY } : {}) });
   const address = await app.listen({ port: 0, host: options.host ?? '127.0.0.1' });
   return { url: address, app, services, clock, ...(config.devOutbox ? { outboxUrl: `${address}/dev/outbox?key=${TEST_OUTBOX_KEY}` } : {}), close: () => app.close() };
 }

@@ -9,7 +9,6 @@ import { holdDatabase, within } from '../helpers/hold.js';
 import { useTestServer } from '../helpers/suite.js';
 import { SmtpMailTransport } from '../../src/mail/transport.js';
 import { EmailWorker } from '../../src/services/email-worker.js';
-import { whenBackgroundIdle } from '../../src/services/background.js';
 import { createOrganization, createUserAndInvite } from '../../src/services/accounts.js';
 import { countEmailsByStatus } from '../../src/store/email-queue.js';
 
@@ -33,7 +32,7 @@ describeEachDatabase('email', (database) => {
     const client = new TestClient(ctx.server.url, { headers });
     await client.get('/forgot-password');
     const reply = await client.post('/forgot-password', { email });
-    await whenBackgroundIdle();
+    await ctx.server.services.background.whenIdle();
     await worker.runOnce();
     return reply;
   }
@@ -59,7 +58,7 @@ describeEachDatabase('email', (database) => {
     const ghost = `ghost.${Date.now()}@example.com.au`;
     const sentences = new Set<string | undefined>();
     for (const email of [user.email, ghost]) {
-      await whenBackgroundIdle();
+      await ctx.server.services.background.whenIdle();
       const client = new TestClient(ctx.server.url);
       await client.get('/forgot-password');
       // Every database answer is held: a reply that waited for the lookup (or for anything
@@ -77,7 +76,7 @@ describeEachDatabase('email', (database) => {
         held.release();
         await posting; // even late, the reply ends within the test
       }
-      await whenBackgroundIdle();
+      await ctx.server.services.background.whenIdle();
     }
     expect(sentences).toEqual(new Set(['If an account exists for that email, we have sent a link to choose a new password. It works once, for 1 hour.']));
     // Let through, the lookup did its work: a link for the account, nothing for the ghost.
@@ -230,7 +229,7 @@ describeEachDatabase('email', (database) => {
     const client = new TestClient(server.url);
     await client.get('/forgot-password');
     await client.post('/forgot-password', { email: user.email });
-    await whenBackgroundIdle();
+    await ctx.server.services.background.whenIdle();
     await brokenWorker.runOnce();
     await brokenWorker.stop();
     await dropper.stop();

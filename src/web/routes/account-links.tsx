@@ -3,7 +3,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorMessage } from '../../errors.js';
 import { checkAccountLink, requestPasswordReset, setPasswordFromLink } from '../../services/account-links.js';
 import { normalizeEmail } from '../../domain/accounts.js';
-import { runInBackground } from '../../services/background.js';
 import { type WebContext, refusalOf, sendPage, statusOf } from '../context.js';
 import { formField, formText, queryText, requestMeta } from '../form.js';
 import { ChoosePasswordPage, DeadLinkPage, ForgotPasswordPage } from '../views/account-links.js';
@@ -18,7 +17,7 @@ export function registerAccountLinkRoutes(app: FastifyInstance, web: WebContext)
     }
     // The lookup, the token and the email happen after the reply: its words and its
     // timing are the same whether or not the email has an account.
-    runInBackground(requestPasswordReset(web.services, email, requestMeta(request)), (error) => request.log.error({ err: error }, 'password reset request failed'));
+    web.services.background.run(requestPasswordReset(web.services, email, requestMeta(request)), (error: unknown) => request.log.error({ err: error }, 'password reset request failed'));
     return sendPage(reply, 200, <ForgotPasswordPage csrfToken={web.csrf.tokenFor(request, reply)} sent />);
   });
 
