@@ -1,6 +1,6 @@
 // A small browser stand-in over real HTTP: keeps cookies, reads the CSRF token from
 // the last page, never follows redirects by itself (tests look at each hop).
-import { Agent, fetch } from 'undici';
+import { Agent, type Headers, fetch } from 'undici';
 
 export interface Reply {
   status: number;
