@@ -29,6 +29,20 @@ module.exports = {
       to: { path: ['^src/(sms|mail|services|web|cli)/', ASSEMBLY, '^src/config\\.ts$'] },
     },
     {
+      name: 'the-store-opens-no-transaction',
+      comment: 'services decide what is one change (services/transaction.ts); a store function runs inside whatever it is given',
+      severity: 'error',
+      from: { path: '^src/store/', pathNot: '^src/store/transactions\\.ts$' },
+      to: { path: '^src/store/transactions\\.ts$' },
+    },
+    {
+      name: 'one-way-to-make-a-transaction',
+      comment: 'use cases call inTransaction (services/transaction.ts), which adds afterCommit',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/services/transaction\\.ts$', '^src/store/'] },
+      to: { path: '^src/store/transactions\\.ts$' },
+    },
+    {
       name: 'providers-are-below-services',
       comment: 'sms/ and mail/ are small interfaces with their providers; services call them, not the other way round',
       severity: 'error',

@@ -14,4 +14,11 @@ if [ -n "$sql_outside_store" ]; then
   echo "$sql_outside_store" >&2
   exit 1
 fi
-echo "layers: ok (imports go down only; SQL only in src/store/)"
+# Transactions are opened in one place (store/transactions.ts, through services/transaction.ts).
+transactions_elsewhere="$(grep -rnE "\.transaction\(\)" src --include='*.ts' --include='*.tsx' | grep -v '^src/store/transactions\.ts:' || true)"
+if [ -n "$transactions_elsewhere" ]; then
+  echo "error transaction-outside-the-helper: use inTransaction (src/services/transaction.ts):" >&2
+  echo "$transactions_elsewhere" >&2
+  exit 1
+fi
+echo "layers: ok (imports go down only; SQL only in src/store/; transactions only through inTransaction)"

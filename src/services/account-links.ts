@@ -17,8 +17,7 @@ import type { RequestMeta, ServiceContext } from './context.js';
 import { notifySecurityChange } from './notifications.js';
 import { assertAcceptableNewPassword } from './passwords.js';
 import type { AccountTokenPurpose } from '../store/schema.js';
-import { runInTransaction } from '../store/transactions.js';
-import { inTransaction } from './transaction.js';
+import { type TransactionContext, inTransaction } from './transaction.js';
 
 type Purpose = AccountTokenPurpose;
 
@@ -41,18 +40,25 @@ export async function requestPasswordReset(ctx: ServiceContext, typedEmail: unkn
   // Race prevented: two requests at once must not both pass the 5-minute rule; the
   // check and the new token are one transaction, and SQLite/PostgreSQL serialise the
   // conflicting writes on the user's row (lockUserRow).
-  await runInTransaction(ctx.db, async (trx) => {
+  await inTransaction(ctx, async (tx) => {
+    const trx = tx.db;
     await lockUserRow(trx, user.id);
     if (await hasAccountTokenSince(trx, user.id, 'password_reset', nowMs - PASSWORD_RESET_EMAIL_INTERVAL_IN_MS)) return;
     const token = generateToken();
     await insertAccountToken(trx, { id: hashToken(token), user_id: user.id, purpose: 'password_reset', created_at: nowMs, expires_at: nowMs + PASSWORD_RESET_LIFETIME_IN_MS, used_at: null });
     await enqueueEmail(trx, { to: user.email, content: passwordResetEmail({ name: user.name, url: linkFor(ctx, '/reset-password', token) }), kind: 'password_reset', nowMs });
+    tx.afterCommit(() => ctx.onEmailQueued?.());
   });
-  ctx.onEmailQueued?.();
 }
 
-/** Queues an invitation (in `db`, the transaction that created the person). Earlier invitations stop working. */
-export async function queueInvitation(ctx: ServiceContext, db: ServiceContext['db'], userId: string): Promise<void> {
+/** Queues an invitation, in the transaction that created the person or in one of its own. Earlier invitations stop working. */
+export async function queueInvitation(ctx: ServiceContext, userId: string): Promise<void> {
+  return inTransaction(ctx, (tx) => queueInvitationIn(tx, userId));
+}
+
+async function queueInvitationIn(tx: TransactionContext, userId: string): Promise<void> {
+  const { db } = tx;
+  const ctx = tx;
   const user = await findUserById(db, userId);
   if (!user) throw new TwofoldError('not_found');
   if (user.password_hash !== null) throw new TwofoldError('already_has_password');
@@ -63,6 +69,7 @@ export async function queueInvitation(ctx: ServiceContext, db: ServiceContext['d
   const org = await findOrganizationById(db, user.org_id);
   await enqueueEmail(db, { to: user.email, content: invitationEmail({ name: user.name, organization: org?.name ?? 'Your organisation', url: linkFor(ctx, '/invitation', token) }), kind: 'invitation', nowMs });
   await appendSecurityEvent(db, { type: 'invitation_sent', userId, actorId: null, atMs: nowMs });
+  tx.afterCommit(() => ctx.onEmailQueued?.());
 }
 
 export type LinkState = { valid: true; userId: string; email: string; name: string } | { valid: false; reason: 'expired_or_used' };

@@ -10,7 +10,7 @@ import { findUserByEmail, insertUser } from '../store/users.js';
 import type { ServiceContext } from './context.js';
 import { assertAcceptableNewPassword } from './passwords.js';
 import { queueInvitation } from './account-links.js';
-import { runInTransaction } from '../store/transactions.js';
+import { inTransaction } from './transaction.js';
 
 export async function createOrganization(ctx: ServiceContext, input: { name: unknown; parentName?: unknown }): Promise<{ id: string; name: string }> {
   const name = normalizeDisplayName(input.name);
@@ -85,14 +85,11 @@ export async function createUser(ctx: ServiceContext, input: NewUser, actorId: s
 
 /** A person without a password, and their invitation email, in one transaction. */
 export async function createUserAndInvite(ctx: ServiceContext, input: Omit<NewUser, 'password'>, actorId: string | null = null): Promise<{ id: string; email: string }> {
-  const created = await runInTransaction(ctx.db, async (trx) => {
-    const trxCtx = { ...ctx, db: trx };
-    const user = await createUser(trxCtx, input, actorId);
-    await queueInvitation(trxCtx, trx, user.id);
+  return inTransaction(ctx, async (tx) => {
+    const user = await createUser(tx, input, actorId);
+    await queueInvitation(tx, user.id);
     return user;
   });
-  ctx.onEmailQueued?.();
-  return created;
 }
 
 /** An organisation's name for a page ('' when it is gone). */

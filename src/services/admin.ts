@@ -15,7 +15,6 @@ import type { RequestMeta, ServiceContext } from './context.js';
 import type { SignedInUser } from './sessions.js';
 import { resetTwoFactor } from './two-factor-reset.js';
 import { queueInvitation } from './account-links.js';
-import { runInTransaction } from '../store/transactions.js';
 
 export async function actorFor(ctx: ServiceContext, user: SignedInUser): Promise<Actor> {
   const org = await findOrganizationById(ctx.db, user.orgId);
@@ -104,8 +103,7 @@ export async function setTwoFactorRequirement(ctx: ServiceContext, actor: Actor,
 export async function resendInvitation(ctx: ServiceContext, actor: Actor, targetUserId: unknown, meta: RequestMeta): Promise<void> {
   const target = await findManagedUser(ctx, actor, targetUserId, meta);
   if (!canResendInvitation(actor, targetOf(target))) return refuse(ctx, actor, `resend invitation to ${target.id}: firm admins only read`, meta);
-  await runInTransaction(ctx.db, (trx) => queueInvitation({ ...ctx, db: trx }, trx, target.id));
-  ctx.onEmailQueued?.();
+  await queueInvitation(ctx, target.id);
 }
 
 /** The admin's own organisation, as the admin list shows it. */

@@ -3,18 +3,22 @@
 import { generateToken, hashToken, isWellFormedToken } from '../crypto/tokens.js';
 import { SETUP_LINK_LIFETIME_IN_MS } from '../domain/limits.js';
 import { TwofoldError } from '../errors.js';
-import { claimSetupToken, isSetupTokenLive, replaceSetupToken } from '../store/setup-tokens.js';
+import { claimSetupToken, deleteAllSetupTokens, insertSetupToken, isSetupTokenLive } from '../store/setup-tokens.js';
 import { countUsers } from '../store/users.js';
 import { createOrganization, createUser } from './accounts.js';
 import type { ServiceContext } from './context.js';
-import { runInTransaction } from '../store/transactions.js';
+import { inTransaction } from './transaction.js';
 
 /** Returns the setup link to print, or null when the database already has people. */
 export async function issueSetupLinkIfEmpty(ctx: ServiceContext, publicUrl: string): Promise<string | null> {
   if ((await countUsers(ctx.db)) > 0) return null;
   const token = generateToken();
   const nowMs = ctx.now();
-  await replaceSetupToken(ctx.db, hashToken(token), nowMs, nowMs + SETUP_LINK_LIFETIME_IN_MS);
+  // Only one setup link is live at a time: the new one replaces any older one.
+  await inTransaction(ctx, async (tx) => {
+    await deleteAllSetupTokens(tx.db);
+    await insertSetupToken(tx.db, hashToken(token), nowMs, nowMs + SETUP_LINK_LIFETIME_IN_MS);
+  });
   return new URL(`/setup?token=${token}`, publicUrl).toString();
 }
 
@@ -30,7 +34,8 @@ export async function completeFirstRunSetup(
   if (!(await isSetupLinkValid(ctx, token))) throw new TwofoldError((await countUsers(ctx.db)) > 0 ? 'setup_already_done' : 'setup_link_invalid');
   if (input.password !== input.confirmation) throw new TwofoldError('passwords_do_not_match');
   // Only the transaction that claimed the link goes on to create anyone.
-  return runInTransaction(ctx.db, async (trx) => {
+  return inTransaction(ctx, async (tx) => {
+    const trx = tx.db;
     if (!(await claimSetupToken(trx, hashToken(token as string)))) throw new TwofoldError('setup_link_invalid');
     const trxCtx = { ...ctx, db: trx };
     const org = await createOrganization(trxCtx, { name: input.orgName });

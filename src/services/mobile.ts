@@ -5,7 +5,7 @@ import { TwofoldError } from '../errors.js';
 import { appendSecurityEvent } from '../store/security-events.js';
 import { findTwoFactor } from '../store/two-factor.js';
 import { deleteSmsCodeFor } from '../store/sms-codes.js';
-import { runInTransaction } from '../store/transactions.js';
+import { inTransaction } from './transaction.js';
 import { findUserById, lockUserRow, updateMobileUnlessSecondFactor } from '../store/users.js';
 import type { RequestMeta, ServiceContext } from './context.js';
 import { notifySecurityChange } from './notifications.js';
@@ -16,7 +16,7 @@ export async function setMobileNumber(ctx: ServiceContext, userId: string, typed
   if (await findTwoFactor(ctx.db, userId)) throw new TwofoldError('mobile_locked');
   const mobile = parseAustralianMobile(typed);
   if (mobile === null) throw new TwofoldError('mobile_invalid');
-  const outcome = await runInTransaction(ctx.db, async (trx) => {
+  const outcome = await inTransaction(ctx, async ({ db: trx }) => {
     // Serialised with "turn SMS 2FA on" (see lockUserRow): that one then reads this number.
     await lockUserRow(trx, userId);
     const before = await findUserById(trx, userId);

@@ -7,7 +7,7 @@ import { TOTP_SECRET_SIZE_IN_BYTES, checkTotpCode, formatSecretForManualEntry, t
 import { type ErrorCode, TwofoldError } from '../errors.js';
 import { appendSecurityEvent } from '../store/security-events.js';
 import { deleteUserSignInAttempts } from '../store/sign-in-attempts.js';
-import { deleteTwoFactor, enableTotpFromEnrollment, findTotpEnrollment, findTwoFactor, upsertTotpEnrollment } from '../store/two-factor.js';
+import { claimTotpEnrollment, deleteTwoFactor, findTotpEnrollment, findTwoFactor, upsertTotpEnrollment } from '../store/two-factor.js';
 import { findUserById, lockUserRow } from '../store/users.js';
 import { insertTwoFactor } from '../store/two-factor.js';
 import { findSmsCode } from '../store/sms-codes.js';
@@ -80,8 +80,10 @@ export async function confirmTotpEnrollment(ctx: ServiceContext, userId: string,
   // One transaction: 2FA on, the set-up gone, every other session ended, or none of it.
   return inTransaction(ctx, async (tx) => {
     // The confirming code's step is recorded as used: it cannot then sign anyone in.
-    const enabled = await enableTotpFromEnrollment(tx.db, { user_id: userId, method: 'totp', totp_secret: enrollment.totp_secret, last_used_step: check.step, enabled_at: nowMs });
-    if (!enabled) throw new TwofoldError('two_factor_already_on');
+    const claimed = await claimTotpEnrollment(tx.db, userId);
+    if (!claimed || !(await insertTwoFactor(tx.db, { user_id: userId, method: 'totp', totp_secret: enrollment.totp_secret, last_used_step: check.step, enabled_at: nowMs }))) {
+      throw new TwofoldError('two_factor_already_on');
+    }
     await appendSecurityEvent(tx.db, { type: 'two_factor_enabled', userId, ip: meta.ip, userAgent: meta.userAgent, detail: 'authenticator app', atMs: nowMs });
     await markResetNoticesSeen(tx, userId);
     await notifySecurityChange(tx, userId, 'two_factor_enabled', meta);

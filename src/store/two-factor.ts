@@ -1,6 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, TotpEnrollmentsTable, TwoFactorTable } from './schema.js';
-import { runInTransaction } from './transactions.js';
 
 type Db = Kysely<Database>;
 export type TwoFactorRow = Selectable<TwoFactorTable>;
@@ -39,18 +38,14 @@ export function findTotpEnrollment(db: Db, userId: string): Promise<TotpEnrollme
 }
 
 /**
- * Turns a confirmed enrolment into the user's second factor.
- * Race prevented: two confirmations in flight (double click, two tabs) must not
- * leave two secrets or overwrite a factor enabled a moment earlier: the insert
- * fails on the primary key and the enrolment row is deleted in the same transaction.
+ * Takes the pending enrolment away (it becomes the factor); true only for the caller
+ * that deleted it.
+ * Race prevented: two confirmations at once (double click, two tabs) both pass the
+ * code check; only the transaction that claimed the enrolment goes on to turn 2FA on.
  */
-export async function enableTotpFromEnrollment(db: Db, row: TwoFactorRow): Promise<boolean> {
-  return runInTransaction(db, async (trx) => {
-    const deleted = await trx.deleteFrom('totp_enrollments').where('user_id', '=', row.user_id).executeTakeFirst();
-    if (deleted.numDeletedRows !== 1n) return false;
-    const inserted = await trx.insertInto('two_factor').values(row).onConflict((oc) => oc.column('user_id').doNothing()).executeTakeFirst();
-    return (inserted.numInsertedOrUpdatedRows ?? 0n) === 1n;
-  });
+export async function claimTotpEnrollment(db: Db, userId: string): Promise<boolean> {
+  const deleted = await db.deleteFrom('totp_enrollments').where('user_id', '=', userId).executeTakeFirst();
+  return deleted.numDeletedRows === 1n;
 }
 
 export async function deleteTwoFactor(db: Db, userId: string): Promise<boolean> {

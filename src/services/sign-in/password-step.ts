@@ -6,7 +6,7 @@ import { SIGN_IN_ATTEMPT_LIFETIME_IN_MS } from '../../domain/limits.js';
 import { MAX_PASSWORD_LENGTH } from '../../domain/passwords.js';
 import { appendSecurityEvent } from '../../store/security-events.js';
 import { insertSignInAttempt } from '../../store/sign-in-attempts.js';
-import { runInTransaction } from '../../store/transactions.js';
+import { inTransaction } from '../transaction.js';
 import { findTwoFactor } from '../../store/two-factor.js';
 import { findUserByEmail, updatePasswordHash } from '../../store/users.js';
 import type { RequestMeta, ServiceContext } from '../context.js';
@@ -51,9 +51,9 @@ export async function signInWithPassword(
 
   const twoFactor = await findTwoFactor(ctx.db, user.id);
   if (!twoFactor) {
-    const sessionToken = await runInTransaction(ctx.db, async (trx) => {
-      const token = await createSession({ ...ctx, db: trx }, user.id, meta);
-      await appendSecurityEvent(trx, { type: 'signed_in', userId: user.id, ...metaOf(meta), detail: 'password', atMs: nowMs });
+    const sessionToken = await inTransaction(ctx, async (tx) => {
+      const token = await createSession(tx, user.id, meta);
+      await appendSecurityEvent(tx.db, { type: 'signed_in', userId: user.id, ...metaOf(meta), detail: 'password', atMs: nowMs });
       return token;
     });
     return { outcome: 'signed_in', sessionToken, viaRememberedDevice: false, twoFactorWasReset: (await findPendingResetNotice(ctx, user.id)) !== null };
