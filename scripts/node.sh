@@ -42,5 +42,8 @@ if ! (cd "$root" && "$node_bin" -e "require('better-sqlite3')(':memory:').close(
 fi
 
 if [ "${1:-}" = "--path" ]; then echo "$node_bin"; exit 0; fi
+# What it starts (the bench's peer install, child servers) uses the same Node.js and headers.
+export PATH="$node_dir:$PATH"
+case "$node_bin" in "$root/.tools/"*) export npm_config_nodedir="$(dirname "$node_dir")" ;; esac
 # From the caller's folder: DATA_DIR, DATABASE_URL and .env are read relative to it.
 exec "$node_bin" "$@"

@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 # tests start) runs on it.
 node_bin="$(bash scripts/node.sh --path)"
 export PATH="$(dirname "$node_bin"):$PATH"
+case "$node_bin" in "$PWD/.tools/"*) export npm_config_nodedir="$(dirname "$(dirname "$node_bin")")" ;; esac
 echo "test: Node.js $(node -v)"
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else return 1; fi; }
