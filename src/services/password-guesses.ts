@@ -51,9 +51,10 @@ export async function settleRightPassword(ctx: ServiceContext, guess: PasswordGu
 
 /**
  * A password typed again on a signed-in page. Counted like a sign-in guess (account and
- * address windows, reserved first); each wrong one is recorded, and the
- * PASSWORD_REENTRY_FAILURES_PER_SESSION-th ends the session that typed it, with an email
- * to the person. Throws `wrong` (the page's own sentence) for a wrong password.
+ * address windows), and against the session that typed it, all before the check: the
+ * PASSWORD_REENTRY_FAILURES_PER_SESSION-th wrong one ends the session, with an email to
+ * the person, and guesses sent in parallel past that number are not checked at all.
+ * Throws `wrong` (the page's own sentence) for a wrong password.
  */
 export async function checkReenteredPassword(
   ctx: ServiceContext,
@@ -64,27 +65,36 @@ export async function checkReenteredPassword(
 ): Promise<void> {
   if (typeof typed !== 'string' || typed.length === 0) throw new TwofoldError(errors.missing);
   const nowMs = ctx.now();
+  const rule = PASSWORD_REENTRY_FAILURES_PER_SESSION;
+  // Reserved first: parallel guesses from one stolen session each take a number, and
+  // those past the limit end the session unchecked.
+  const sessionWindow = meta.sessionId === undefined ? null : await countInWindow(ctx.db, rule, meta.sessionId, nowMs);
+  if (sessionWindow && sessionWindow.count > rule.max) return endSessionForGuessing(ctx, user.id, meta, sessionWindow.count, nowMs);
   const guess = await reservePasswordGuess(ctx, user.email, meta.ip, nowMs);
   if ('refused' in guess) throw guess.refused;
   // Over-long is wrong without hashing: argon2 time is not the guesser's to choose.
   const right = user.password_hash !== null && typed.length <= MAX_PASSWORD_LENGTH && (await ctx.hasher.verify(user.password_hash, typed));
-  if (right) return settleRightPassword(ctx, guess, { clearAccountWindow: false });
-
+  if (right) {
+    if (sessionWindow && meta.sessionId !== undefined) await giveBackToWindow(ctx.db, rule, meta.sessionId, sessionWindow);
+    return settleRightPassword(ctx, guess, { clearAccountWindow: false });
+  }
   await appendSecurityEvent(ctx.db, { type: 'password_reentry_failed', userId: user.id, ip: meta.ip, userAgent: meta.userAgent, atMs: nowMs });
-  if (meta.sessionId === undefined) throw new TwofoldError(errors.wrong);
-  const failures = await countInWindow(ctx.db, PASSWORD_REENTRY_FAILURES_PER_SESSION, meta.sessionId, nowMs);
-  if (failures.count < PASSWORD_REENTRY_FAILURES_PER_SESSION.max) throw new TwofoldError(errors.wrong);
-  await deleteSession(ctx.db, meta.sessionId);
-  // Parallel guesses past the limit land here too: only the one that reached it tells.
-  if (failures.count > PASSWORD_REENTRY_FAILURES_PER_SESSION.max) throw new TwofoldError('signed_out_after_wrong_passwords');
-  await appendSecurityEvent(ctx.db, {
-    type: 'signed_out_after_wrong_passwords',
-    userId: user.id,
-    ip: meta.ip,
-    userAgent: meta.userAgent,
-    detail: `${failures.count} wrong passwords typed again in one session`,
-    atMs: nowMs,
-  });
-  await notifySecurityChange(ctx, user.id, 'signed_out_after_wrong_passwords', meta);
+  if (sessionWindow && sessionWindow.count >= rule.max) return endSessionForGuessing(ctx, user.id, meta, sessionWindow.count, nowMs);
+  throw new TwofoldError(errors.wrong);
+}
+
+async function endSessionForGuessing(ctx: ServiceContext, userId: string, meta: RequestMeta, guesses: number, nowMs: number): Promise<never> {
+  // Whichever guess deletes the session tells of it, once.
+  if (meta.sessionId !== undefined && (await deleteSession(ctx.db, meta.sessionId))) {
+    await appendSecurityEvent(ctx.db, {
+      type: 'signed_out_after_wrong_passwords',
+      userId,
+      ip: meta.ip,
+      userAgent: meta.userAgent,
+      detail: `${guesses} passwords typed again in one session`,
+      atMs: nowMs,
+    });
+    await notifySecurityChange(ctx, userId, 'signed_out_after_wrong_passwords', meta);
+  }
   throw new TwofoldError('signed_out_after_wrong_passwords');
 }

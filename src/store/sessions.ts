@@ -13,8 +13,10 @@ export async function touchSession(db: Db, sessionId: string, atMs: number): Pro
   await db.updateTable('sessions').set({ last_seen_at: atMs }).where('id', '=', sessionId).execute();
 }
 
-export async function deleteSession(db: Db, sessionId: string): Promise<void> {
-  await db.deleteFrom('sessions').where('id', '=', sessionId).execute();
+/** Ends one session; true only for the caller that deleted it (so one event tells of it). */
+export async function deleteSession(db: Db, sessionId: string): Promise<boolean> {
+  const result = await db.deleteFrom('sessions').where('id', '=', sessionId).executeTakeFirst();
+  return result.numDeletedRows === 1n;
 }
 
 export async function deleteAllUserSessions(db: Db, userId: string): Promise<void> {
