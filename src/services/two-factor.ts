@@ -50,19 +50,20 @@ export interface TotpEnrollment {
  * Starts (or resumes) setting up an authenticator app: a fresh 160-bit secret,
  * kept sealed as pending until the person proves their app has it.
  */
-export async function startTotpEnrollment(ctx: ServiceContext, userId: string): Promise<TotpEnrollment> {
+export async function startTotpEnrollment(ctx: ServiceContext, userId: string, sessionId: string | null = null): Promise<TotpEnrollment> {
   const user = await findUserById(ctx.db, userId);
   if (!user) throw new TwofoldError('sign_in_required');
   if (await findTwoFactor(ctx.db, userId)) throw new TwofoldError('two_factor_already_on');
   const nowMs = ctx.now();
   const existing = await findTotpEnrollment(ctx.db, userId);
   let secret: Uint8Array;
-  if (existing && existing.expires_at > nowMs) {
-    // Reloading the page must not change the QR code the person is scanning.
+  if (existing && existing.expires_at > nowMs && existing.session_id === sessionId) {
+    // Reloading the page must not change the QR code the person is scanning. Another
+    // session (perhaps a thief's) gets a secret of its own, which replaces this one.
     secret = openTotpSecret(ctx, userId, existing.totp_secret);
   } else {
     secret = new Uint8Array(randomBytes(TOTP_SECRET_SIZE_IN_BYTES));
-    await upsertTotpEnrollment(ctx.db, { user_id: userId, totp_secret: sealTotpSecret(ctx, userId, secret), created_at: nowMs, expires_at: nowMs + TOTP_ENROLLMENT_LIFETIME_IN_MS });
+    await upsertTotpEnrollment(ctx.db, { user_id: userId, totp_secret: sealTotpSecret(ctx, userId, secret), session_id: sessionId, created_at: nowMs, expires_at: nowMs + TOTP_ENROLLMENT_LIFETIME_IN_MS });
   }
   return { keyUri: totpKeyUri({ secret, issuer: ctx.issuer, accountName: user.email }), secretForManualEntry: formatSecretForManualEntry(secret) };
 }
@@ -72,7 +73,8 @@ export async function confirmTotpEnrollment(ctx: ServiceContext, userId: string,
   if (await findTwoFactor(ctx.db, userId)) throw new TwofoldError('two_factor_already_on');
   const nowMs = ctx.now();
   const enrollment = await findTotpEnrollment(ctx.db, userId);
-  if (!enrollment || enrollment.expires_at <= nowMs) throw new TwofoldError('enrollment_expired');
+  // Only the session that was shown the secret may turn it on.
+  if (!enrollment || enrollment.expires_at <= nowMs || enrollment.session_id !== (meta.sessionId ?? null)) throw new TwofoldError('enrollment_expired');
   const code = normalizeTypedCode(typedCode);
   if (code === null) throw new TwofoldError('wrong_code');
   const check = checkTotpCode({ secret: openTotpSecret(ctx, userId, enrollment.totp_secret), code, timeInMs: nowMs, lastUsedStep: null });

@@ -9,6 +9,7 @@ import * as rememberedDevices from './migrations/002-remembered-devices.js';
 import * as sms from './migrations/003-sms.js';
 import * as aggregators from './migrations/004-aggregators.js';
 import * as email from './migrations/005-email.js';
+import * as enrollmentSession from './migrations/006-enrollment-session.js';
 import { type ConnectionEvent, type ConnectionEvents, connectionEvents, resilientPool } from './pg-connections.js';
 import type { Database } from './schema.js';
 
@@ -30,6 +31,7 @@ const migrations: Record<string, Migration> = {
   '003-sms': sms,
   '004-aggregators': aggregators,
   '005-email': email,
+  '006-enrollment-session': enrollmentSession,
 };
 
 // int8 (bigint) comes back from pg as a string to protect precision; our bigints are

@@ -58,6 +58,8 @@ export interface TwoFactorTable {
 export interface TotpEnrollmentsTable {
   user_id: string;
   totp_secret: string;
+  /** the session that was shown the secret; null when made outside a session (fixtures, tools) */
+  session_id: string | null;
   created_at: number;
   expires_at: number;
 }

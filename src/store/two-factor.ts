@@ -29,7 +29,7 @@ export async function upsertTotpEnrollment(db: Db, row: TotpEnrollmentRow): Prom
   await db
     .insertInto('totp_enrollments')
     .values(row)
-    .onConflict((oc) => oc.column('user_id').doUpdateSet({ totp_secret: row.totp_secret, created_at: row.created_at, expires_at: row.expires_at }))
+    .onConflict((oc) => oc.column('user_id').doUpdateSet({ totp_secret: row.totp_secret, session_id: row.session_id, created_at: row.created_at, expires_at: row.expires_at }))
     .execute();
 }
 

@@ -1,6 +1,7 @@
 // The holes an outside review found by attacking a running server, each replayed here
 // as the attack it was, on both databases. Each test failed before its fix.
 import { expect, it } from 'vitest';
+import { generateTotpCode, secretFromBase32 } from '../../src/domain/totp.js';
 import { createUserAndInvite } from '../../src/services/accounts.js';
 import { listSecurityEventsForUser } from '../../src/store/security-events.js';
 import { findTwoFactor } from '../../src/store/two-factor.js';
@@ -256,6 +257,41 @@ describeEachDatabase('attacks from the outside review', (database) => {
     const refused = await third.post('/sign-in/lost-device', { last_four: rightDigits });
     expect(refused.location).not.toBe('/sign-in/lost-device/code');
     expect(await eventsOf(user.id, 'sms_code_sent')).toHaveLength(0);
+  });
+
+  it('pending authenticator secret read from a stolen session: the owner is shown another, and the thief\'s codes never sign in', async () => {
+    const { server } = ctx;
+    const user = await createTestUser(server.services);
+    const secretOn = async (client: TestClient) => /id="totp-secret"[^>]*>([^<]+)</.exec((await client.get('/settings/two-factor/app')).body)![1]!.replace(/\s/g, '');
+    const thief = await signIn(server.url, user, server.clock.now());
+    const stolenSecret = await secretOn(thief);
+    await thief.post('/sign-out', {});
+
+    const owner = await signIn(server.url, user, server.clock.now());
+    const ownerSecret = await secretOn(owner);
+    expect(ownerSecret).not.toBe(stolenSecret);
+    const code = generateTotpCode({ secret: secretFromBase32(ownerSecret), timeInMs: server.clock.now() - 30_000 });
+    expect((await owner.post('/settings/two-factor/app', { code })).location).toBe('/settings/security?notice=two_factor_on');
+
+    server.clock.advance(30_000);
+    const again = new TestClient(server.url);
+    await submitPassword(again, user.email, user.password);
+    await again.get('/sign-in/code');
+    const withStolen = await again.post('/sign-in/code', { code: generateTotpCode({ secret: secretFromBase32(stolenSecret), timeInMs: server.clock.now() }) });
+    expect(withStolen.status).toBe(401);
+  });
+
+  it('another session confirms the secret it was never shown: refused', async () => {
+    const { server } = ctx;
+    const user = await createTestUser(server.services);
+    const owner = await signIn(server.url, user, server.clock.now());
+    const secret = /id="totp-secret"[^>]*>([^<]+)</.exec((await owner.get('/settings/two-factor/app')).body)![1]!.replace(/\s/g, '');
+    const other = await signIn(server.url, user, server.clock.now());
+    await other.get('/settings/security');
+    const code = generateTotpCode({ secret: secretFromBase32(secret), timeInMs: server.clock.now() });
+    const refused = await other.post('/settings/two-factor/app', { code });
+    expect(refused.location).not.toBe('/settings/security?notice=two_factor_on');
+    expect(await findTwoFactor(server.services.db, user.id)).toBeUndefined();
   });
 
   it('NUL bytes in typed text: a clear refusal, never a 500, on both databases', async () => {

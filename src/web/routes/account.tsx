@@ -164,7 +164,7 @@ export function registerAccountRoutes(app: FastifyInstance, web: WebContext): vo
   });
 
   const appSetupPage = async (request: FastifyRequest, reply: FastifyReply, user: SignedInUser, status: number, error?: string) => {
-    const enrollment = await startTotpEnrollment(web.services, user.userId);
+    const enrollment = await startTotpEnrollment(web.services, user.userId, user.sessionId);
     const svg = await QRCode.toString(enrollment.keyUri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
     const qrDataUrl = `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`;
     return sendPage(reply, status, <AppSetupPage user={user} csrfToken={web.csrf.tokenFor(request, reply)} qrDataUrl={qrDataUrl} secret={enrollment.secretForManualEntry} error={error} />);
