@@ -64,3 +64,15 @@ describe('emails and names', () => {
     }));
   });
 });
+
+describe('text that reaches the database from outside the web (the CLI)', () => {
+  it('drops control characters such as NUL from free text and refuses them in emails', async () => {
+    const { cleanFreeText } = await import('../../src/domain/text.js');
+    const { normalizeEmail } = await import('../../src/domain/accounts.js');
+    expect(cleanFreeText('  Lost\u0000 phone\u0007 \n', 500)).toBe('Lost phone');
+    expect(cleanFreeText('a'.repeat(600), 500)).toHaveLength(500);
+    expect(cleanFreeText(42, 500)).toBe('');
+    expect(normalizeEmail('nul\u0000byte@example.com.au')).toBeNull();
+    expect(normalizeEmail('Sam@Harbour.com.au')).toBe('sam@harbour.com.au');
+  });
+});
