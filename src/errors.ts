@@ -69,6 +69,18 @@ export function errorMessage(code: ErrorCode, values: Record<string, string | nu
   return ERRORS[code].message.replace(/\{(\w+)\}/g, (_, key: string) => String(values[key] ?? ''));
 }
 
+/**
+ * Failures that answer nothing the person typed, so no form shows them: a session the
+ * use case ended (the page behind the form needs it) and a database that could not be
+ * reached (the error page says to retry, with Retry-After).
+ */
+const NOT_ABOUT_THE_INPUT: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['signed_out_after_wrong_passwords', 'database_unavailable']);
+
+/** A refusal of what was typed or asked, to show where it was asked; anything else goes to the error page. */
+export function isRefusal(error: unknown): error is TwofoldError {
+  return error instanceof TwofoldError && !NOT_ABOUT_THE_INPUT.has(error.code);
+}
+
 /** A failure a use case reports to its caller: a code from the table, never a stack. */
 export class TwofoldError extends Error {
   constructor(

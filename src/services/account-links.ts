@@ -19,8 +19,6 @@ import { assertAcceptableNewPassword } from './passwords.js';
 import type { AccountTokenPurpose } from '../store/schema.js';
 import { type TransactionContext, inTransaction } from './transaction.js';
 
-type Purpose = AccountTokenPurpose;
-
 function linkFor(ctx: ServiceContext, path: string, token: string): string {
   return new URL(`${path}?token=${token}`, ctx.publicUrl).toString();
 }
@@ -56,9 +54,8 @@ export async function queueInvitation(ctx: ServiceContext, userId: string): Prom
   return inTransaction(ctx, (tx) => queueInvitationIn(tx, userId));
 }
 
-async function queueInvitationIn(tx: TransactionContext, userId: string): Promise<void> {
-  const { db } = tx;
-  const ctx = tx;
+async function queueInvitationIn(ctx: TransactionContext, userId: string): Promise<void> {
+  const { db } = ctx;
   const user = await findUserById(db, userId);
   if (!user) throw new TwofoldError('not_found');
   if (user.password_hash !== null) throw new TwofoldError('already_has_password');
@@ -69,12 +66,12 @@ async function queueInvitationIn(tx: TransactionContext, userId: string): Promis
   const org = await findOrganizationById(db, user.org_id);
   await enqueueEmail(db, { to: user.email, content: invitationEmail({ name: user.name, organization: org?.name ?? 'Your organisation', url: linkFor(ctx, '/invitation', token) }), kind: 'invitation', nowMs });
   await appendSecurityEvent(db, { type: 'invitation_sent', userId, actorId: null, atMs: nowMs });
-  tx.afterCommit(() => ctx.onEmailQueued?.());
+  ctx.afterCommit(() => ctx.onEmailQueued?.());
 }
 
 export type LinkState = { valid: true; userId: string; email: string; name: string } | { valid: false; reason: 'expired_or_used' };
 
-export async function checkAccountLink(ctx: ServiceContext, token: unknown, purpose: Purpose): Promise<LinkState> {
+export async function checkAccountLink(ctx: ServiceContext, token: unknown, purpose: AccountTokenPurpose): Promise<LinkState> {
   if (!isWellFormedToken(token)) return { valid: false, reason: 'expired_or_used' };
   const row = await findAccountToken(ctx.db, hashToken(token), purpose);
   if (!row || row.used_at !== null || row.expires_at <= ctx.now()) return { valid: false, reason: 'expired_or_used' };
@@ -89,7 +86,7 @@ export async function checkAccountLink(ctx: ServiceContext, token: unknown, purp
  */
 export async function setPasswordFromLink(
   ctx: ServiceContext,
-  input: { token: unknown; password: unknown; confirmation: unknown; purpose: Purpose },
+  input: { token: unknown; password: unknown; confirmation: unknown; purpose: AccountTokenPurpose },
   meta: RequestMeta,
 ): Promise<void> {
   const link = await checkAccountLink(ctx, input.token, input.purpose);

@@ -35,11 +35,9 @@ export async function completeFirstRunSetup(
   if (input.password !== input.confirmation) throw new TwofoldError('passwords_do_not_match');
   // Only the transaction that claimed the link goes on to create anyone.
   return inTransaction(ctx, async (tx) => {
-    const trx = tx.db;
-    if (!(await claimSetupToken(trx, hashToken(token as string)))) throw new TwofoldError('setup_link_invalid');
-    const trxCtx = { ...ctx, db: trx };
-    const org = await createOrganization(trxCtx, { name: input.orgName });
-    const user = await createUser(trxCtx, { email: input.email, name: input.name, orgName: org.name, role: 'admin', password: input.password });
+    if (!(await claimSetupToken(tx.db, hashToken(token as string)))) throw new TwofoldError('setup_link_invalid');
+    const org = await createOrganization(tx, { name: input.orgName });
+    const user = await createUser(tx, { email: input.email, name: input.name, orgName: org.name, role: 'admin', password: input.password });
     return { userId: user.id };
   });
 }

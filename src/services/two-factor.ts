@@ -82,8 +82,11 @@ export async function confirmTotpEnrollment(ctx: ServiceContext, userId: string,
   // One transaction: 2FA on, the set-up gone, every other session ended, or none of it.
   return inTransaction(ctx, async (tx) => {
     // The confirming code's step is recorded as used: it cannot then sign anyone in.
-    const claimed = await claimTotpEnrollment(tx.db, userId);
-    if (!claimed || !(await insertTwoFactor(tx.db, { user_id: userId, method: 'totp', totp_secret: enrollment.totp_secret, last_used_step: check.step, enabled_at: nowMs }))) {
+    // Not claimed: a double submit turned it on already, or another session's set-up replaced this one.
+    if (!(await claimTotpEnrollment(tx.db, userId, enrollment.session_id))) {
+      throw new TwofoldError((await findTwoFactor(tx.db, userId)) ? 'two_factor_already_on' : 'enrollment_expired');
+    }
+    if (!(await insertTwoFactor(tx.db, { user_id: userId, method: 'totp', totp_secret: enrollment.totp_secret, last_used_step: check.step, enabled_at: nowMs }))) {
       throw new TwofoldError('two_factor_already_on');
     }
     await appendSecurityEvent(tx.db, { type: 'two_factor_enabled', userId, ip: meta.ip, userAgent: meta.userAgent, detail: 'authenticator app', atMs: nowMs });

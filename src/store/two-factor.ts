@@ -43,8 +43,13 @@ export function findTotpEnrollment(db: Db, userId: string): Promise<TotpEnrollme
  * Race prevented: two confirmations at once (double click, two tabs) both pass the
  * code check; only the transaction that claimed the enrolment goes on to turn 2FA on.
  */
-export async function claimTotpEnrollment(db: Db, userId: string): Promise<boolean> {
-  const deleted = await db.deleteFrom('totp_enrollments').where('user_id', '=', userId).executeTakeFirst();
+export async function claimTotpEnrollment(db: Db, userId: string, sessionId: string | null): Promise<boolean> {
+  // Another session may have replaced the enrolment since it was read: then it is not ours to claim.
+  const deleted = await db
+    .deleteFrom('totp_enrollments')
+    .where('user_id', '=', userId)
+    .where('session_id', sessionId === null ? 'is' : '=', sessionId)
+    .executeTakeFirst();
   return deleted.numDeletedRows === 1n;
 }
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ERRORS, TwofoldError } from '../errors.js';
+import { ERRORS, type TwofoldError, isRefusal } from '../errors.js';
 import type { ComponentChildren } from 'preact';
 import type { Config } from '../config.js';
 import type { ServiceContext } from '../services/context.js';
@@ -59,17 +59,10 @@ export async function refusalOf(work: () => Promise<unknown>): Promise<TwofoldEr
     await work();
     return null;
   } catch (error) {
-    if (error instanceof TwofoldError && !NOT_ABOUT_THE_FORM.has(error.code)) return error;
+    if (isRefusal(error)) return error;
     throw error;
   }
 }
-
-/**
- * Failures that are no answer to what was typed, so the error page shows them instead of
- * the form: a session the use case ended (the page behind the form needs it), and a
- * database that could not be reached (the page says to retry, with Retry-After).
- */
-const NOT_ABOUT_THE_FORM = new Set<string>(['signed_out_after_wrong_passwords', 'database_unavailable']);
 
 /** The HTTP status the errors table gives a refusal. */
 export function statusOf(error: TwofoldError): number {

@@ -13,7 +13,7 @@ import { sendSmsCode } from '../sms-codes.js';
 import { inTransaction } from '../transaction.js';
 import { verifierFor } from './factors.js';
 import { type Refused, attemptExpired, metaOf, minutesFrom, refused, sendingFails } from './outcome.js';
-import { type LoadedSignIn, findPendingSignIn, loadPendingSignIn } from './pending.js';
+import { type LoadedSignIn, loadPendingSignIn } from './pending.js';
 
 const CODE_LOCK_SCHEDULE = codeLockSchedule();
 
@@ -93,11 +93,12 @@ export type ResendOutcome = { outcome: 'code_sent' } | Refused;
 
 /** "Send a new code" for this attempt: the SMS method's, or the lost-device one once unlocked. */
 export async function resendSignInCode(ctx: ServiceContext, input: { attemptToken: unknown; lostDevice: boolean }, meta: RequestMeta): Promise<ResendOutcome> {
-  const pending = await findPendingSignIn(ctx, input.attemptToken);
-  if (!pending) return attemptExpired();
-  const user = await findUserById(ctx.db, pending.userId);
-  if (!user?.mobile) return refused('no_mobile_on_account');
+  const loaded = await loadPendingSignIn(ctx, input.attemptToken);
+  if (!loaded) return attemptExpired();
+  const { pending, user } = loaded;
+  const mobile = user.mobile;
+  if (!mobile) return refused('no_mobile_on_account');
   if (input.lostDevice ? !pending.recoveryUnlocked : pending.method !== 'sms') return attemptExpired();
-  const failure = await sendingFails(() => sendSmsCode(ctx, { userId: user.id, mobile: user.mobile!, purpose: input.lostDevice ? 'recovery' : 'sign_in', attemptId: pending.attemptId }, meta));
+  const failure = await sendingFails(() => sendSmsCode(ctx, { userId: user.id, mobile, purpose: input.lostDevice ? 'recovery' : 'sign_in', attemptId: pending.attemptId }, meta));
   return failure ? refused(failure) : { outcome: 'code_sent' };
 }

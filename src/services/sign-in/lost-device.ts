@@ -7,11 +7,10 @@ import { MAX_LAST_FOUR_TRIES_PER_ATTEMPT } from '../../domain/sms.js';
 import { appendSecurityEvent } from '../../store/security-events.js';
 import { consumeSignInAttempt, takeAttemptTry, unlockRecovery } from '../../store/sign-in-attempts.js';
 import { countInWindow, giveBackToWindow } from '../../store/throttles.js';
-import { findUserById } from '../../store/users.js';
 import type { RequestMeta, ServiceContext } from '../context.js';
 import { sendSmsCode } from '../sms-codes.js';
 import { type Refused, attemptExpired, metaOf, refused, sendingFails } from './outcome.js';
-import { findPendingSignIn } from './pending.js';
+import { loadPendingSignIn } from './pending.js';
 
 export type LastFourOutcome = { outcome: 'code_sent' } | Refused;
 
@@ -21,10 +20,11 @@ export type LastFourOutcome = { outcome: 'code_sent' } | Refused;
  * that is, by someone who typed the right password in this browser minutes ago.
  */
 export async function requestLostDeviceCode(ctx: ServiceContext, input: { attemptToken: unknown; lastFour: unknown }, meta: RequestMeta): Promise<LastFourOutcome> {
-  const pending = await findPendingSignIn(ctx, input.attemptToken);
-  if (!pending) return attemptExpired();
-  const user = await findUserById(ctx.db, pending.userId);
-  if (!user?.mobile) return refused('no_mobile_on_account');
+  const loaded = await loadPendingSignIn(ctx, input.attemptToken);
+  if (!loaded) return attemptExpired();
+  const { pending, user } = loaded;
+  const mobile = user.mobile;
+  if (!mobile) return refused('no_mobile_on_account');
   const nowMs = ctx.now();
   if (!(await takeAttemptTry(ctx.db, pending.attemptId, 'last_four_tries', MAX_LAST_FOUR_TRIES_PER_ATTEMPT, nowMs))) {
     await consumeSignInAttempt(ctx.db, pending.attemptId);
@@ -37,7 +37,7 @@ export async function requestLostDeviceCode(ctx: ServiceContext, input: { attemp
     await consumeSignInAttempt(ctx.db, pending.attemptId);
     return refused('last_four_tries_exhausted', { restart: true });
   }
-  if (!lastFourMatches(input.lastFour, lastFourDigits(user.mobile))) {
+  if (!lastFourMatches(input.lastFour, lastFourDigits(mobile))) {
     await appendSecurityEvent(ctx.db, { type: 'last_four_failed', userId: user.id, ...metaOf(meta), atMs: nowMs });
     if (pending.lastFourTriesLeft <= 1) {
       await consumeSignInAttempt(ctx.db, pending.attemptId);
@@ -47,7 +47,6 @@ export async function requestLostDeviceCode(ctx: ServiceContext, input: { attemp
   }
   await giveBackToWindow(ctx.db, LAST_FOUR_TRIES_PER_ACCOUNT, user.id, accountWindow);
   await unlockRecovery(ctx.db, pending.attemptId);
-  const mobile = user.mobile;
   const failure = await sendingFails(() => sendSmsCode(ctx, { userId: user.id, mobile, purpose: 'recovery', attemptId: pending.attemptId }, meta));
   return failure ? refused(failure) : { outcome: 'code_sent' };
 }

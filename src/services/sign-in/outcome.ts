@@ -1,7 +1,7 @@
 // What every step of signing in answers: how it went, or a refusal with the sentence to
 // show and whether the attempt is over (the password must be typed again). One shape for
 // the password step, the code step, the lost-device step and "Send a new code".
-import { type ErrorCode, TwofoldError } from '../../errors.js';
+import { type ErrorCode, TwofoldError, isRefusal } from '../../errors.js';
 import type { RequestMeta } from '../context.js';
 
 export type Refused = { outcome: 'refused'; error: TwofoldError; restart: boolean };
@@ -19,8 +19,7 @@ export async function sendingFails(send: () => Promise<void>): Promise<TwofoldEr
     await send();
     return null;
   } catch (error) {
-    // A database that went away is no answer to the person's request: the error page says so.
-    if (error instanceof TwofoldError && error.code !== 'database_unavailable') return error;
+    if (isRefusal(error)) return error;
     throw error;
   }
 }

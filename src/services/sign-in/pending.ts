@@ -15,7 +15,7 @@ export interface PendingSignIn {
   userId: string;
   email: string;
   method: 'totp' | 'sms';
-  /** "04•• ••• 678", or null when the account has no mobile number */
+  /** "0412 ••• •••" (none of the last digits the lost-device question asks for), or null */
   maskedMobile: string | null;
   triesLeft: number;
   lastFourTriesLeft: number;
