@@ -12,6 +12,7 @@ import { deleteSession } from '../store/sessions.js';
 import { countInWindow, giveBackToWindow, resetWindow } from '../store/throttles.js';
 import type { RequestMeta, ServiceContext } from './context.js';
 import { notifySecurityChange } from './notifications.js';
+import { inTransaction } from './transaction.js';
 
 export interface PasswordGuess {
   email: string;
@@ -44,9 +45,12 @@ export async function reservePasswordGuess(ctx: ServiceContext, email: string, i
  * window, otherwise (a re-entry) only this guess goes back.
  */
 export async function settleRightPassword(ctx: ServiceContext, guess: PasswordGuess, options: { clearAccountWindow: boolean }): Promise<void> {
-  await giveBackToWindow(ctx.db, PASSWORD_FAILURES_PER_IP, guess.ip, guess.ipWindow);
-  if (options.clearAccountWindow) await resetWindow(ctx.db, PASSWORD_TRIES_PER_EMAIL, guess.email);
-  else await giveBackToWindow(ctx.db, PASSWORD_TRIES_PER_EMAIL, guess.email, guess.emailWindow);
+  // One commit for both: this runs on every sign-in.
+  await inTransaction(ctx, async ({ db }) => {
+    await giveBackToWindow(db, PASSWORD_FAILURES_PER_IP, guess.ip, guess.ipWindow);
+    if (options.clearAccountWindow) await resetWindow(db, PASSWORD_TRIES_PER_EMAIL, guess.email);
+    else await giveBackToWindow(db, PASSWORD_TRIES_PER_EMAIL, guess.email, guess.emailWindow);
+  });
 }
 
 /**
