@@ -69,6 +69,7 @@ export function createServiceContext(config: Config, store: Pick<Store, 'db'>, k
     publicUrl: config.publicUrl,
     sms: hooks.onSmsResult ? observeSends(sms, hooks.onSmsResult) : sms,
     smsCodeKey: keys.smsCodes,
+    recoveryCodeKey: keys.recoveryCodes,
     background: new BackgroundWork(),
     ...(hooks.onEmailQueued ? { onEmailQueued: hooks.onEmailQueued } : {}),
   };

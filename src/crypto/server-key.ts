@@ -9,12 +9,13 @@ export interface ServerKeys {
   totpEncryption: Buffer;
   csrf: Buffer;
   smsCodes: Buffer;
+  recoveryCodes: Buffer;
 }
 
 export function deriveServerKeys(masterSecret: string): ServerKeys {
   const ikm = Buffer.from(masterSecret, 'utf8');
   const derive = (info: string) => Buffer.from(hkdfSync('sha256', ikm, 'twofold', info, 32));
-  return { totpEncryption: derive('totp-secret-encryption'), csrf: derive('csrf-token'), smsCodes: derive('sms-code-hash') };
+  return { totpEncryption: derive('totp-secret-encryption'), csrf: derive('csrf-token'), smsCodes: derive('sms-code-hash'), recoveryCodes: derive('recovery-code-hash') };
 }
 
 /** Returns the master secret and whether it was just generated (the console says so). */

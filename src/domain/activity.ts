@@ -26,7 +26,9 @@ export type SecurityEventType =
   | 'organization_created'
   | 'admin_access_refused'
   | 'two_factor_requirement_changed'
-  | 'invitation_sent';
+  | 'invitation_sent'
+  | 'recovery_code_used'
+  | 'recovery_codes_replaced';
 
 const LABELS: Record<SecurityEventType, string> = {
   signed_in: 'Signed in',
@@ -54,6 +56,8 @@ const LABELS: Record<SecurityEventType, string> = {
   two_factor_requirement_changed: 'Two-factor requirement changed',
   invitation_sent: 'Invitation sent',
   organization_created: 'Organisation created',
+  recovery_code_used: 'Signed in with a recovery code',
+  recovery_codes_replaced: 'New recovery codes made (the old ones stopped working)',
 };
 
 export function activityLabel(type: string): string {

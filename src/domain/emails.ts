@@ -87,14 +87,25 @@ export const SECURITY_NOTICES = {
     subject: 'Signed out after wrong passwords',
     what: 'A signed-in browser typed your password wrong too many times while confirming a change, so it was signed out. Someone may be using your account.',
   },
+  recovery_code_used: {
+    subject: 'A recovery code was used to sign in',
+    what: 'Someone signed in to your Twofold account with your password and one of your recovery codes. You have {left} recovery codes left.',
+  },
+  recovery_codes_replaced: { subject: 'New recovery codes were made', what: 'A new set of recovery codes was made for your Twofold account. The old codes no longer work.' },
   code_step_locked: { subject: 'Too many wrong codes: code entry paused', what: 'Too many wrong two-factor codes were entered for your account, so code entry is paused for a while. Someone may know your password.' },
 } as const;
 
 export type SecurityNoticeKind = keyof typeof SECURITY_NOTICES;
 
-export function securityNoticeEmail(kind: SecurityNoticeKind, ctx: SecurityNoticeContext, values: { actor?: string } = {}): EmailContent {
+export interface SecurityNoticeValues {
+  actor?: string;
+  /** recovery codes left */
+  left?: number;
+}
+
+export function securityNoticeEmail(kind: SecurityNoticeKind, ctx: SecurityNoticeContext, values: SecurityNoticeValues = {}): EmailContent {
   const notice = SECURITY_NOTICES[kind];
-  const what = notice.what.replace('{actor}', values.actor ?? 'your aggregator');
+  const what = notice.what.replace('{actor}', values.actor ?? 'your aggregator').replace('{left}', String(values.left ?? 0));
   const when = new Date(ctx.atMs).toLocaleString('en-AU', { dateStyle: 'long', timeStyle: 'short', timeZone: 'Australia/Sydney' });
   const facts = `When: ${when} (Sydney time)\nIP address: ${ctx.ip}\nBrowser: ${ctx.browser}`;
   const guidance = "If this wasn't you, change your password now and contact your aggregator straight away.";

@@ -27,6 +27,8 @@ export interface ServiceContext {
   sms: SmsSender;
   /** HMAC key for SMS codes at rest */
   smsCodeKey: Buffer;
+  /** HMAC key for recovery codes at rest */
+  recoveryCodeKey: Buffer;
   /** crypto.randomInt unless a test fixes it */
   randomIntBelow?: (max: number) => number;
   /** work started after a reply (forgot-password lookups) */

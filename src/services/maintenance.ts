@@ -9,6 +9,8 @@ import { deleteExpiredSetupTokens } from '../store/setup-tokens.js';
 import { deleteExpiredSignInAttempts } from '../store/sign-in-attempts.js';
 import { deleteWindowsStartedBefore } from '../store/throttles.js';
 import { deleteExpiredTotpEnrollments } from '../store/two-factor.js';
+import { deleteExpiredTwoFactorActivations } from '../store/two-factor-activations.js';
+import { deleteExpiredRecoveryCodeReveals } from '../store/recovery-codes.js';
 import type { ServiceContext } from './context.js';
 
 export interface PurgeCounts {
@@ -21,6 +23,8 @@ export async function purgeExpiredRecords(ctx: ServiceContext, options: { activi
   await deleteExpiredSignInAttempts(ctx.db, nowMs);
   const rememberedDevices = await deleteExpiredRememberedDevices(ctx.db, nowMs);
   await deleteExpiredTotpEnrollments(ctx.db, nowMs);
+  await deleteExpiredTwoFactorActivations(ctx.db, nowMs);
+  await deleteExpiredRecoveryCodeReveals(ctx.db, nowMs);
   await deleteExpiredSetupTokens(ctx.db, nowMs);
   await deleteWindowsStartedBefore(ctx.db, nowMs - MAX_WINDOW_IN_MS);
   await deleteExpiredSmsCodes(ctx.db, nowMs);

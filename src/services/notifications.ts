@@ -1,6 +1,6 @@
 // "An email for every security change": the person is told what happened, when,
 // from where, and what to do if it wasn't them.
-import { type SecurityNoticeKind, securityNoticeEmail } from '../domain/emails.js';
+import { type SecurityNoticeKind, type SecurityNoticeValues, securityNoticeEmail } from '../domain/emails.js';
 import { describeUserAgent } from '../domain/user-agent.js';
 import { enqueueEmail } from '../store/email-queue.js';
 import { findUserById } from '../store/users.js';
@@ -13,7 +13,7 @@ export async function notifySecurityChange(
   userId: string,
   kind: SecurityNoticeKind,
   meta: RequestMeta,
-  values: { actor?: string } = {},
+  values: SecurityNoticeValues = {},
 ): Promise<void> {
   const user = await findUserById(ctx.db, userId);
   if (!user) return;

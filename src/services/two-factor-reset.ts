@@ -12,6 +12,7 @@ import { findUnseenTwoFactorReset, insertTwoFactorReset, markTwoFactorResetsSeen
 import { clearCodeFailures, findUserById, setMobile } from '../store/users.js';
 import type { RequestMeta, ServiceContext } from './context.js';
 import { notifySecurityChange } from './notifications.js';
+import { forgetSecondFactorLeftovers } from './recovery-codes.js';
 import { inTransaction } from './transaction.js';
 
 export interface ResetRequest {
@@ -36,6 +37,7 @@ export async function resetTwoFactor(ctx: ServiceContext, request: ResetRequest,
     const trx = tx.db;
     await deleteTwoFactor(trx, user.id);
     await deleteTotpEnrollment(trx, user.id);
+    await forgetSecondFactorLeftovers(tx, user.id);
     await deleteSmsCodesOf(trx, user.id);
     await deleteEverySignInOf(trx, user.id);
     // The admin verified the person: the wrong-code count starts again.

@@ -10,6 +10,10 @@ import { deleteUserSignInAttempts } from '../store/sign-in-attempts.js';
 import { claimTotpEnrollment, deleteTwoFactor, findTotpEnrollment, findTwoFactor, upsertTotpEnrollment } from '../store/two-factor.js';
 import { findUserById, lockUserRow } from '../store/users.js';
 import { insertTwoFactor } from '../store/two-factor.js';
+import type { TwoFactorMethod } from '../store/schema.js';
+import { type TwoFactorActivationRow, claimTwoFactorActivation, upsertTwoFactorActivation } from '../store/two-factor-activations.js';
+import { RECOVERY_CODE_REVEAL_LIFETIME_IN_MS } from '../domain/recovery-codes.js';
+import { forgetSecondFactorLeftovers, forgetShownRecoveryCodes, issueRecoveryCodes } from './recovery-codes.js';
 import { findSmsCode } from '../store/sms-codes.js';
 import { checkSmsCode, sendSmsCode } from './sms-codes.js';
 import { markResetNoticesSeen } from './two-factor-reset.js';
@@ -32,7 +36,7 @@ export function openTotpSecret(ctx: ServiceContext, userId: string, sealed: stri
 
 export interface TwoFactorStatus {
   enabled: boolean;
-  method: 'totp' | 'sms' | null;
+  method: TwoFactorMethod | null;
   enabledAtMs: number | null;
 }
 
@@ -68,8 +72,11 @@ export async function startTotpEnrollment(ctx: ServiceContext, userId: string, s
   return { keyUri: totpKeyUri({ secret, issuer: ctx.issuer, accountName: user.email }), secretForManualEntry: formatSecretForManualEntry(secret) };
 }
 
-/** Switches 2FA on once a code from the app proves it holds the secret. Returns a new session token. */
-export async function confirmTotpEnrollment(ctx: ServiceContext, userId: string, typedCode: unknown, meta: RequestMeta): Promise<string> {
+/**
+ * The app proved it holds the secret: the factor waits, with a new set of recovery codes,
+ * for the person to say they saved them (turnOnTwoFactor). Returns the codes.
+ */
+export async function confirmTotpEnrollment(ctx: ServiceContext, userId: string, typedCode: unknown, meta: RequestMeta): Promise<{ recoveryCodes: string[] }> {
   if (await findTwoFactor(ctx.db, userId)) throw new TwofoldError('two_factor_already_on');
   const nowMs = ctx.now();
   const enrollment = await findTotpEnrollment(ctx.db, userId);
@@ -79,22 +86,52 @@ export async function confirmTotpEnrollment(ctx: ServiceContext, userId: string,
   if (code === null) throw new TwofoldError('wrong_code');
   const check = checkTotpCode({ secret: openTotpSecret(ctx, userId, enrollment.totp_secret), code, timeInMs: nowMs, lastUsedStep: null });
   if (!check.valid) throw new TwofoldError('wrong_code');
-  // One transaction: 2FA on, the set-up gone, every other session ended, or none of it.
   return inTransaction(ctx, async (tx) => {
-    // The confirming code's step is recorded as used: it cannot then sign anyone in.
-    // Not claimed: a double submit turned it on already, or another session's set-up replaced this one.
+    // Not claimed: a double submit proved it already, or another session's set-up replaced this one.
     if (!(await claimTotpEnrollment(tx.db, userId, enrollment.session_id))) {
       throw new TwofoldError((await findTwoFactor(tx.db, userId)) ? 'two_factor_already_on' : 'enrollment_expired');
     }
-    if (!(await insertTwoFactor(tx.db, { user_id: userId, method: 'totp', totp_secret: enrollment.totp_secret, last_used_step: check.step, enabled_at: nowMs }))) {
-      throw new TwofoldError('two_factor_already_on');
-    }
-    await appendSecurityEvent(tx.db, { type: 'two_factor_enabled', userId, ip: meta.ip, userAgent: meta.userAgent, detail: 'authenticator app', atMs: nowMs });
-    await markResetNoticesSeen(tx, userId);
-    await notifySecurityChange(tx, userId, 'two_factor_enabled', meta);
-    return replaceAllUserSessions(tx, userId, meta);
+    // The proving code's step is kept as used: it cannot then sign anyone in.
+    return proveSecondFactor(tx, userId, enrollment.session_id, { method: 'totp', totp_secret: enrollment.totp_secret, last_used_step: check.step, mobile: null });
   });
 }
+
+/** A proved factor, waiting for "I have saved my recovery codes"; a new set of codes for it. */
+async function proveSecondFactor(tx: ServiceContext, userId: string, sessionId: string | null, factor: Pick<TwoFactorActivationRow, 'method' | 'totp_secret' | 'last_used_step' | 'mobile'>): Promise<{ recoveryCodes: string[] }> {
+  const nowMs = tx.now();
+  await upsertTwoFactorActivation(tx.db, { user_id: userId, session_id: sessionId, ...factor, created_at: nowMs, expires_at: nowMs + RECOVERY_CODE_REVEAL_LIFETIME_IN_MS });
+  return { recoveryCodes: await issueRecoveryCodes(tx, userId, sessionId) };
+}
+
+/**
+ * "I have saved my recovery codes": the factor this session proved turns on, every other
+ * session ends. Returns the method and a new session token.
+ */
+export async function turnOnTwoFactor(ctx: ServiceContext, userId: string, meta: RequestMeta): Promise<{ method: TwoFactorMethod; sessionToken: string }> {
+  const nowMs = ctx.now();
+  // One transaction after the person's row lock: 2FA on, the codes' plain copy gone, every
+  // other session ended, or none of it. Refusals are returned so nothing half-done commits.
+  const outcome = await inTransaction(ctx, async (tx): Promise<{ refused: ErrorCode } | { method: TwoFactorMethod; sessionToken: string }> => {
+    await lockUserRow(tx.db, userId);
+    if (await findTwoFactor(tx.db, userId)) return { refused: 'two_factor_already_on' };
+    const factor = await claimTwoFactorActivation(tx.db, userId, meta.sessionId ?? null, nowMs);
+    if (!factor) return { refused: 'enrollment_expired' };
+    // A number changed since its code was typed was never proved.
+    if (factor.method === 'sms' && (await findUserById(tx.db, userId))?.mobile !== factor.mobile) return { refused: 'enrollment_expired' };
+    if (!(await insertTwoFactor(tx.db, { user_id: userId, method: factor.method, totp_secret: factor.totp_secret, last_used_step: factor.last_used_step, enabled_at: nowMs }))) {
+      return { refused: 'two_factor_already_on' };
+    }
+    await forgetShownRecoveryCodes(tx, userId);
+    await appendSecurityEvent(tx.db, { type: 'two_factor_enabled', userId, ip: meta.ip, userAgent: meta.userAgent, detail: METHOD_NAMES[factor.method], atMs: nowMs });
+    await markResetNoticesSeen(tx, userId);
+    await notifySecurityChange(tx, userId, 'two_factor_enabled', meta);
+    return { method: factor.method, sessionToken: await replaceAllUserSessions(tx, userId, meta) };
+  });
+  if ('refused' in outcome) throw new TwofoldError(outcome.refused);
+  return outcome;
+}
+
+const METHOD_NAMES: Record<TwoFactorMethod, string> = { totp: 'authenticator app', sms: 'SMS' };
 
 /** "Remove the two factor authentication": password first; every other session ends. Returns a new session token. */
 export async function removeTwoFactor(ctx: ServiceContext, userId: string, password: unknown, meta: RequestMeta): Promise<string> {
@@ -105,6 +142,7 @@ export async function removeTwoFactor(ctx: ServiceContext, userId: string, passw
   // nothing (a crash half-way must not leave 2FA off with a thief's session alive).
   return inTransaction(ctx, async (tx) => {
     if (!(await deleteTwoFactor(tx.db, userId))) throw new TwofoldError('two_factor_not_on');
+    await forgetSecondFactorLeftovers(tx, userId);
     await deleteUserSignInAttempts(tx.db, userId);
     await forgetAllRememberedDevices(tx, userId, meta, 'two-factor authentication removed');
     await appendSecurityEvent(tx.db, { type: 'two_factor_removed', userId, ip: meta.ip, userAgent: meta.userAgent, atMs: ctx.now() });
@@ -129,14 +167,12 @@ export async function startSmsEnrollment(ctx: ServiceContext, userId: string, me
   await sendSmsCode(ctx, { userId, mobile: user.mobile, purpose: 'enroll', attemptId: null }, meta);
 }
 
-/** Switches SMS 2FA on once the code sent to the number is typed. Returns a new session token. */
-export async function confirmSmsEnrollment(ctx: ServiceContext, userId: string, typedCode: unknown, meta: RequestMeta): Promise<string> {
-  const nowMs = ctx.now();
-  // One transaction, after the person's row lock: the number read here is the number 2FA
-  // turns on for, and a number changed in another tab either committed before (the code
-  // was sent to another number: refused) or waits until 2FA is on (then it is locked).
+/** The number is proved once the code sent to it is typed; then as for the app. Returns the recovery codes. */
+export async function confirmSmsEnrollment(ctx: ServiceContext, userId: string, typedCode: unknown, meta: RequestMeta): Promise<{ recoveryCodes: string[] }> {
+  // One transaction, after the person's row lock: the number read here is the number the
+  // code was sent to, and turnOnTwoFactor checks it is still the account's.
   // Refusals are returned, not thrown, so a wrong code's try is committed and counted.
-  const outcome = await inTransaction(ctx, async (tx): Promise<{ refused: ErrorCode } | { sessionToken: string }> => {
+  const outcome = await inTransaction(ctx, async (tx): Promise<{ refused: ErrorCode } | { recoveryCodes: string[] }> => {
     const trx = tx.db;
     await lockUserRow(trx, userId);
     const user = await findUserById(trx, userId);
@@ -144,12 +180,8 @@ export async function confirmSmsEnrollment(ctx: ServiceContext, userId: string, 
     if (await findTwoFactor(trx, userId)) return { refused: 'two_factor_already_on' };
     const check = await checkSmsCode(tx, { userId, purpose: 'enroll', attemptId: null, mobile: user.mobile }, typedCode);
     if (!check.valid) return { refused: check.reason === 'wrong_code' ? 'wrong_sms_code' : 'sms_code_expired' };
-    if (!(await insertTwoFactor(trx, { user_id: userId, method: 'sms', totp_secret: null, last_used_step: null, enabled_at: nowMs }))) return { refused: 'two_factor_already_on' };
-    await appendSecurityEvent(trx, { type: 'two_factor_enabled', userId, ip: meta.ip, userAgent: meta.userAgent, detail: 'SMS', atMs: nowMs });
-    await markResetNoticesSeen(tx, userId);
-    await notifySecurityChange(tx, userId, 'two_factor_enabled', meta);
-    return { sessionToken: await replaceAllUserSessions(tx, userId, meta) };
+    return proveSecondFactor(tx, userId, meta.sessionId ?? null, { method: 'sms', totp_secret: null, last_used_step: null, mobile: user.mobile });
   });
   if ('refused' in outcome) throw new TwofoldError(outcome.refused);
-  return outcome.sessionToken;
+  return outcome;
 }

@@ -2,7 +2,7 @@
 // person outside the admin's reach is never even loaded.
 import type { Role } from '../domain/accounts.js';
 import { type Kysely, sql } from 'kysely';
-import type { Database } from './schema.js';
+import type { Database, TwoFactorMethod } from './schema.js';
 
 type Db = Kysely<Database>;
 
@@ -17,8 +17,9 @@ export interface ManagedUserRow {
   mobile: string | null;
   last_sign_in_at: number | null;
   code_locked_until: number | null;
-  two_factor_method: 'totp' | 'sms' | null;
+  two_factor_method: TwoFactorMethod | null;
   remembered_devices: number;
+  recovery_codes_left: number;
   /** invited, no password chosen yet */
   awaiting_password: boolean;
 }
@@ -53,11 +54,22 @@ function managedUsersQuery(db: Db, nowMs: number) {
         .whereRef('remembered_devices.user_id', '=', 'users.id')
         .where('remembered_devices.expires_at', '>', nowMs)
         .as('remembered_devices'),
+      eb
+        .selectFrom('recovery_codes')
+        .select((e) => e.fn.countAll<number>().as('n'))
+        .whereRef('recovery_codes.user_id', '=', 'users.id')
+        .where('recovery_codes.used_at', 'is', null)
+        .as('recovery_codes_left'),
     ]);
 }
 
-type QueriedRow = Omit<ManagedUserRow, 'remembered_devices' | 'awaiting_password'> & { remembered_devices: unknown; awaiting_password: unknown };
-const toManagedUser = (row: QueriedRow): ManagedUserRow => ({ ...row, remembered_devices: Number(row.remembered_devices ?? 0), awaiting_password: Number(row.awaiting_password) === 1 });
+type QueriedRow = Omit<ManagedUserRow, 'remembered_devices' | 'recovery_codes_left' | 'awaiting_password'> & { remembered_devices: unknown; recovery_codes_left: unknown; awaiting_password: unknown };
+const toManagedUser = (row: QueriedRow): ManagedUserRow => ({
+  ...row,
+  remembered_devices: Number(row.remembered_devices ?? 0),
+  recovery_codes_left: Number(row.recovery_codes_left ?? 0),
+  awaiting_password: Number(row.awaiting_password) === 1,
+});
 
 export async function listManagedUsers(db: Db, scope: { aggregatorId?: string; firmId?: string }, search: string, limit: number, nowMs: number): Promise<ManagedUserRow[]> {
   let query = managedUsersQuery(db, nowMs);

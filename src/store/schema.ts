@@ -47,7 +47,7 @@ export interface UsersTable {
 
 export interface TwoFactorTable {
   user_id: string;
-  method: 'totp' | 'sms';
+  method: TwoFactorMethod;
   /** AES-256-GCM sealed, bound to the user id; null for the SMS method */
   totp_secret: string | null;
   /** the TOTP step of the last code accepted: no code of that step or earlier is accepted again */
@@ -60,6 +60,43 @@ export interface TotpEnrollmentsTable {
   totp_secret: string;
   /** the session that was shown the secret; null when made outside a session (fixtures, tools) */
   session_id: string | null;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface RecoveryCodesTable {
+  id: string;
+  user_id: string;
+  /** random, one per code */
+  salt: string;
+  /** HMAC-SHA-256(key from TWOFOLD_SECRET, salt:code) */
+  code_hash: string;
+  created_at: number;
+  used_at: number | null;
+}
+
+export type TwoFactorMethod = 'totp' | 'sms';
+
+export interface TwoFactorActivationsTable {
+  user_id: string;
+  /** the session that proved the factor; null outside a session (fixtures, tools) */
+  session_id: string | null;
+  method: TwoFactorMethod;
+  /** sealed as in two_factor, for the app */
+  totp_secret: string | null;
+  /** the step of the code that proved the app: it cannot sign anyone in afterwards */
+  last_used_step: number | null;
+  /** for SMS: the number the code was sent to; it turns on only while it is still the account's */
+  mobile: string | null;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface RecoveryCodeRevealsTable {
+  user_id: string;
+  session_id: string | null;
+  /** the plain codes, JSON, sealed with the TOTP encryption key bound to the user */
+  sealed_codes: string;
   created_at: number;
   expires_at: number;
 }
@@ -205,6 +242,9 @@ export interface Database {
   users: UsersTable;
   two_factor: TwoFactorTable;
   totp_enrollments: TotpEnrollmentsTable;
+  recovery_codes: RecoveryCodesTable;
+  two_factor_activations: TwoFactorActivationsTable;
+  recovery_code_reveals: RecoveryCodeRevealsTable;
   sessions: SessionsTable;
   sign_in_attempts: SignInAttemptsTable;
   remembered_devices: RememberedDevicesTable;

@@ -5,7 +5,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateTotpCode, secretFromBase32 } from '../../src/domain/totp.js';
 import { createOrganization, createUser } from '../../src/services/accounts.js';
-import { confirmTotpEnrollment, startTotpEnrollment } from '../../src/services/two-factor.js';
+import { turnOnTotp } from '../helpers/fixtures.js';
+import { startTotpEnrollment } from '../../src/services/two-factor.js';
 import { expectAccessible, expectNoSidewaysScroll, launchChromium, screenshot } from '../helpers/browser.js';
 import { DATABASES } from '../helpers/databases.js';
 import { type TestServer, startTestServer } from '../helpers/server.js';
@@ -22,7 +23,7 @@ describe('aggregator reset in Chromium', () => {
     const { id } = await createUser(server.services, { email, name, orgName, role, mobile, password: PASSWORD });
     const enrollment = await startTotpEnrollment(server.services, id);
     const secret = secretFromBase32(enrollment.secretForManualEntry.replace(/ /g, ''));
-    await confirmTotpEnrollment(server.services, id, generateTotpCode({ secret, timeInMs: server.clock.now() - 30_000 }), { ip: '127.0.0.1', userAgent: 'fixture' });
+    await turnOnTotp(server.services, id, generateTotpCode({ secret, timeInMs: server.clock.now() - 30_000 }), { ip: '127.0.0.1', userAgent: 'fixture' });
     secrets.set(email, secret);
   }
 
@@ -93,6 +94,9 @@ describe('aggregator reset in Chromium', () => {
     await broker.getByRole('button', { name: 'Continue' }).click();
     const secret = secretFromBase32(((await broker.locator('#totp-secret').textContent()) ?? '').replace(/\s/g, ''));
     await broker.getByLabel('Enter the 6-digit code the app shows').fill(generateTotpCode({ secret, timeInMs: server.clock.now() }));
+    await broker.getByRole('button', { name: 'Continue' }).click();
+    await expect.poll(() => broker.getByRole('heading', { level: 1 }).textContent()).toBe('Save your recovery codes');
+    await broker.getByLabel('I have saved my recovery codes somewhere safe').check();
     await broker.getByRole('button', { name: 'Turn on two-factor authentication' }).click();
     await expect.poll(() => broker.getByRole('status').textContent()).toContain('Two-factor authentication is on');
     await expect.poll(() => broker.getByRole('cell', { name: 'Two-factor authentication reset by an administrator' }).count()).toBe(1);

@@ -53,6 +53,9 @@ describe('core flow in Chromium', () => {
     const typedSecret = (await page.locator('#totp-secret').textContent())!;
     const secret = secretFromBase32(typedSecret.replace(/\s/g, ''));
     await page.getByLabel('Enter the 6-digit code the app shows').fill(generateTotpCode({ secret, timeInMs: env.server.clock.now() }));
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Save your recovery codes');
+    await page.getByLabel('I have saved my recovery codes somewhere safe').check();
     await page.getByRole('button', { name: 'Turn on two-factor authentication' }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toContain('Two-factor authentication is on');
     await look(page, 'core-07-security-2fa-on');

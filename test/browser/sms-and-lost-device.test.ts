@@ -48,6 +48,9 @@ describe('SMS and lost device in Chromium', () => {
     await expect.poll(() => heading(page)).toBe('Set up text message codes');
     await look(page, 'sms-02-setup');
     await page.getByLabel('6-digit code from the text message').fill(await codeFromOutbox(page));
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Save your recovery codes');
+    await page.getByLabel('I have saved my recovery codes somewhere safe').check();
     await page.getByRole('button', { name: 'Turn on two-factor authentication' }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toContain('we will text a code to your mobile');
 
@@ -70,6 +73,9 @@ describe('SMS and lost device in Chromium', () => {
     await expect.poll(() => heading(page)).toBe('Enter your code');
     await page.getByRole('link', { name: 'Lost your two-factor device' }).click();
     await expect.poll(() => heading(page)).toBe('Lost your two-factor device');
+    await look(page, 'lost-01-choices');
+    await page.getByRole('link', { name: 'Text a code to my mobile' }).click();
+    await expect.poll(() => page.getByLabel('Last 4 digits of your mobile number').count()).toBe(1);
     await look(page, 'lost-01-last-four');
     await page.getByLabel('Last 4 digits of your mobile number').fill('1234');
     await page.getByRole('button', { name: 'Send me a code' }).click();
@@ -91,6 +97,9 @@ describe('SMS and lost device in Chromium', () => {
     const secret = secretFromBase32(((await page.locator('#totp-secret').textContent()) ?? '').replace(/\s/g, ''));
     expect(secret).not.toEqual(user.secret);
     await page.getByLabel('Enter the 6-digit code the app shows').fill(generateTotpCode({ secret, timeInMs: env.server.clock.now() }));
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Save your recovery codes');
+    await page.getByLabel('I have saved my recovery codes somewhere safe').check();
     await page.getByRole('button', { name: 'Turn on two-factor authentication' }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toContain('Two-factor authentication is on');
     await context.close();

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { generateTotpCode, secretFromBase32 } from '../../src/domain/totp.js';
 import { createOrganization, createUser } from '../../src/services/accounts.js';
 import type { ServiceContext } from '../../src/services/context.js';
-import { confirmTotpEnrollment, startTotpEnrollment } from '../../src/services/two-factor.js';
+import { confirmTotpEnrollment, startTotpEnrollment, turnOnTwoFactor } from '../../src/services/two-factor.js';
+import type { RequestMeta } from '../../src/services/context.js';
 import { latestOutboxMessageTo } from '../../src/store/outbox.js';
 import { parseAustralianMobile } from '../../src/domain/phone.js';
 import { TestClient } from './client.js';
@@ -16,6 +17,20 @@ export interface TestUser {
   password: string;
   /** raw TOTP secret when 2FA is on */
   secret?: Uint8Array;
+  /** the recovery codes made when 2FA was turned on */
+  recoveryCodes?: string[];
+}
+
+const FIXTURE_META: RequestMeta = { ip: '127.0.0.1', userAgent: 'fixture' };
+
+/**
+ * Proves the app with `code` and says the recovery codes were saved, as a person does in
+ * Protect my account (outside a session). Returns the recovery codes.
+ */
+export async function turnOnTotp(services: ServiceContext, userId: string, code: string, meta: RequestMeta = FIXTURE_META): Promise<string[]> {
+  const { recoveryCodes } = await confirmTotpEnrollment(services, userId, code, meta);
+  await turnOnTwoFactor(services, userId, meta);
+  return recoveryCodes;
 }
 
 let counter = 0;
@@ -32,7 +47,7 @@ export async function createTestUser(services: ServiceContext, options: { withTo
     const secret = secretFromBase32(enrollment.secretForManualEntry.replace(/ /g, ''));
     // Enrol with the previous step's code, so the current step's code is still free for sign-in.
     const code = generateTotpCode({ secret, timeInMs: services.now() - 30_000 });
-    await confirmTotpEnrollment(services, id, code, { ip: '127.0.0.1', userAgent: 'fixture' });
+    user.recoveryCodes = await turnOnTotp(services, id, code);
     user.secret = secret;
   }
   return user;
@@ -41,6 +56,17 @@ export async function createTestUser(services: ServiceContext, options: { withTo
 export function codeFor(user: TestUser, timeInMs: number): string {
   if (!user.secret) throw new TypeError('user has no TOTP secret');
   return generateTotpCode({ secret: user.secret, timeInMs });
+}
+
+/**
+ * After a factor is proved in Protect my account: the recovery codes page, then "I have
+ * saved my recovery codes". Returns the codes shown and the reply to the confirmation.
+ */
+export async function saveRecoveryCodes(client: TestClient): Promise<{ codes: string[]; reply: Awaited<ReturnType<TestClient['post']>> }> {
+  const page = await client.get('/settings/recovery-codes');
+  const codes = [...page.body.matchAll(/<code>([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})<\/code>/g)].map((m) => m[1]!);
+  const reply = await client.post('/settings/recovery-codes/saved', { saved: 'yes' });
+  return { codes, reply };
 }
 
 /** Loads the sign-in page and submits email and password. */

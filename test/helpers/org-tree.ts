@@ -2,9 +2,9 @@
 import { randomBytes } from 'node:crypto';
 import type { ServiceContext } from '../../src/services/context.js';
 import { createOrganization, createUser } from '../../src/services/accounts.js';
-import { confirmTotpEnrollment, startTotpEnrollment } from '../../src/services/two-factor.js';
+import { startTotpEnrollment } from '../../src/services/two-factor.js';
 import { generateTotpCode, secretFromBase32 } from '../../src/domain/totp.js';
-import { STRONG_PASSWORD, type TestUser } from './fixtures.js';
+import { STRONG_PASSWORD, type TestUser, turnOnTotp } from './fixtures.js';
 
 export interface OrgTree {
   aggregatorA: { id: string; name: string };
@@ -26,7 +26,7 @@ export async function createOrgTree(services: ServiceContext): Promise<OrgTree> 
     // Everyone has an authenticator, so a reset has something to remove.
     const enrollment = await startTotpEnrollment(services, id);
     const secret = secretFromBase32(enrollment.secretForManualEntry.replace(/ /g, ''));
-    await confirmTotpEnrollment(services, id, generateTotpCode({ secret, timeInMs: services.now() - 30_000 }), { ip: '127.0.0.1', userAgent: 'fixture' });
+    await turnOnTotp(services, id, generateTotpCode({ secret, timeInMs: services.now() - 30_000 }), { ip: '127.0.0.1', userAgent: 'fixture' });
     return { id, email, password: STRONG_PASSWORD, secret };
   };
   return {

@@ -21,7 +21,12 @@ describeEachDatabase('lost two-factor device', (database) => {
     const { server } = ctx;
     const user = await createSmsUser(server.services, { totp: true });
     const client = await atCodeStep(user);
-    const ask = await client.get('/sign-in/lost-device');
+    // Recovery codes first, then the SMS way back, then the aggregator.
+    const choices = await client.get('/sign-in/lost-device');
+    expect(choices.body.indexOf('href="/sign-in/recovery-code"')).toBeGreaterThan(-1);
+    expect(choices.body.indexOf('href="/sign-in/recovery-code"')).toBeLessThan(choices.body.indexOf('href="/sign-in/lost-device/sms"'));
+    expect(choices.body.indexOf('href="/sign-in/lost-device/sms"')).toBeLessThan(choices.body.indexOf('contact your aggregator'));
+    const ask = await client.get('/sign-in/lost-device/sms');
     expect(ask.body).toContain('Last 4 digits of your mobile number');
     const sent = await client.post('/sign-in/lost-device', { last_four: user.mobile.slice(-4) });
     expect(sent.location).toBe('/sign-in/lost-device/code');
@@ -39,7 +44,7 @@ describeEachDatabase('lost two-factor device', (database) => {
     const { server } = ctx;
     const user = await createSmsUser(server.services, { totp: true });
     const client = await atCodeStep(user);
-    await client.get('/sign-in/lost-device');
+    await client.get('/sign-in/lost-device/sms');
     const wrong = user.mobile.slice(-4) === '0000' ? '1111' : '0000';
     const almost = `${user.mobile.slice(-4, -1)}${(Number(user.mobile.slice(-1)) + 1) % 10}`;
     const answers = [wrong, almost, 'abcd', '12345'];
@@ -59,7 +64,11 @@ describeEachDatabase('lost two-factor device', (database) => {
     const { server } = ctx;
     const user = await createTestUser(server.services, { withTotp: true });
     const client = await atCodeStep(user);
-    const page = await client.get('/sign-in/lost-device');
+    const choices = await client.get('/sign-in/lost-device');
+    expect(choices.body).toContain('href="/sign-in/recovery-code"');
+    expect(choices.body).not.toContain('href="/sign-in/lost-device/sms"');
+    expect(choices.body).toContain('contact your aggregator');
+    const page = await client.get('/sign-in/lost-device/sms');
     expect(page.body).toContain('There is no mobile number on your account, so we cannot send you a code. Please contact your aggregator');
   });
 

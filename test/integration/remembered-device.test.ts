@@ -3,13 +3,13 @@
 import { expect, it } from 'vitest';
 import { TestClient } from '../helpers/client.js';
 import { describeEachDatabase } from '../helpers/databases.js';
-import { type TestUser, codeFor, createTestUser, submitPassword } from '../helpers/fixtures.js';
+import { type TestUser, codeFor, createTestUser, submitPassword, turnOnTotp } from '../helpers/fixtures.js';
 import { useTestServer } from '../helpers/suite.js';
 import type { TestServer } from '../helpers/server.js';
 import { purgeExpiredRecords } from '../../src/services/maintenance.js';
 import { listSecurityEventsForUser } from '../../src/store/security-events.js';
 import { secretFromBase32 } from '../../src/domain/totp.js';
-import { confirmTotpEnrollment, startTotpEnrollment } from '../../src/services/two-factor.js';
+import { startTotpEnrollment } from '../../src/services/two-factor.js';
 
 const DAY = 24 * 3_600_000;
 const NOTE_NETWORK = 'We asked for a code because you are connecting from a different network than when you chose to remember this device.';
@@ -151,7 +151,7 @@ describeEachDatabase('remember this device', (database) => {
     const enrollment = await startTotpEnrollment(server.services, user.id);
     user.secret = secretFromBase32(enrollment.secretForManualEntry.replace(/ /g, ''));
     server.clock.advance(30_000);
-    await confirmTotpEnrollment(server.services, user.id, codeFor(user, server.clock.now()), { ip: '127.0.0.1', userAgent: 'test' });
+    await turnOnTotp(server.services, user.id, codeFor(user, server.clock.now()), { ip: '127.0.0.1', userAgent: 'test' });
     await expectAskedForCodeAsForgotten(user, laptop.cookies.get('twofold_device')!);
   });
 

@@ -9,7 +9,7 @@ import { findUserById } from '../../src/store/users.js';
 import { watchArgon2 } from '../helpers/argon2.js';
 import { TestClient, alertText } from '../helpers/client.js';
 import { describeEachDatabase } from '../helpers/databases.js';
-import { codeFor, createSmsUser, createTestUser, latestSmsCode, signIn, submitPassword } from '../helpers/fixtures.js';
+import { codeFor, createSmsUser, createTestUser, latestSmsCode, saveRecoveryCodes, signIn, submitPassword } from '../helpers/fixtures.js';
 import { createOrgTree } from '../helpers/org-tree.js';
 import { useTestServer } from '../helpers/suite.js';
 
@@ -59,7 +59,8 @@ describeEachDatabase('attacks from the outside review', (database) => {
     await client.get('/settings/two-factor');
     expect((await client.post('/settings/two-factor', { method: 'sms' })).location).toBe('/settings/two-factor/sms');
     await client.get('/settings/two-factor/sms');
-    expect((await client.post('/settings/two-factor/sms', { code: await latestSmsCode(server.services, '+61412777001') })).location).toBe('/settings/security?notice=two_factor_on_sms');
+    expect((await client.post('/settings/two-factor/sms', { code: await latestSmsCode(server.services, '+61412777001') })).location).toBe('/settings/recovery-codes');
+    expect((await saveRecoveryCodes(client)).reply.location).toBe('/settings/security?notice=two_factor_on_sms');
     expect((await findUserById(server.services.db, user.id))!.mobile).toBe('+61412777001');
   });
 
@@ -271,7 +272,8 @@ describeEachDatabase('attacks from the outside review', (database) => {
     const ownerSecret = await secretOn(owner);
     expect(ownerSecret).not.toBe(stolenSecret);
     const code = generateTotpCode({ secret: secretFromBase32(ownerSecret), timeInMs: server.clock.now() - 30_000 });
-    expect((await owner.post('/settings/two-factor/app', { code })).location).toBe('/settings/security?notice=two_factor_on');
+    expect((await owner.post('/settings/two-factor/app', { code })).location).toBe('/settings/recovery-codes');
+    expect((await saveRecoveryCodes(owner)).reply.location).toBe('/settings/security?notice=two_factor_on');
 
     server.clock.advance(30_000);
     const again = new TestClient(server.url);
@@ -290,7 +292,8 @@ describeEachDatabase('attacks from the outside review', (database) => {
     await other.get('/settings/security');
     const code = generateTotpCode({ secret: secretFromBase32(secret), timeInMs: server.clock.now() });
     const refused = await other.post('/settings/two-factor/app', { code });
-    expect(refused.location).not.toBe('/settings/security?notice=two_factor_on');
+    expect(refused.location).not.toBe('/settings/recovery-codes');
+    expect((await other.post('/settings/recovery-codes/saved', { saved: 'yes' })).location).toBe('/settings/security');
     expect(await findTwoFactor(server.services.db, user.id)).toBeUndefined();
   });
 

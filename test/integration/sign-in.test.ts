@@ -2,7 +2,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TestClient, alertText } from '../helpers/client.js';
 import { describeEachDatabase } from '../helpers/databases.js';
-import { codeFor, createTestUser, signIn, submitPassword } from '../helpers/fixtures.js';
+import { codeFor, createTestUser, saveRecoveryCodes, signIn, submitPassword } from '../helpers/fixtures.js';
+import { findTwoFactor } from '../../src/store/two-factor.js';
 import { type TestServer, startTestServer } from '../helpers/server.js';
 import { generateTotpCode, secretFromBase32 } from '../../src/domain/totp.js';
 
@@ -107,7 +108,12 @@ describeEachDatabase('sign-in', (database) => {
     expect(wrong.status).toBe(401);
     expect((await client.get('/api/session')).status).toBe(200);
 
-    const on = await client.post('/settings/two-factor/app', { code: generateTotpCode({ secret, timeInMs: server.clock.now() }) });
+    const proved = await client.post('/settings/two-factor/app', { code: generateTotpCode({ secret, timeInMs: server.clock.now() }) });
+    expect(proved.location).toBe('/settings/recovery-codes');
+    // Proved, but not on until the recovery codes are saved.
+    expect(await findTwoFactor(server.services.db, user.id)).toBeUndefined();
+    const { codes, reply: on } = await saveRecoveryCodes(client);
+    expect(codes).toHaveLength(10);
     expect(on.location).toBe('/settings/security?notice=two_factor_on');
     const after = await client.get('/settings/security');
     expect(after.body).toContain('Remove the two factor authentication');
@@ -125,7 +131,8 @@ describeEachDatabase('sign-in', (database) => {
     await client.post('/settings/two-factor', { method: 'totp' }).then(() => client.get('/settings/two-factor/app'));
     const secret = secretFromBase32(/id="totp-secret">([A-Z2-7 ]+)</.exec(client.lastPage)![1]!.replace(/ /g, ''));
     const code = generateTotpCode({ secret, timeInMs: server.clock.now() });
-    expect((await client.post('/settings/two-factor/app', { code })).location).toBe('/settings/security?notice=two_factor_on');
+    expect((await client.post('/settings/two-factor/app', { code })).location).toBe('/settings/recovery-codes');
+    expect((await saveRecoveryCodes(client)).reply.location).toBe('/settings/security?notice=two_factor_on');
     const other = new TestClient(server.url);
     await submitPassword(other, user.email, user.password);
     await other.get('/sign-in/code');

@@ -2,7 +2,7 @@
 import { expect, it } from 'vitest';
 import { TestClient, alertText } from '../helpers/client.js';
 import { describeEachDatabase } from '../helpers/databases.js';
-import { createSmsUser, createTestUser, latestSmsCode, signIn, submitPassword } from '../helpers/fixtures.js';
+import { createSmsUser, createTestUser, latestSmsCode, saveRecoveryCodes, signIn, submitPassword } from '../helpers/fixtures.js';
 import { useTestServer } from '../helpers/suite.js';
 import { findUserById } from '../../src/store/users.js';
 import { findTwoFactor } from '../../src/store/two-factor.js';
@@ -62,8 +62,10 @@ describeEachDatabase('SMS', (database) => {
     await client.get('/settings/two-factor/sms');
     expect((await client.post('/settings/two-factor/sms', { code: '000000' })).status).toBe(401);
     expect(await findTwoFactor(server.services.db, user.id)).toBeUndefined();
-    const on = await client.post('/settings/two-factor/sms', { code: await latestSmsCode(server.services, user.mobile) });
-    expect(on.location).toBe('/settings/security?notice=two_factor_on_sms');
+    const proved = await client.post('/settings/two-factor/sms', { code: await latestSmsCode(server.services, user.mobile) });
+    expect(proved.location).toBe('/settings/recovery-codes');
+    expect(await findTwoFactor(server.services.db, user.id)).toBeUndefined();
+    expect((await saveRecoveryCodes(client)).reply.location).toBe('/settings/security?notice=two_factor_on_sms');
     expect((await findTwoFactor(server.services.db, user.id))!.method).toBe('sms');
   });
 
@@ -85,7 +87,8 @@ describeEachDatabase('SMS', (database) => {
     const second = await latestSmsCode(server.services, user.mobile);
     await client.get('/settings/two-factor/sms');
     if (first !== second) expect((await client.post('/settings/two-factor/sms', { code: first })).status).toBe(401);
-    expect((await client.post('/settings/two-factor/sms', { code: second })).location).toBe('/settings/security?notice=two_factor_on_sms');
+    expect((await client.post('/settings/two-factor/sms', { code: second })).location).toBe('/settings/recovery-codes');
+    expect((await saveRecoveryCodes(client)).reply.location).toBe('/settings/security?notice=two_factor_on_sms');
   });
 
   it('needs a mobile number before SMS can be chosen', async () => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TestClient, alertText } from '../helpers/client.js';
 import { describeEachDatabase } from '../helpers/databases.js';
 import { FakeTwilio, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM } from '../helpers/fake-twilio.js';
-import { createSmsUser, signIn, submitPassword } from '../helpers/fixtures.js';
+import { createSmsUser, saveRecoveryCodes, signIn, submitPassword } from '../helpers/fixtures.js';
 import { useTestServer } from '../helpers/suite.js';
 import { within } from '../helpers/hold.js';
 import { listSmsLogForUser } from '../../src/store/sms-log.js';
@@ -50,7 +50,8 @@ describeEachDatabase('Twilio provider', (database) => {
     expect(request.form.From).toBe(TWILIO_FROM);
     expect(request.form.Body).toMatch(/^\d{6} is your Twofold code/);
     await client.get('/settings/two-factor/sms');
-    expect((await client.post('/settings/two-factor/sms', { code: twilio.lastCode() })).location).toBe('/settings/security?notice=two_factor_on_sms');
+    expect((await client.post('/settings/two-factor/sms', { code: twilio.lastCode() })).location).toBe('/settings/recovery-codes');
+    expect((await saveRecoveryCodes(client)).reply.location).toBe('/settings/security?notice=two_factor_on_sms');
     const log = await listSmsLogForUser(server.services.db, user.id);
     expect(log[0]).toMatchObject({ outcome: 'sent', provider: 'twilio' });
     expect(log[0]!.provider_message_id).toMatch(/^SM/);

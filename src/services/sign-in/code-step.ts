@@ -11,30 +11,36 @@ import { rememberThisDevice } from '../remembered-devices.js';
 import { createSession } from '../sessions.js';
 import { sendSmsCode } from '../sms-codes.js';
 import { inTransaction } from '../transaction.js';
-import { verifierFor } from './factors.js';
+import { type CodeRoute, verifierFor } from './factors.js';
+import { recoveryCodesLeft as recoveryCodesLeftOf } from '../recovery-codes.js';
 import { type Refused, attemptExpired, metaOf, minutesFrom, refused, sendingFails } from './outcome.js';
 import { type LoadedSignIn, loadPendingSignIn } from './pending.js';
 
 const CODE_LOCK_SCHEDULE = codeLockSchedule();
 
 export type CodeStepOutcome =
-  /** `rememberedDeviceToken`: set when the person ticked "Remember this device for 30 days" */
-  | { outcome: 'signed_in'; sessionToken: string; userId: string; rememberedDeviceToken: string | null; viaLostDevice: boolean }
+  /**
+   * `rememberedDeviceToken`: set when the person ticked "Remember this device for 30 days";
+   * `recoveryCodesLeft`: after a recovery code, how many are left (null otherwise).
+   */
+  | { outcome: 'signed_in'; sessionToken: string; userId: string; rememberedDeviceToken: string | null; recoveryCodesLeft: number | null }
   | Refused;
 
 /**
- * The code step: the authenticator code, the SMS code of the SMS method, or
- * (`lostDevice`) the recovery code sent after the last 4 digits matched.
+ * The code step: what was typed is checked by `via`: the person's second factor (the
+ * authenticator code, or the SMS code of the SMS method), one of their recovery codes, or
+ * the lost-device SMS code sent after the last 4 digits matched.
  */
 export async function completeSignInWithCode(
   ctx: ServiceContext,
-  input: { attemptToken: unknown; code: unknown; rememberDevice?: boolean; lostDevice?: boolean },
+  input: { attemptToken: unknown; code: unknown; rememberDevice?: boolean; via?: CodeRoute },
   meta: RequestMeta,
 ): Promise<CodeStepOutcome> {
   const loaded = await loadPendingSignIn(ctx, input.attemptToken);
   if (!loaded) return attemptExpired();
   const { pending, user } = loaded;
-  if (input.lostDevice && !pending.recoveryUnlocked) return attemptExpired();
+  const via = input.via ?? 'second_factor';
+  if (via === 'lost_device_sms' && !pending.recoveryUnlocked) return attemptExpired();
 
   const nowMs = ctx.now();
   if (user.code_locked_until !== null && user.code_locked_until > nowMs) {
@@ -43,14 +49,13 @@ export async function completeSignInWithCode(
   // The whole check is one transaction: the try, the step claim and the session (or the
   // failure count) commit together, once. The conditional updates inside still decide
   // every race; the transaction only spares SQLite a commit per statement.
-  const outcome = await inTransaction(ctx, (tx) => checkCodeAndSignIn(tx, loaded, input, meta, nowMs));
+  const outcome = await inTransaction(ctx, (tx) => checkCodeAndSignIn(tx, loaded, { code: input.code, via }, meta, nowMs));
   if (outcome.outcome !== 'signed_in') return outcome;
-  if (input.lostDevice) await notifySecurityChange(ctx, user.id, 'signed_in_lost_device', meta);
-  const rememberedDeviceToken = input.rememberDevice ? await rememberThisDevice(ctx, user.id, meta) : null;
+  const rememberedDeviceToken = input.rememberDevice && via === 'second_factor' ? await rememberThisDevice(ctx, user.id, meta) : null;
   return { ...outcome, rememberedDeviceToken };
 }
 
-async function checkCodeAndSignIn(ctx: ServiceContext, loaded: LoadedSignIn, input: { code: unknown; lostDevice?: boolean }, meta: RequestMeta, nowMs: number): Promise<CodeStepOutcome> {
+async function checkCodeAndSignIn(ctx: ServiceContext, loaded: LoadedSignIn, input: { code: unknown; via: CodeRoute }, meta: RequestMeta, nowMs: number): Promise<CodeStepOutcome> {
   const { pending, user, twoFactor } = loaded;
   if (!(await takeAttemptTry(ctx.db, pending.attemptId, 'code_tries', MAX_CODE_TRIES_PER_SIGN_IN_ATTEMPT, nowMs))) {
     await consumeSignInAttempt(ctx.db, pending.attemptId);
@@ -64,7 +69,7 @@ async function checkCodeAndSignIn(ctx: ServiceContext, loaded: LoadedSignIn, inp
     return refused(new TwofoldError('code_step_locked', { minutes: minutesFrom(lockedUntil - nowMs) }));
   }
 
-  const verifier = verifierFor(twoFactor, { lostDevice: input.lostDevice === true });
+  const verifier = verifierFor(twoFactor, input.via);
   const check = await verifier.check(ctx, { user, twoFactor, attemptId: pending.attemptId, typed: input.code, nowMs });
 
   if (check.valid) {
@@ -73,8 +78,11 @@ async function checkCodeAndSignIn(ctx: ServiceContext, loaded: LoadedSignIn, inp
     // Race prevented: two right codes on one attempt (a double submit) make one session.
     if (!(await consumeSignInAttempt(ctx.db, pending.attemptId))) return attemptExpired();
     const sessionToken = await createSession(ctx, user.id, meta);
-    await appendSecurityEvent(ctx.db, { type: input.lostDevice ? 'signed_in_lost_device' : 'signed_in', userId: user.id, ...metaOf(meta), detail: verifier.how, atMs: nowMs });
-    return { outcome: 'signed_in', sessionToken, userId: user.id, rememberedDeviceToken: null, viaLostDevice: input.lostDevice === true };
+    await appendSecurityEvent(ctx.db, { type: verifier.signedInEvent, userId: user.id, ...metaOf(meta), detail: verifier.how, atMs: nowMs });
+    const recoveryCodesLeft = input.via === 'recovery_code' ? await recoveryCodesLeftOf(ctx, user.id) : null;
+    if (input.via === 'lost_device_sms') await notifySecurityChange(ctx, user.id, 'signed_in_lost_device', meta);
+    if (recoveryCodesLeft !== null) await notifySecurityChange(ctx, user.id, 'recovery_code_used', meta, { left: recoveryCodesLeft });
+    return { outcome: 'signed_in', sessionToken, userId: user.id, rememberedDeviceToken: null, recoveryCodesLeft };
   }
 
   await appendSecurityEvent(ctx.db, { type: check.replayed ? 'code_replayed' : 'code_failed', userId: user.id, ...metaOf(meta), atMs: nowMs });

@@ -9,6 +9,8 @@ import type { UserRow } from '../../store/users.js';
 import type { ServiceContext } from '../context.js';
 import { checkSmsCode } from '../sms-codes.js';
 import { openTotpSecret } from '../two-factor.js';
+import { spendTypedRecoveryCode } from '../recovery-codes.js';
+import type { SecurityEventType } from '../../domain/activity.js';
 
 /** `replayed`: a valid code used before; `codeDead`: no more tries at this code (the attempt ends). */
 export type CodeCheck = { valid: true } | { valid: false; error: ErrorCode; replayed: boolean; codeDead: boolean };
@@ -16,6 +18,7 @@ export type CodeCheck = { valid: true } | { valid: false; error: ErrorCode; repl
 export interface CodeVerifier {
   /** how the person signed in, for the security log */
   readonly how: string;
+  readonly signedInEvent: SecurityEventType;
   check(ctx: ServiceContext, input: { user: UserRow; twoFactor: TwoFactorRow; attemptId: string; typed: unknown; nowMs: number }): Promise<CodeCheck>;
 }
 
@@ -24,6 +27,7 @@ const wrong = (error: ErrorCode): CodeCheck => ({ valid: false, error, replayed:
 /** The authenticator app: RFC 6238, each step accepted once (claimTotpStep). */
 export const totpVerifier: CodeVerifier = {
   how: 'password and authenticator app',
+  signedInEvent: 'signed_in',
   async check(ctx, { user, twoFactor, typed, nowMs }) {
     const code = normalizeTypedCode(typed);
     if (code === null || twoFactor.totp_secret === null) return wrong('wrong_code');
@@ -35,9 +39,10 @@ export const totpVerifier: CodeVerifier = {
   },
 };
 
-function smsVerifier(purpose: 'sign_in' | 'recovery', how: string): CodeVerifier {
+function smsVerifier(purpose: 'sign_in' | 'recovery', how: string, signedInEvent: SecurityEventType): CodeVerifier {
   return {
     how,
+    signedInEvent,
     async check(ctx, { user, attemptId, typed }) {
       if (!user.mobile) return wrong('sms_code_expired');
       const check = await checkSmsCode(ctx, { userId: user.id, purpose, attemptId, mobile: user.mobile }, typed);
@@ -49,11 +54,26 @@ function smsVerifier(purpose: 'sign_in' | 'recovery', how: string): CodeVerifier
 }
 
 /** SMS as the second factor: the code texted after the password. */
-export const smsSignInVerifier: CodeVerifier = smsVerifier('sign_in', 'password and SMS code');
+export const smsSignInVerifier: CodeVerifier = smsVerifier('sign_in', 'password and SMS code', 'signed_in');
 /** "Lost your two-factor device": the code texted after the last 4 digits matched. */
-export const lostDeviceVerifier: CodeVerifier = smsVerifier('recovery', 'password and SMS code (lost device)');
+export const lostDeviceVerifier: CodeVerifier = smsVerifier('recovery', 'password and SMS code (lost device)', 'signed_in_lost_device');
 
-export function verifierFor(twoFactor: TwoFactorRow, options: { lostDevice: boolean }): CodeVerifier {
-  if (options.lostDevice) return lostDeviceVerifier;
+/** "Use a recovery code": one of the person's saved codes, spent once (spendTypedRecoveryCode). */
+export const recoveryCodeVerifier: CodeVerifier = {
+  how: 'password and recovery code',
+  signedInEvent: 'recovery_code_used',
+  async check(ctx, { user, typed }) {
+    const check = await spendTypedRecoveryCode(ctx, user.id, typed);
+    if (check.spent) return { valid: true };
+    return { valid: false, error: check.replayed ? 'recovery_code_already_used' : 'wrong_recovery_code', replayed: check.replayed, codeDead: false };
+  },
+};
+
+/** Which way the code step was asked to check what was typed. */
+export type CodeRoute = 'second_factor' | 'recovery_code' | 'lost_device_sms';
+
+export function verifierFor(twoFactor: TwoFactorRow, via: CodeRoute): CodeVerifier {
+  if (via === 'lost_device_sms') return lostDeviceVerifier;
+  if (via === 'recovery_code') return recoveryCodeVerifier;
   return twoFactor.method === 'sms' ? smsSignInVerifier : totpVerifier;
 }

@@ -8,13 +8,14 @@ import { findSignInAttempt } from '../../store/sign-in-attempts.js';
 import { type TwoFactorRow, findTwoFactor } from '../../store/two-factor.js';
 import { type UserRow, findUserById } from '../../store/users.js';
 import type { ServiceContext } from '../context.js';
+import type { TwoFactorMethod } from '../../store/schema.js';
 import type { RememberedDeviceNote } from '../remembered-devices.js';
 
 export interface PendingSignIn {
   attemptId: string;
   userId: string;
   email: string;
-  method: 'totp' | 'sms';
+  method: TwoFactorMethod;
   /** "0412 ••• •••" (none of the last digits the lost-device question asks for), or null */
   maskedMobile: string | null;
   triesLeft: number;

@@ -10,6 +10,8 @@ import type { SignedInUser } from '../../services/sessions.js';
 import { confirmSmsEnrollment, confirmTotpEnrollment, getTwoFactorStatus, removeTwoFactor, startSmsEnrollment, startTotpEnrollment } from '../../services/two-factor.js';
 import { mobileNumberOf, setMobileNumber } from '../../services/mobile.js';
 import { organizationNameOf } from '../../services/accounts.js';
+import { recoveryCodesLeft } from '../../services/recovery-codes.js';
+import { registerRecoveryCodeRoutes } from './recovery-codes.js';
 import { secondsUntilResend } from '../../services/sms-codes.js';
 import { type WebContext, refusalOf, sendPage, signedInUser, statusOf } from '../context.js';
 import { formField, formText, queryText, requestMeta } from '../form.js';
@@ -31,6 +33,7 @@ export function registerAccountRoutes(app: FastifyInstance, web: WebContext): vo
         user={user}
         csrfToken={web.csrf.tokenFor(request, reply)}
         twoFactor={await getTwoFactorStatus(web.services, user.userId)}
+        recoveryCodesLeft={await recoveryCodesLeft(web.services, user.userId)}
         devices={await listRememberedDevices(web.services, user.userId, web.cookies.read(request, 'rememberedDevice'))}
         mobile={await mobileOf(user.userId)}
         typedMobile={typedMobile}
@@ -39,6 +42,8 @@ export function registerAccountRoutes(app: FastifyInstance, web: WebContext): vo
         error={error}
       />,
     );
+
+  registerRecoveryCodeRoutes(app, web, securityPage);
 
   app.get('/', async (request, reply) => {
     const user = signedInUser(request);
@@ -142,10 +147,10 @@ export function registerAccountRoutes(app: FastifyInstance, web: WebContext): vo
 
   app.post('/settings/two-factor/sms', async (request, reply) => {
     const user = signedInUser(request);
-    const refusal = await refusalOf(async () => newSession(reply, await confirmSmsEnrollment(web.services, user.userId, formField(request, 'code'), requestMeta(request))));
+    const refusal = await refusalOf(() => confirmSmsEnrollment(web.services, user.userId, formField(request, 'code'), requestMeta(request)));
     if (refusal?.code === 'two_factor_already_on') return reply.redirect('/settings/security', 303);
     if (refusal) return smsSetupPage(request, reply, user, statusOf(refusal), refusal.message);
-    return reply.redirect('/settings/security?notice=two_factor_on_sms', 303);
+    return reply.redirect('/settings/recovery-codes', 303);
   });
 
   app.post('/settings/two-factor/sms/resend', async (request, reply) => {
@@ -178,9 +183,9 @@ export function registerAccountRoutes(app: FastifyInstance, web: WebContext): vo
 
   app.post('/settings/two-factor/app', async (request, reply) => {
     const user = signedInUser(request);
-    const refusal = await refusalOf(async () => newSession(reply, await confirmTotpEnrollment(web.services, user.userId, formField(request, 'code'), requestMeta(request))));
+    const refusal = await refusalOf(() => confirmTotpEnrollment(web.services, user.userId, formField(request, 'code'), requestMeta(request)));
     if (refusal?.code === 'two_factor_already_on') return reply.redirect('/settings/security', 303);
     if (refusal) return appSetupPage(request, reply, user, statusOf(refusal), refusal.message);
-    return reply.redirect('/settings/security?notice=two_factor_on', 303);
+    return reply.redirect('/settings/recovery-codes', 303);
   });
 }

@@ -14,7 +14,9 @@ import { secondsUntilResend, smsCodeStateFor } from '../../services/sms-codes.js
 import { type WebContext, sendPage, statusOf } from '../context.js';
 import { formField, formText, queryText, requestMeta } from '../form.js';
 import { noticeFor } from '../notices.js';
-import { CodePage, LastFourPage, LostDeviceCodePage, NoMobilePage, SignInPage } from '../views/sign-in.js';
+import { CodePage, LastFourPage, LostDeviceChoicesPage, LostDeviceCodePage, NoMobilePage, RecoveryCodeSignInPage, SignInPage } from '../views/sign-in.js';
+import { recoveryCodesLeft } from '../../services/recovery-codes.js';
+import { RECOVERY_CODES_LOW_AT } from '../../domain/recovery-codes.js';
 
 export function registerSignInRoutes(app: FastifyInstance, web: WebContext): void {
   const pendingOf = (request: FastifyRequest) => findPendingSignIn(web.services, web.cookies.read(request, 'signInAttempt'));
@@ -41,6 +43,7 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
         smsCodeLive={sms.live}
         resendInSeconds={sms.resendInSeconds}
         rememberedDeviceNote={pending.rememberedDeviceNote}
+        hasRecoveryCodes={(await recoveryCodesLeft(web.services, pending.userId)) > 0}
         notice={noticeFor(queryText(request, 'notice'))}
         {...extra}
       />,
@@ -125,12 +128,47 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
     return reply.redirect('/sign-in/code?notice=code_sent', 303);
   });
 
-  // "Lost your two-factor device": last 4 digits of the mobile, then a code by SMS.
+  // "Use a recovery code": checked by the code step, with its tries and lock.
+  app.get('/sign-in/recovery-code', async (request, reply) => {
+    const pending = await pendingOf(request);
+    if (!pending) return reply.redirect('/sign-in', 303);
+    return sendPage(reply, 200, <RecoveryCodeSignInPage csrfToken={web.csrf.tokenFor(request, reply)} triesLeft={pending.triesLeft} />);
+  });
+
+  app.post('/sign-in/recovery-code', async (request, reply) => {
+    const result = await completeSignInWithCode(web.services, { attemptToken: web.cookies.read(request, 'signInAttempt'), code: formField(request, 'code'), via: 'recovery_code' }, requestMeta(request));
+    app.twofoldMetrics.codeChecks.inc({ outcome: result.outcome === 'signed_in' ? 'accepted' : result.error.code });
+    app.twofoldMetrics.signIns.inc({ step: 'recovery_code', outcome: result.outcome === 'signed_in' ? 'signed_in' : result.error.code });
+    if (result.outcome === 'signed_in') {
+      startSession(reply, result.sessionToken);
+      const low = result.recoveryCodesLeft !== null && result.recoveryCodesLeft <= RECOVERY_CODES_LOW_AT;
+      return reply.redirect(low ? '/settings/security?notice=recovery_codes_low#recovery-codes' : '/', 303);
+    }
+    if (result.restart) return restart(request, reply, result.error);
+    const pending = await pendingOf(request);
+    if (!pending) return restart(request, reply, new TwofoldError('sign_in_attempt_expired'));
+    return sendPage(reply, statusOf(result.error), <RecoveryCodeSignInPage csrfToken={web.csrf.tokenFor(request, reply)} triesLeft={pending.triesLeft} error={result.error.message} />);
+  });
+
+  // "Lost your two-factor device": every way back the account has, strongest first.
   app.get('/sign-in/lost-device', async (request, reply) => {
     const pending = await pendingOf(request);
     if (!pending) return reply.redirect('/sign-in', 303);
+    const hasRecoveryCodes = (await recoveryCodesLeft(web.services, pending.userId)) > 0;
+    if (hasRecoveryCodes) return sendPage(reply, 200, <LostDeviceChoicesPage hasRecoveryCodes={hasRecoveryCodes} maskedMobile={pending.maskedMobile} />);
+    return lastFourPage(request, reply, pending);
+  });
+
+  // The SMS way back: last 4 digits of the mobile, then a code by SMS.
+  const lastFourPage = async (request: FastifyRequest, reply: FastifyReply, pending: PendingSignIn) => {
     if (!pending.maskedMobile) return sendPage(reply, 200, <NoMobilePage />);
     return sendPage(reply, 200, <LastFourPage csrfToken={web.csrf.tokenFor(request, reply)} triesLeft={pending.lastFourTriesLeft} />);
+  };
+
+  app.get('/sign-in/lost-device/sms', async (request, reply) => {
+    const pending = await pendingOf(request);
+    if (!pending) return reply.redirect('/sign-in', 303);
+    return lastFourPage(request, reply, pending);
   });
 
   app.post('/sign-in/lost-device', async (request, reply) => {
@@ -152,7 +190,7 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
   });
 
   app.post('/sign-in/lost-device/code', async (request, reply) => {
-    const result = await completeSignInWithCode(web.services, { attemptToken: web.cookies.read(request, 'signInAttempt'), code: formField(request, 'code'), lostDevice: true }, requestMeta(request));
+    const result = await completeSignInWithCode(web.services, { attemptToken: web.cookies.read(request, 'signInAttempt'), code: formField(request, 'code'), via: 'lost_device_sms' }, requestMeta(request));
     if (result.outcome === 'signed_in') {
       startSession(reply, result.sessionToken);
       return reply.redirect('/settings/security?notice=lost_device_signed_in', 303);

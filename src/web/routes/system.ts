@@ -5,6 +5,9 @@ import { isDatabaseReachable } from '../../services/health.js';
 import type { WebContext } from '../context.js';
 
 const stylesheet = readFileSync(new URL('../assets/app.css', import.meta.url), 'utf8');
+/** Our scripts: static files only (the CSP is script-src 'self'), each an enhancement a page works without. */
+const SCRIPTS = ['recovery-codes.js'];
+const scripts = new Map(SCRIPTS.map((name) => [name, readFileSync(new URL(`../assets/${name}`, import.meta.url), 'utf8')]));
 
 export function registerSystemRoutes(app: FastifyInstance, web: WebContext): void {
   app.get('/healthz', async (_request, reply) => {
@@ -19,4 +22,7 @@ export function registerSystemRoutes(app: FastifyInstance, web: WebContext): voi
   });
 
   app.get('/assets/app.css', async (_request, reply) => reply.type('text/css; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(stylesheet));
+  for (const [name, body] of scripts) {
+    app.get(`/assets/${name}`, async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('Cache-Control', 'public, max-age=3600').send(body));
+  }
 }

@@ -116,6 +116,12 @@ export function AdminUserPage(props: {
         <dd>{t.org_name}</dd>
         <dt>Two-factor</dt>
         <dd>{twoFactorText(t)}</dd>
+        {t.two_factor_method !== null && (
+          <>
+            <dt>Recovery codes</dt>
+            <dd>{t.recovery_codes_left === 0 ? 'None left' : `${t.recovery_codes_left} left`}</dd>
+          </>
+        )}
         <dt>Mobile</dt>
         <dd>{t.mobile ? maskMobileForAdmin(t.mobile) : 'None'}</dd>
         <dt>Last sign-in</dt>

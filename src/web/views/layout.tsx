@@ -7,7 +7,8 @@ export function renderPage(page: ComponentChildren): string {
   return '<!doctype html>' + render(<>{page}</>);
 }
 
-export function Page(props: { title: string; children: ComponentChildren; signedInAs?: string | undefined; csrfToken?: string | undefined; wide?: boolean }) {
+/** `scripts`: static files under /assets/ (the CSP allows no other); every page works without them. */
+export function Page(props: { title: string; children: ComponentChildren; signedInAs?: string | undefined; csrfToken?: string | undefined; wide?: boolean; scripts?: string[] }) {
   return (
     <html lang="en-AU">
       <head>
@@ -15,6 +16,9 @@ export function Page(props: { title: string; children: ComponentChildren; signed
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${props.title} · Twofold`}</title>
         <link rel="stylesheet" href="/assets/app.css" />
+        {props.scripts?.map((src) => (
+          <script key={src} src={src} defer />
+        ))}
       </head>
       <body>
         <a class="skip" href="#main">
@@ -66,6 +70,8 @@ export function Notice(props: { message: string | undefined }) {
 
 export function Field(props: {
   name: string;
+  /** when two forms on one page have a field of the same name */
+  id?: string;
   label: string;
   type?: string;
   autocomplete?: string;
@@ -77,7 +83,7 @@ export function Field(props: {
   maxLength?: number;
   autofocus?: boolean;
 }) {
-  const id = `field-${props.name}`;
+  const id = props.id ?? `field-${props.name}`;
   const hintId = props.hint ? `${id}-hint` : undefined;
   return (
     <div class="field">

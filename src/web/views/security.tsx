@@ -6,7 +6,7 @@ import { formatDate } from './format.js';
 import type { TwoFactorStatus } from '../../services/two-factor.js';
 import { CsrfField, ErrorSummary, Field, Notice, Page } from './layout.js';
 
-export type SecurityForm = 'password' | 'remove' | 'mobile';
+export type SecurityForm = 'password' | 'remove' | 'mobile' | 'two-factor' | 'recovery-codes';
 
 export function SettingsTabs() {
   return (
@@ -27,6 +27,7 @@ export function SecurityPage(props: {
   user: SignedInUser;
   csrfToken: string;
   twoFactor: TwoFactorStatus;
+  recoveryCodesLeft: number;
   devices: RememberedDeviceView[];
   /** the account's mobile in the canonical 0412345678 form, or null */
   mobile: string | null;
@@ -44,6 +45,7 @@ export function SecurityPage(props: {
 
       <section class="section" aria-labelledby="two-factor-heading">
         <h2 id="two-factor-heading">Two-factor authentication</h2>
+        <ErrorSummary message={errorFor('two-factor')} />
         {props.twoFactor.enabled ? (
           <>
             <p>
@@ -72,6 +74,8 @@ export function SecurityPage(props: {
           </>
         )}
       </section>
+
+      {props.twoFactor.enabled && <RecoveryCodesSection csrfToken={props.csrfToken} left={props.recoveryCodesLeft} error={errorFor('recovery-codes')} />}
 
       {props.twoFactor.enabled && <RememberedDevices devices={props.devices} csrfToken={props.csrfToken} />}
 
@@ -181,6 +185,31 @@ function RememberedDevices(props: { devices: RememberedDeviceView[]; csrfToken: 
           </form>
         </>
       )}
+    </section>
+  );
+}
+
+/** The recovery-codes part of My password and security. */
+export function RecoveryCodesSection(props: { csrfToken: string; left: number; error?: string | undefined }) {
+  const low = props.left <= 3;
+  return (
+    <section class="section" aria-labelledby="recovery-codes-heading" id="recovery-codes">
+      <h2 id="recovery-codes-heading">Recovery codes</h2>
+      <p class={low ? 'alert alert-info' : undefined}>
+        {props.left === 0
+          ? 'You have no recovery codes left. Without them, losing your phone means asking your aggregator to reset your two-factor authentication.'
+          : `You have ${props.left} recovery ${props.left === 1 ? 'code' : 'codes'} left. Each signs you in once if you lose your phone or security key.`}
+        {low && props.left > 0 && ' Get new ones before you run out.'}
+      </p>
+      <ErrorSummary message={props.error} />
+      <form method="post" action="/settings/recovery-codes/new" novalidate>
+        <CsrfField token={props.csrfToken} />
+        <Field name="password" id="recovery-codes-password" label="Your password, to get new codes" type="password" autocomplete="current-password" maxLength={1024} autofocus={!!props.error} />
+        <p class="hint">Your old recovery codes stop working as soon as the new ones are made.</p>
+        <button type="submit" class="secondary">
+          Get new recovery codes
+        </button>
+      </form>
     </section>
   );
 }

@@ -43,6 +43,8 @@ export function CodePage(props: {
   smsCodeLive?: boolean;
   rememberedDeviceNote?: RememberedDeviceNote | null;
   rememberDeviceTicked?: boolean;
+  /** the account has unused recovery codes: "Use a recovery code" is offered */
+  hasRecoveryCodes?: boolean;
 }) {
   const sms = props.method === 'sms';
   return (
@@ -77,16 +79,22 @@ export function CodePage(props: {
           <a href="/sign-in">Start again</a>
         </div>
       </form>
-      {sms ? (
-        <>
-          <ResendForm csrfToken={props.csrfToken} action="/sign-in/code/resend" resendInSeconds={props.resendInSeconds ?? 0} />
-          <p class="muted">No longer have this mobile number? Please contact your aggregator to reset your two-factor authentication.</p>
-        </>
-      ) : (
-        <p class="section">
-          <a href="/sign-in/lost-device">Lost your two-factor device</a>
-        </p>
+      {sms && <ResendForm csrfToken={props.csrfToken} action="/sign-in/code/resend" resendInSeconds={props.resendInSeconds ?? 0} />}
+      {(props.hasRecoveryCodes || !sms) && (
+        <ul class="section links">
+          {props.hasRecoveryCodes && (
+            <li>
+              <a href="/sign-in/recovery-code">Use a recovery code</a>
+            </li>
+          )}
+          {!sms && (
+            <li>
+              <a href="/sign-in/lost-device">Lost your two-factor device</a>
+            </li>
+          )}
+        </ul>
       )}
+      {sms && <p class="muted">No longer have this mobile number? {props.hasRecoveryCodes ? 'Use a recovery code, or please' : 'Please'} contact your aggregator to reset your two-factor authentication.</p>}
     </Page>
   );
 }
@@ -162,6 +170,59 @@ export function LostDeviceCodePage(props: { csrfToken: string; maskedMobile: str
         </div>
       </form>
       <ResendForm csrfToken={props.csrfToken} action="/sign-in/lost-device/resend" resendInSeconds={props.resendInSeconds} />
+    </Page>
+  );
+}
+
+export function RecoveryCodeSignInPage(props: { csrfToken: string; error?: string | undefined; triesLeft: number }) {
+  return (
+    <Page title="Use a recovery code">
+      <h1>Use a recovery code</h1>
+      <p>Enter one of the recovery codes you saved when you turned on two-factor authentication. Each code works once.</p>
+      <ErrorSummary message={props.error} />
+      <form method="post" action="/sign-in/recovery-code" novalidate>
+        <CsrfField token={props.csrfToken} />
+        <Field
+          name="code"
+          label="Recovery code"
+          autocomplete="off"
+          maxLength={64}
+          autofocus
+          hint={triesHint(props.triesLeft, 'Like 7K3M-Q9XD-2HPW-4RTV. Dashes, spaces and small letters are fine.')}
+        />
+        <div class="actions">
+          <button type="submit">Sign in</button>
+          <a href="/sign-in/code">Back</a>
+        </div>
+      </form>
+    </Page>
+  );
+}
+
+/** "Lost your two-factor device" when there is more than one way back: the strongest first, the aggregator last. */
+export function LostDeviceChoicesPage(props: { hasRecoveryCodes: boolean; maskedMobile: string | null }) {
+  return (
+    <Page title="Lost your two-factor device">
+      <h1>Lost your two-factor device</h1>
+      <p>Choose another way to prove it is you:</p>
+      <ul class="choices">
+        {props.hasRecoveryCodes && (
+          <li>
+            <a href="/sign-in/recovery-code">Use a recovery code</a>
+            <p class="hint">One of the codes you saved when you turned on two-factor authentication.</p>
+          </li>
+        )}
+        {props.maskedMobile && (
+          <li>
+            <a href="/sign-in/lost-device/sms">Text a code to my mobile</a>
+            <p class="hint">To the number on your account, {props.maskedMobile}, after you confirm its last 4 digits.</p>
+          </li>
+        )}
+      </ul>
+      <p class="muted section">None of these? Please contact your aggregator to reset your two-factor authentication.</p>
+      <p>
+        <a href="/sign-in/code">Back to the code screen</a>
+      </p>
     </Page>
   );
 }

@@ -90,7 +90,7 @@ export function SmsSetupPage(props: { user: SignedInUser; csrfToken: string; mob
       <h1>Set up text message codes</h1>
       <SettingsTabs />
       <Notice message={props.notice} />
-      <p>We sent a 6-digit code to your mobile {props.mobile}. Type it here to prove the number is yours; two-factor authentication turns on when it matches.</p>
+      <p>We sent a 6-digit code to your mobile {props.mobile}. Type it here to prove the number is yours. Next you will save your recovery codes, then two-factor authentication turns on.</p>
       <ErrorSummary message={props.error} />
       <TurnOnForm csrfToken={props.csrfToken} action="/settings/two-factor/sms" codeLabel="6-digit code from the text message" />
       <ResendForm csrfToken={props.csrfToken} action="/settings/two-factor/sms/resend" resendInSeconds={props.resendInSeconds} />
@@ -98,14 +98,14 @@ export function SmsSetupPage(props: { user: SignedInUser; csrfToken: string; mob
   );
 }
 
-/** The last step of either method: the code that proves the app or the number works. */
+/** The code that proves the app or the number works; the recovery codes come next, then 2FA is on. */
 function TurnOnForm(props: { csrfToken: string; action: string; codeLabel: string }) {
   return (
     <form method="post" action={props.action} novalidate>
       <CsrfField token={props.csrfToken} />
       <CodeField label={props.codeLabel} />
       <div class="actions">
-        <button type="submit">Turn on two-factor authentication</button>
+        <button type="submit">Continue</button>
         <a href="/settings/security">Cancel</a>
       </div>
     </form>

@@ -1,0 +1,62 @@
+// Recovery codes in Settings: the new set shown once (after a second factor is proved,
+// or "Get new recovery codes"), its download, and "I have saved my recovery codes".
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { forgetShownRecoveryCodes, recoveryCodesDownload, regenerateRecoveryCodes, shownRecoveryCodes } from '../../services/recovery-codes.js';
+import type { SignedInUser } from '../../services/sessions.js';
+import { turnOnTwoFactor } from '../../services/two-factor.js';
+import { TwofoldError } from '../../errors.js';
+import { type WebContext, refusalOf, sendPage, signedInUser, statusOf } from '../context.js';
+import { formField, requestMeta } from '../form.js';
+import { RecoveryCodesPage } from '../views/recovery-codes.js';
+
+export function registerRecoveryCodeRoutes(app: FastifyInstance, web: WebContext, securityPage: SecurityPageWithError): void {
+  const codesPage = async (request: FastifyRequest, reply: FastifyReply, user: SignedInUser, status: number, error?: string) => {
+    const shown = await shownRecoveryCodes(web.services, user.userId, user.sessionId);
+    if (!shown) return reply.redirect('/settings/security', 303);
+    return sendPage(reply, status, <RecoveryCodesPage user={user} csrfToken={web.csrf.tokenFor(request, reply)} codes={shown.codes} turnsOnTwoFactor={shown.turnsOnTwoFactor} error={error} />);
+  };
+
+  app.get('/settings/recovery-codes', async (request, reply) => codesPage(request, reply, signedInUser(request), 200));
+
+  app.get('/settings/recovery-codes/download', async (request, reply) => {
+    const user = signedInUser(request);
+    const file = await recoveryCodesDownload(web.services, user.userId, user.sessionId);
+    if (file === null) return reply.redirect('/settings/security', 303);
+    return reply.type('text/plain; charset=utf-8').header('Content-Disposition', 'attachment; filename="twofold-recovery-codes.txt"').send(file);
+  });
+
+  app.post('/settings/recovery-codes/saved', async (request, reply) => {
+    const user = signedInUser(request);
+    const shown = await shownRecoveryCodes(web.services, user.userId, user.sessionId);
+    if (!shown) return reply.redirect('/settings/security', 303);
+    if (formField(request, 'saved') !== 'yes') return codesPage(request, reply, user, 400, new TwofoldError('recovery_codes_not_saved').message);
+    if (!shown.turnsOnTwoFactor) {
+      await forgetShownRecoveryCodes(web.services, user.userId);
+      return reply.redirect('/settings/security?notice=recovery_codes_saved', 303);
+    }
+    let method = 'totp';
+    const refusal = await refusalOf(async () => {
+      const on = await turnOnTwoFactor(web.services, user.userId, requestMeta(request));
+      web.cookies.set(reply, 'session', on.sessionToken);
+      method = on.method;
+    });
+    if (refusal?.code === 'two_factor_already_on') return reply.redirect('/settings/security', 303);
+    if (refusal) return securityPage(request, reply, user, statusOf(refusal), { form: 'two-factor', message: refusal.message });
+    return reply.redirect(`/settings/security?notice=${method === 'sms' ? 'two_factor_on_sms' : 'two_factor_on'}`, 303);
+  });
+
+  app.post('/settings/recovery-codes/new', async (request, reply) => {
+    const user = signedInUser(request);
+    const refusal = await refusalOf(() => regenerateRecoveryCodes(web.services, user.userId, formField(request, 'password'), requestMeta(request)));
+    if (refusal) return securityPage(request, reply, user, statusOf(refusal), { form: 'recovery-codes', message: refusal.message });
+    return reply.redirect('/settings/recovery-codes', 303);
+  });
+}
+
+export type SecurityPageWithError = (
+  request: FastifyRequest,
+  reply: FastifyReply,
+  user: SignedInUser,
+  status: number,
+  error: { form: 'two-factor' | 'recovery-codes'; message: string },
+) => Promise<FastifyReply>;
