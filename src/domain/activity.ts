@@ -26,7 +26,12 @@ export type SecurityEventType =
   | 'organization_created'
   | 'admin_access_refused'
   | 'two_factor_requirement_changed'
-  | 'invitation_sent';
+  | 'invitation_sent'
+  | 'passkey_added'
+  | 'passkey_renamed'
+  | 'passkey_removed'
+  | 'passkey_failed'
+  | 'passkey_clone_suspected';
 
 const LABELS: Record<SecurityEventType, string> = {
   signed_in: 'Signed in',
@@ -54,6 +59,11 @@ const LABELS: Record<SecurityEventType, string> = {
   two_factor_requirement_changed: 'Two-factor requirement changed',
   invitation_sent: 'Invitation sent',
   organization_created: 'Organisation created',
+  passkey_added: 'Passkey or security key added',
+  passkey_renamed: 'Passkey or security key renamed',
+  passkey_removed: 'Passkey or security key removed',
+  passkey_failed: 'Passkey or security key refused',
+  passkey_clone_suspected: 'Security key refused: it looks copied (its use count went backwards)',
 };
 
 export function activityLabel(type: string): string {

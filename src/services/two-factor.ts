@@ -32,7 +32,7 @@ export function openTotpSecret(ctx: ServiceContext, userId: string, sealed: stri
 
 export interface TwoFactorStatus {
   enabled: boolean;
-  method: 'totp' | 'sms' | null;
+  method: 'totp' | 'sms' | 'webauthn' | null;
   enabledAtMs: number | null;
 }
 

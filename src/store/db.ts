@@ -10,6 +10,7 @@ import * as sms from './migrations/003-sms.js';
 import * as aggregators from './migrations/004-aggregators.js';
 import * as email from './migrations/005-email.js';
 import * as enrollmentSession from './migrations/006-enrollment-session.js';
+import * as passkeys from './migrations/008-passkeys.js';
 import { type ConnectionEvent, type ConnectionEvents, connectionEvents, resilientPool } from './pg-connections.js';
 import type { Database } from './schema.js';
 
@@ -32,6 +33,8 @@ const migrations: Record<string, Migration> = {
   '004-aggregators': aggregators,
   '005-email': email,
   '006-enrollment-session': enrollmentSession,
+  // 007: recovery codes (main)
+  '008-passkeys': passkeys,
 };
 
 // int8 (bigint) comes back from pg as a string to protect precision; our bigints are

@@ -14,7 +14,7 @@ export interface PendingSignIn {
   attemptId: string;
   userId: string;
   email: string;
-  method: 'totp' | 'sms';
+  method: 'totp' | 'sms' | 'webauthn';
   /** "0412 ••• •••" (none of the last digits the lost-device question asks for), or null */
   maskedMobile: string | null;
   triesLeft: number;

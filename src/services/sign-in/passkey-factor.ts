@@ -1,0 +1,14 @@
+// A passkey or security key as the code step's second factor: the "code" is the JSON
+// answer the page's script put in the form. For factors.ts's verifierFor, once the
+// two_factor method 'webauthn' is wired in.
+import { checkPasskeyAssertion } from '../passkey-sign-in.js';
+import type { CodeVerifier } from './factors.js';
+
+export const passkeyVerifier: CodeVerifier = {
+  how: 'password and passkey or security key',
+  async check(ctx, { user, attemptId, typed, nowMs }) {
+    const check = await checkPasskeyAssertion(ctx, { userId: user.id, attemptId, responseJson: typed, nowMs });
+    if (check.valid) return { valid: true };
+    return { valid: false, error: check.error, replayed: check.error === 'passkey_request_expired', codeDead: false };
+  },
+};
