@@ -10,11 +10,13 @@ import { TwofoldError } from '../errors.js';
 import { type PasskeyRow, findPasskey, findWebauthnUserHandle, listPasskeysOf, recordPasskeyUse } from '../store/passkeys.js';
 import { appendSecurityEvent } from '../store/security-events.js';
 import type { RequestMeta, ServiceContext } from './context.js';
+import { createSession } from './sessions.js';
+import { inTransaction } from './transaction.js';
 import { credentialForVerifier, parseAuthenticationJson, relyingPartyOf, rememberChallenge, takeChallengeOf } from './passkey-webauthn.js';
 
 export type PasskeyCheck = { valid: true; credentialId: string } | { valid: false; error: ErrorCode };
 
-const refused = (error: ErrorCode): PasskeyCheck => ({ valid: false, error });
+const refused = (error: ErrorCode): { valid: false; error: ErrorCode } => ({ valid: false, error });
 
 /** Options for startAuthentication at the code step: only this person's keys are offered. */
 export async function startPasskeySecondFactor(ctx: ServiceContext, attemptId: string, userId: string): Promise<PublicKeyCredentialRequestOptionsJSON> {
@@ -65,22 +67,44 @@ export async function startPasskeySignIn(ctx: ServiceContext): Promise<{ options
  * creates the session and logs the sign-in), or throws the table's error.
  */
 export async function finishPasskeySignIn(ctx: ServiceContext, browserToken: unknown, responseJson: unknown, meta: RequestMeta): Promise<{ userId: string; credentialId: string }> {
-  if (!isWellFormedToken(browserToken)) throw new TwofoldError('passkey_request_expired');
+  const check = await provePasskeySignIn(ctx, browserToken, responseJson, meta);
+  if (!check.valid) throw new TwofoldError(check.error);
+  return { userId: check.userId, credentialId: check.credentialId };
+}
+
+/**
+ * "Sign in with a passkey" to the end: the check, the session and the log entry in one
+ * transaction. Returns the new session token. The refusal is thrown after the commit, so
+ * a used-up challenge and a copied key's log entry stay recorded.
+ */
+export async function completePasskeySignIn(ctx: ServiceContext, browserToken: unknown, responseJson: unknown, meta: RequestMeta): Promise<{ userId: string; sessionToken: string }> {
+  const outcome = await inTransaction(ctx, async (tx): Promise<{ refused: ErrorCode } | { userId: string; sessionToken: string }> => {
+    const check = await provePasskeySignIn(tx, browserToken, responseJson, meta);
+    if (!check.valid) return { refused: check.error };
+    const sessionToken = await createSession(tx, check.userId, meta);
+    await appendSecurityEvent(tx.db, { type: 'signed_in', userId: check.userId, ip: meta.ip, userAgent: meta.userAgent, detail: 'passkey', atMs: ctx.now() });
+    return { userId: check.userId, sessionToken };
+  });
+  if ('refused' in outcome) throw new TwofoldError(outcome.refused);
+  return outcome;
+}
+
+async function provePasskeySignIn(ctx: ServiceContext, browserToken: unknown, responseJson: unknown, meta: RequestMeta): Promise<{ valid: true; userId: string; credentialId: string } | { valid: false; error: ErrorCode }> {
+  if (!isWellFormedToken(browserToken)) return refused('passkey_request_expired');
   const response = parseAuthenticationJson(responseJson);
-  if (!response) throw new TwofoldError('passkey_failed');
+  if (!response) return refused('passkey_failed');
   const challenge = await takeChallengeOf(ctx, response, { purpose: 'sign_in', boundTo: hashToken(browserToken), userId: null });
-  if (challenge === null) throw new TwofoldError('passkey_request_expired');
+  if (challenge === null) return refused('passkey_request_expired');
   const row = await findPasskey(ctx.db, response.id);
-  if (!row) throw new TwofoldError('passkey_failed');
+  if (!row) return refused('passkey_failed');
   // A discoverable credential names its person: that must be the person the key is stored for.
   const handle = await findWebauthnUserHandle(ctx.db, row.user_id);
   if (handle === undefined || response.response.userHandle !== handle) {
     await appendSecurityEvent(ctx.db, { type: 'passkey_failed', userId: row.user_id, ip: meta.ip, userAgent: meta.userAgent, detail: 'user handle did not match', atMs: ctx.now() });
-    throw new TwofoldError('passkey_failed');
+    return refused('passkey_failed');
   }
   const check = await verifyAndRecordUse(ctx, row, response, challenge, { requireUserVerification: true, nowMs: ctx.now(), meta });
-  if (!check.valid) throw new TwofoldError(check.error);
-  return { userId: row.user_id, credentialId: row.id };
+  return check.valid ? { valid: true, userId: row.user_id, credentialId: row.id } : check;
 }
 
 async function verifyAndRecordUse(

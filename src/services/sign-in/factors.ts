@@ -9,6 +9,7 @@ import type { UserRow } from '../../store/users.js';
 import type { ServiceContext } from '../context.js';
 import { checkSmsCode } from '../sms-codes.js';
 import { openTotpSecret } from '../two-factor.js';
+import { passkeyVerifier } from './passkey-factor.js';
 
 /** `replayed`: a valid code used before; `codeDead`: no more tries at this code (the attempt ends). */
 export type CodeCheck = { valid: true } | { valid: false; error: ErrorCode; replayed: boolean; codeDead: boolean };
@@ -55,5 +56,6 @@ export const lostDeviceVerifier: CodeVerifier = smsVerifier('recovery', 'passwor
 
 export function verifierFor(twoFactor: TwoFactorRow, options: { lostDevice: boolean }): CodeVerifier {
   if (options.lostDevice) return lostDeviceVerifier;
+  if (twoFactor.method === 'webauthn') return passkeyVerifier;
   return twoFactor.method === 'sms' ? smsSignInVerifier : totpVerifier;
 }
