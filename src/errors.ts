@@ -66,6 +66,7 @@ export const ERRORS = {
   passkey_already_added: { status: 409, message: 'That passkey or security key is already on an account.' },
   passkey_name_invalid: { status: 400, message: 'Enter a name of up to 60 characters for this passkey.' },
   passkey_not_found: { status: 404, message: 'That passkey is not on your account.' },
+  passkey_sign_ins_rate_limited: { status: 429, message: 'Too many passkey sign-ins from your network. Please wait {minutes} minutes and try again.' },
   passkey_limit_reached: { status: 409, message: 'You have 20 passkeys and security keys already. Remove one before adding another.' },
   setup_already_done: { status: 409, message: 'Twofold is already set up. Sign in instead.' },
 } as const satisfies Record<string, { status: number; message: string }>;

@@ -1,10 +1,17 @@
 // The rules for passkeys and security keys (WebAuthn), as pure functions.
+import type { WindowRule } from './limits.js';
 import { cleanFreeText } from './text.js';
 
 const MINUTE_IN_MS = 60_000;
 
 /** How long a person has to answer their authenticator before the challenge is void. */
 export const WEBAUTHN_CHALLENGE_LIFETIME_IN_MS = 5 * MINUTE_IN_MS;
+
+/**
+ * "Sign in with a passkey" asked for by one network: each asking stores a challenge
+ * before anyone is known, so a script must not be able to fill the table.
+ */
+export const PASSKEY_SIGN_INS_PER_IP: WindowRule = { name: 'passkey-sign-in-ip', max: 300, windowInMs: 15 * MINUTE_IN_MS };
 
 /** Enough for a phone, a laptop and a few keys; a bound, so no one can fill the table. */
 export const MAX_PASSKEYS_PER_USER = 20;

@@ -1,7 +1,7 @@
 // Passkeys and security keys at the service level, once per database, answered by a
 // software authenticator (real keys, real signatures) checked by @simplewebauthn/server.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { MAX_PASSKEYS_PER_USER, WEBAUTHN_CHALLENGE_LIFETIME_IN_MS } from '../../src/domain/passkeys.js';
+import { MAX_PASSKEYS_PER_USER, PASSKEY_SIGN_INS_PER_IP, WEBAUTHN_CHALLENGE_LIFETIME_IN_MS } from '../../src/domain/passkeys.js';
 import type { ServiceContext } from '../../src/services/context.js';
 import { checkPasskeyAssertion, completePasskeySignIn, finishPasskeySignIn, startPasskeySecondFactor, startPasskeySignIn } from '../../src/services/passkey-sign-in.js';
 import {
@@ -164,27 +164,27 @@ describeEachDatabase('passkeys', (database: TestDatabase) => {
 
   it('signs in with a passkey alone: only with user verification, the browser that asked, and the key’s own user handle', async () => {
     const { user, key } = await withKey();
-    const start = await startPasskeySignIn(services);
+    const start = await startPasskeySignIn(services, meta);
     expect(start.options.userVerification).toBe('required');
     expect(start.options.allowCredentials ?? []).toEqual([]);
     expect(await finishPasskeySignIn(services, start.browserToken, key.answer(start.options), meta)).toEqual({ userId: user.id, credentialId: key.credentialId });
 
-    const noVerification = await startPasskeySignIn(services);
+    const noVerification = await startPasskeySignIn(services, meta);
     await expect(finishPasskeySignIn(services, noVerification.browserToken, key.answer(noVerification.options, { userVerified: false }), meta)).rejects.toMatchObject({ code: 'passkey_failed' });
 
-    const otherBrowser = await startPasskeySignIn(services);
-    const mine = await startPasskeySignIn(services);
+    const otherBrowser = await startPasskeySignIn(services, meta);
+    const mine = await startPasskeySignIn(services, meta);
     await expect(finishPasskeySignIn(services, otherBrowser.browserToken, key.answer(mine.options), meta)).rejects.toMatchObject({ code: 'passkey_request_expired' });
 
     const { user: other } = await withKey();
     const otherHandle = (await startPasskeyRegistration(services, other.id, newSessionId())).user.id;
-    const lying = await startPasskeySignIn(services);
+    const lying = await startPasskeySignIn(services, meta);
     await expect(finishPasskeySignIn(services, lying.browserToken, key.answer(lying.options, { userHandle: otherHandle }), meta)).rejects.toMatchObject({ code: 'passkey_failed' });
 
-    const wrongOrigin = await startPasskeySignIn(services);
+    const wrongOrigin = await startPasskeySignIn(services, meta);
     await expect(finishPasskeySignIn(services, wrongOrigin.browserToken, key.answer(wrongOrigin.options, { origin: 'http://twofold.example' }), meta)).rejects.toMatchObject({ code: 'passkey_failed' });
 
-    const done = await startPasskeySignIn(services);
+    const done = await startPasskeySignIn(services, meta);
     const signedIn = await completePasskeySignIn(services, done.browserToken, key.answer(done.options), meta);
     expect(signedIn.userId).toBe(user.id);
     expect(signedIn.sessionToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -193,9 +193,9 @@ describeEachDatabase('passkeys', (database: TestDatabase) => {
   it('refuses a copied key at passwordless sign-in too, and the log entry survives the refusal', async () => {
     const { user, key } = await withKey();
     const copy = key.clone();
-    const first = await startPasskeySignIn(services);
+    const first = await startPasskeySignIn(services, meta);
     await completePasskeySignIn(services, first.browserToken, key.answer(first.options), meta);
-    const second = await startPasskeySignIn(services);
+    const second = await startPasskeySignIn(services, meta);
     await expect(completePasskeySignIn(services, second.browserToken, copy.answer(second.options), meta)).rejects.toMatchObject({ code: 'passkey_clone_suspected' });
     expect(await eventsOf(user.id, 'passkey_clone_suspected')).toHaveLength(1);
   });
@@ -234,7 +234,7 @@ describeEachDatabase('passkeys', (database: TestDatabase) => {
     expect(await deletePasskey(services, user.id, key.credentialId, meta)).toBe(1);
     expect((await listPasskeys(services, user.id)).map((p) => p.name)).toEqual(['Spare key']);
     // A removed key signs in no more.
-    const start = await startPasskeySignIn(services);
+    const start = await startPasskeySignIn(services, meta);
     await expect(finishPasskeySignIn(services, start.browserToken, key.answer(start.options), meta)).rejects.toMatchObject({ code: 'passkey_failed' });
     expect(await eventsOf(user.id, 'passkey_removed')).toHaveLength(1);
     expect(await eventsOf(user.id, 'passkey_renamed')).toHaveLength(1);
@@ -249,13 +249,22 @@ describeEachDatabase('passkeys', (database: TestDatabase) => {
     await expect(startPasskeyRegistration(services, user.id, sessionId)).rejects.toMatchObject({ code: 'passkey_limit_reached' });
   });
 
+  it('bounds how often one network may start a passkey sign-in', async () => {
+    const crowd = { ip: '198.51.100.77', userAgent: 'script' };
+    for (let i = 0; i < PASSKEY_SIGN_INS_PER_IP.max; i++) await startPasskeySignIn(services, crowd);
+    await expect(startPasskeySignIn(services, crowd)).rejects.toMatchObject({ code: 'passkey_sign_ins_rate_limited' });
+    await startPasskeySignIn(services, { ...crowd, ip: '198.51.100.78' });
+    clock.advance(PASSKEY_SIGN_INS_PER_IP.windowInMs);
+    await startPasskeySignIn(services, crowd);
+  });
+
   it('purges challenges nobody answered', async () => {
     const user = await createTestUser(services);
     // What the other tests left behind goes first.
     clock.advance(WEBAUTHN_CHALLENGE_LIFETIME_IN_MS);
     await purgeExpiredPasskeyChallenges(services);
     const options = await startPasskeySecondFactor(services, 'attempt-purge', user.id);
-    await startPasskeySignIn(services);
+    await startPasskeySignIn(services, meta);
     expect(await purgeExpiredPasskeyChallenges(services)).toBe(0);
     clock.advance(WEBAUTHN_CHALLENGE_LIFETIME_IN_MS);
     expect(await purgeExpiredPasskeyChallenges(services)).toBe(2);

@@ -48,10 +48,16 @@ export function registerPasskeyRoutes(app: FastifyInstance, web: WebContext): vo
   });
 
   // "Sign in with a passkey": options, and a cookie binding the challenge to this browser.
-  app.post('/sign-in/passkey/options', async (_request, reply) => {
-    const { options, browserToken } = await startPasskeySignIn(web.services);
-    reply.setCookie(browserCookie, browserToken, { ...cookieOptions, maxAge: WEBAUTHN_CHALLENGE_LIFETIME_IN_MS / 1000 });
-    return reply.send(options);
+  app.post('/sign-in/passkey/options', async (request, reply) => {
+    let started: Awaited<ReturnType<typeof startPasskeySignIn>>;
+    try {
+      started = await startPasskeySignIn(web.services, requestMeta(request));
+    } catch (error) {
+      if (isRefusal(error)) return sendJsonRefusal(reply, error);
+      throw error;
+    }
+    reply.setCookie(browserCookie, started.browserToken, { ...cookieOptions, maxAge: WEBAUTHN_CHALLENGE_LIFETIME_IN_MS / 1000 });
+    return reply.send(started.options);
   });
 
   app.post('/sign-in/passkey', async (request, reply) => {
