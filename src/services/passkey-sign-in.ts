@@ -4,11 +4,13 @@
 import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { generateAuthenticationOptions, verifyAuthenticationResponse } from '@simplewebauthn/server';
 import { generateToken, hashToken, isWellFormedToken } from '../crypto/tokens.js';
-import { WEBAUTHN_CHALLENGE_LIFETIME_IN_MS, isSignCountAcceptable, parseStoredTransports } from '../domain/passkeys.js';
+import { windowRetryAfterInMs } from '../domain/limits.js';
+import { PASSKEY_SIGN_INS_PER_IP, WEBAUTHN_CHALLENGE_LIFETIME_IN_MS, isSignCountAcceptable, parseStoredTransports } from '../domain/passkeys.js';
 import type { ErrorCode } from '../errors.js';
 import { TwofoldError } from '../errors.js';
 import { type PasskeyRow, findPasskey, findWebauthnUserHandle, listPasskeysOf, recordPasskeyUse } from '../store/passkeys.js';
 import { appendSecurityEvent } from '../store/security-events.js';
+import { countInWindow } from '../store/throttles.js';
 import type { RequestMeta, ServiceContext } from './context.js';
 import { createSession } from './sessions.js';
 import { inTransaction } from './transaction.js';
@@ -54,7 +56,11 @@ export async function checkPasskeyAssertion(ctx: ServiceContext, input: { userId
  * authenticator offers its discoverable ones), and a token for this browser (a cookie)
  * without which the answer is refused. Only the token's SHA-256 is stored.
  */
-export async function startPasskeySignIn(ctx: ServiceContext): Promise<{ options: PublicKeyCredentialRequestOptionsJSON; browserToken: string }> {
+export async function startPasskeySignIn(ctx: ServiceContext, meta: RequestMeta): Promise<{ options: PublicKeyCredentialRequestOptionsJSON; browserToken: string }> {
+  const window = await countInWindow(ctx.db, PASSKEY_SIGN_INS_PER_IP, meta.ip, ctx.now());
+  if (window.count > PASSKEY_SIGN_INS_PER_IP.max) {
+    throw new TwofoldError('passkey_sign_ins_rate_limited', { minutes: Math.max(1, Math.ceil(windowRetryAfterInMs(window, ctx.now(), PASSKEY_SIGN_INS_PER_IP) / 60_000)) });
+  }
   const rp = relyingPartyOf(ctx);
   const options = await generateAuthenticationOptions({ rpID: rp.id, userVerification: 'required', timeout: WEBAUTHN_CHALLENGE_LIFETIME_IN_MS });
   const browserToken = generateToken();
