@@ -9,6 +9,7 @@ export const passkeyVerifier: CodeVerifier = {
   async check(ctx, { user, attemptId, typed, nowMs }) {
     const check = await checkPasskeyAssertion(ctx, { userId: user.id, attemptId, responseJson: typed, nowMs });
     if (check.valid) return { valid: true };
-    return { valid: false, error: check.error, replayed: check.error === 'passkey_request_expired', codeDead: false };
+    // Not `replayed`: a used-up challenge and one left past its 5 minutes look the same here.
+    return { valid: false, error: check.error, replayed: false, codeDead: false };
   },
 };

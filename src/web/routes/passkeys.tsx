@@ -20,7 +20,7 @@ const ownScript = readFileSync(new URL('../assets/passkeys.js', import.meta.url)
 // The package's own UMD bundle (window.SimpleWebAuthnBrowser), as published: no build step of ours.
 const browserLibrary = readFileSync(join(dirname(require.resolve('@simplewebauthn/browser')), '..', 'dist', 'bundle', 'index.umd.min.js'), 'utf8');
 
-const ADDED_NOTICES: Record<string, string> = {
+const DONE_NOTICES: Record<string, string> = {
   added: 'Your passkey or security key was added.',
   renamed: 'The passkey was renamed.',
   removed: 'The passkey was removed.',
@@ -95,7 +95,7 @@ export function registerPasskeyRoutes(app: FastifyInstance, web: WebContext): vo
 export function registerSignedInPasskeyRoutes(app: FastifyInstance, web: WebContext): void {
   const passkeysPage = async (request: FastifyRequest, reply: FastifyReply, status: number, error?: string) => {
     const user = signedInUser(request);
-    const notice = ADDED_NOTICES[queryText(request, 'done') ?? ''];
+    const notice = DONE_NOTICES[queryText(request, 'done') ?? ''];
     return sendPage(
       reply,
       status,
