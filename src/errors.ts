@@ -63,6 +63,14 @@ export const ERRORS = {
   recovery_codes_not_saved: { status: 400, message: 'Tick the box to confirm you have saved your recovery codes.' },
   enrollment_expired: { status: 400, message: 'That set-up has expired. Please start again with Protect my account.' },
   setup_link_invalid: { status: 404, message: 'This setup link is not valid any more. Restart the server to print a new one.' },
+  passkey_failed: { status: 401, message: 'That passkey or security key could not be checked. Please try again, or use another way to sign in.' },
+  passkey_request_expired: { status: 400, message: 'That passkey request has expired or was already used. Please try again.' },
+  passkey_clone_suspected: { status: 401, message: 'This security key reported fewer uses than before, which happens when a key has been copied, so it was refused. Use another way to sign in, and remove this key from your account.' },
+  passkey_already_added: { status: 409, message: 'That passkey or security key is already on an account.' },
+  passkey_name_invalid: { status: 400, message: 'Enter a name of up to 60 characters for this passkey.' },
+  passkey_not_found: { status: 404, message: 'That passkey is not on your account.' },
+  passkey_sign_ins_rate_limited: { status: 429, message: 'Too many passkey sign-ins from your network. Please wait {minutes} minutes and try again.' },
+  passkey_limit_reached: { status: 409, message: 'You have 20 passkeys and security keys already. Remove one before adding another.' },
   setup_already_done: { status: 409, message: 'Twofold is already set up. Sign in instead.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

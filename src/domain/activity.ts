@@ -28,7 +28,12 @@ export type SecurityEventType =
   | 'two_factor_requirement_changed'
   | 'invitation_sent'
   | 'recovery_code_used'
-  | 'recovery_codes_replaced';
+  | 'recovery_codes_replaced'
+  | 'passkey_added'
+  | 'passkey_renamed'
+  | 'passkey_removed'
+  | 'passkey_failed'
+  | 'passkey_clone_suspected';
 
 const LABELS: Record<SecurityEventType, string> = {
   signed_in: 'Signed in',
@@ -58,6 +63,11 @@ const LABELS: Record<SecurityEventType, string> = {
   organization_created: 'Organisation created',
   recovery_code_used: 'Signed in with a recovery code',
   recovery_codes_replaced: 'New recovery codes made (the old ones stopped working)',
+  passkey_added: 'Passkey or security key added',
+  passkey_renamed: 'Passkey or security key renamed',
+  passkey_removed: 'Passkey or security key removed',
+  passkey_failed: 'Passkey or security key refused',
+  passkey_clone_suspected: 'Security key refused: it looks copied (its use count went backwards)',
 };
 
 export function activityLabel(type: string): string {

@@ -131,7 +131,7 @@ export async function turnOnTwoFactor(ctx: ServiceContext, userId: string, meta:
   return outcome;
 }
 
-const METHOD_NAMES: Record<TwoFactorMethod, string> = { totp: 'authenticator app', sms: 'SMS' };
+const METHOD_NAMES: Record<TwoFactorMethod, string> = { totp: 'authenticator app', sms: 'SMS', webauthn: 'passkey or security key' };
 
 /** "Remove the two factor authentication": password first; every other session ends. Returns a new session token. */
 export async function removeTwoFactor(ctx: ServiceContext, userId: string, password: unknown, meta: RequestMeta): Promise<string> {

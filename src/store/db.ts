@@ -11,6 +11,7 @@ import * as aggregators from './migrations/004-aggregators.js';
 import * as email from './migrations/005-email.js';
 import * as enrollmentSession from './migrations/006-enrollment-session.js';
 import * as recoveryCodes from './migrations/007-recovery-codes.js';
+import * as passkeys from './migrations/008-passkeys.js';
 import { type ConnectionEvent, type ConnectionEvents, connectionEvents, resilientPool } from './pg-connections.js';
 import type { Database } from './schema.js';
 
@@ -34,6 +35,7 @@ const migrations: Record<string, Migration> = {
   '005-email': email,
   '006-enrollment-session': enrollmentSession,
   '007-recovery-codes': recoveryCodes,
+  '008-passkeys': passkeys,
 };
 
 // int8 (bigint) comes back from pg as a string to protect precision; our bigints are

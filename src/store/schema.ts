@@ -75,7 +75,7 @@ export interface RecoveryCodesTable {
   used_at: number | null;
 }
 
-export type TwoFactorMethod = 'totp' | 'sms';
+export type TwoFactorMethod = 'totp' | 'sms' | 'webauthn';
 
 export interface TwoFactorActivationsTable {
   user_id: string;
@@ -237,6 +237,47 @@ export interface AccountTokensTable {
   used_at: number | null;
 }
 
+export type CredentialDeviceType = 'singleDevice' | 'multiDevice';
+
+export interface PasskeysTable {
+  /** the credential id, base64url */
+  id: string;
+  user_id: string;
+  /** COSE public key, base64url */
+  public_key: string;
+  /** the authenticator's signature counter at its last accepted use (0 for synced passkeys) */
+  sign_count: number;
+  /** JSON array of transports, as the browser reported them */
+  transports: string;
+  device_type: CredentialDeviceType;
+  /** 1 when the credential is backed up (synced) */
+  backed_up: number;
+  aaguid: string;
+  /** what the person called it, cleaned */
+  name: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+export interface WebauthnUserHandlesTable {
+  user_id: string;
+  /** random base64url, the WebAuthn user.id: neither the email nor the user id */
+  handle: string;
+}
+
+export type WebauthnChallengePurpose = 'register' | 'second_factor' | 'sign_in';
+
+export interface WebauthnChallengesTable {
+  /** SHA-256 (hex) of the challenge */
+  id: string;
+  purpose: WebauthnChallengePurpose;
+  user_id: string | null;
+  /** session id (register), sign-in attempt id (second_factor), SHA-256 of the browser token (sign_in) */
+  bound_to: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   users: UsersTable;
@@ -257,4 +298,7 @@ export interface Database {
   throttles: ThrottlesTable;
   setup_tokens: SetupTokensTable;
   security_events: SecurityEventsTable;
+  passkeys: PasskeysTable;
+  webauthn_user_handles: WebauthnUserHandlesTable;
+  webauthn_challenges: WebauthnChallengesTable;
 }

@@ -20,6 +20,7 @@ import { registerAccountRoutes } from './routes/account.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerAccountLinkRoutes } from './routes/account-links.js';
 import { registerDevOutboxRoutes } from './routes/dev-outbox.js';
+import { registerPasskeyRoutes, registerSignedInPasskeyRoutes } from './routes/passkeys.js';
 import { registerSetupRoutes } from './routes/setup.js';
 import { registerSignInRoutes } from './routes/sign-in.js';
 import { registerSystemRoutes } from './routes/system.js';
@@ -104,9 +105,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerSystemRoutes(app, web);
   registerSetupRoutes(app, web);
   registerSignInRoutes(app, web);
+  registerPasskeyRoutes(app, web);
   await registerSignedInRoutes(app, (scope) => {
     registerAccountRoutes(scope, web);
     registerAdminRoutes(scope, web);
+    registerSignedInPasskeyRoutes(scope, web);
   });
   registerAccountLinkRoutes(app, web);
   registerDevOutboxRoutes(app, web, options.devOutboxKey);

@@ -11,6 +11,7 @@ import { checkSmsCode } from '../sms-codes.js';
 import { openTotpSecret } from '../two-factor.js';
 import { spendTypedRecoveryCode } from '../recovery-codes.js';
 import type { SecurityEventType } from '../../domain/activity.js';
+import { passkeyVerifier } from './passkey-factor.js';
 
 /** `replayed`: a valid code used before; `codeDead`: no more tries at this code (the attempt ends). */
 export type CodeCheck = { valid: true } | { valid: false; error: ErrorCode; replayed: boolean; codeDead: boolean };
@@ -75,5 +76,6 @@ export type CodeRoute = 'second_factor' | 'recovery_code' | 'lost_device_sms';
 export function verifierFor(twoFactor: TwoFactorRow, via: CodeRoute): CodeVerifier {
   if (via === 'lost_device_sms') return lostDeviceVerifier;
   if (via === 'recovery_code') return recoveryCodeVerifier;
+  if (twoFactor.method === 'webauthn') return passkeyVerifier;
   return twoFactor.method === 'sms' ? smsSignInVerifier : totpVerifier;
 }

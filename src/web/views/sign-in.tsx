@@ -34,7 +34,7 @@ function triesHint(triesLeft: number, fallback: string): string {
 
 export function CodePage(props: {
   csrfToken: string;
-  method: 'totp' | 'sms';
+  method: 'totp' | 'sms' | 'webauthn';
   maskedMobile: string | null;
   error?: string | undefined;
   notice?: string | undefined;
