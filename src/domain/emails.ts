@@ -92,6 +92,8 @@ export const SECURITY_NOTICES = {
     what: 'Someone signed in to your Twofold account with your password and one of your recovery codes. You have {left} recovery codes left.',
   },
   recovery_codes_replaced: { subject: 'New recovery codes were made', what: 'A new set of recovery codes was made for your Twofold account. The old codes no longer work.' },
+  passkey_added: { subject: 'A passkey or security key was added', what: 'A passkey or security key was added to your Twofold account. It can now be used to sign in.' },
+  passkey_removed: { subject: 'A passkey or security key was removed', what: 'A passkey or security key was removed from your Twofold account.' },
   code_step_locked: { subject: 'Too many wrong codes: code entry paused', what: 'Too many wrong two-factor codes were entered for your account, so code entry is paused for a while. Someone may know your password.' },
 } as const;
 

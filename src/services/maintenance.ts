@@ -11,6 +11,7 @@ import { deleteWindowsStartedBefore } from '../store/throttles.js';
 import { deleteExpiredTotpEnrollments } from '../store/two-factor.js';
 import { deleteExpiredTwoFactorActivations } from '../store/two-factor-activations.js';
 import { deleteExpiredRecoveryCodeReveals } from '../store/recovery-codes.js';
+import { deleteExpiredWebauthnChallenges } from '../store/webauthn-challenges.js';
 import type { ServiceContext } from './context.js';
 
 export interface PurgeCounts {
@@ -25,6 +26,7 @@ export async function purgeExpiredRecords(ctx: ServiceContext, options: { activi
   await deleteExpiredTotpEnrollments(ctx.db, nowMs);
   await deleteExpiredTwoFactorActivations(ctx.db, nowMs);
   await deleteExpiredRecoveryCodeReveals(ctx.db, nowMs);
+  await deleteExpiredWebauthnChallenges(ctx.db, nowMs);
   await deleteExpiredSetupTokens(ctx.db, nowMs);
   await deleteWindowsStartedBefore(ctx.db, nowMs - MAX_WINDOW_IN_MS);
   await deleteExpiredSmsCodes(ctx.db, nowMs);

@@ -19,6 +19,7 @@ import { appendSecurityEvent } from '../store/security-events.js';
 import { findUserById } from '../store/users.js';
 import { deleteExpiredWebauthnChallenges } from '../store/webauthn-challenges.js';
 import type { RequestMeta, ServiceContext } from './context.js';
+import { notifySecurityChange } from './notifications.js';
 import { parseRegistrationJson, relyingPartyOf, rememberChallenge, takeChallengeOf } from './passkey-webauthn.js';
 import { inTransaction } from './transaction.js';
 
@@ -108,6 +109,7 @@ export async function finishPasskeyRegistration(ctx: ServiceContext, userId: str
     });
     if (!stored) throw new TwofoldError('passkey_already_added');
     await appendSecurityEvent(tx.db, { type: 'passkey_added', userId, ip: meta.ip, userAgent: meta.userAgent, detail: cleanName, atMs: nowMs });
+    await notifySecurityChange(tx, userId, 'passkey_added', meta);
   });
   return info.credential.id;
 }

@@ -9,7 +9,6 @@ import { timeOrderedId } from '../store/ids.js';
 import {
   countUnusedRecoveryCodes,
   deleteRecoveryCodeReveal,
-  deleteRecoveryCodes,
   findRecoveryCodeReveal,
   listUnusedRecoveryCodes,
   replaceRecoveryCodes,
@@ -17,7 +16,7 @@ import {
   upsertRecoveryCodeReveal,
 } from '../store/recovery-codes.js';
 import { appendSecurityEvent } from '../store/security-events.js';
-import { deleteTwoFactorActivation, findTwoFactorActivation } from '../store/two-factor-activations.js';
+import { findTwoFactorActivation } from '../store/two-factor-activations.js';
 import { findTwoFactor } from '../store/two-factor.js';
 import { findUserById } from '../store/users.js';
 import type { RequestMeta, ServiceContext } from './context.js';
@@ -106,11 +105,4 @@ export async function spendTypedRecoveryCode(ctx: ServiceContext, userId: string
   if (!match) return { spent: false, replayed: false };
   if (await spendRecoveryCode(ctx.db, match.id, ctx.now())) return { spent: true };
   return { spent: false, replayed: true };
-}
-
-/** What a second factor leaves behind when it goes (removed, or reset by an admin): its recovery codes, a half-done set-up. */
-export async function forgetSecondFactorLeftovers(tx: ServiceContext, userId: string): Promise<void> {
-  await deleteRecoveryCodes(tx.db, userId);
-  await deleteRecoveryCodeReveal(tx.db, userId);
-  await deleteTwoFactorActivation(tx.db, userId);
 }

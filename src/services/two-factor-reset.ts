@@ -12,7 +12,7 @@ import { findUnseenTwoFactorReset, insertTwoFactorReset, markTwoFactorResetsSeen
 import { clearCodeFailures, findUserById, setMobile } from '../store/users.js';
 import type { RequestMeta, ServiceContext } from './context.js';
 import { notifySecurityChange } from './notifications.js';
-import { forgetSecondFactorLeftovers } from './recovery-codes.js';
+import { forgetSecondFactorLeftovers } from './second-factors.js';
 import { inTransaction } from './transaction.js';
 
 export interface ResetRequest {

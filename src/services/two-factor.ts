@@ -13,7 +13,11 @@ import { insertTwoFactor } from '../store/two-factor.js';
 import type { TwoFactorMethod } from '../store/schema.js';
 import { type TwoFactorActivationRow, claimTwoFactorActivation, upsertTwoFactorActivation } from '../store/two-factor-activations.js';
 import { RECOVERY_CODE_REVEAL_LIFETIME_IN_MS } from '../domain/recovery-codes.js';
-import { forgetSecondFactorLeftovers, forgetShownRecoveryCodes, issueRecoveryCodes } from './recovery-codes.js';
+import { forgetShownRecoveryCodes, issueRecoveryCodes } from './recovery-codes.js';
+import { forgetSecondFactorLeftovers } from './second-factors.js';
+import { finishPasskeyRegistration } from './passkeys.js';
+import { countPasskeysOf, findPasskey } from '../store/passkeys.js';
+import { deletePasskey } from './passkeys.js';
 import { findSmsCode } from '../store/sms-codes.js';
 import { checkSmsCode, sendSmsCode } from './sms-codes.js';
 import { markResetNoticesSeen } from './two-factor-reset.js';
@@ -118,6 +122,8 @@ export async function turnOnTwoFactor(ctx: ServiceContext, userId: string, meta:
     if (!factor) return { refused: 'enrollment_expired' };
     // A number changed since its code was typed was never proved.
     if (factor.method === 'sms' && (await findUserById(tx.db, userId))?.mobile !== factor.mobile) return { refused: 'enrollment_expired' };
+    // A key removed since it was added (another tab) leaves nothing to turn on.
+    if (factor.method === 'webauthn' && (await countPasskeysOf(tx.db, userId)) === 0) return { refused: 'enrollment_expired' };
     if (!(await insertTwoFactor(tx.db, { user_id: userId, method: factor.method, totp_secret: factor.totp_secret, last_used_step: factor.last_used_step, enabled_at: nowMs }))) {
       return { refused: 'two_factor_already_on' };
     }
@@ -138,6 +144,11 @@ export async function removeTwoFactor(ctx: ServiceContext, userId: string, passw
   const user = await findUserById(ctx.db, userId);
   if (!user?.password_hash) throw new TwofoldError('sign_in_required');
   await checkReenteredPassword(ctx, user, password, meta, { missing: 'password_missing', wrong: 'current_password_wrong' });
+  return turnOffTwoFactor(ctx, userId, meta);
+}
+
+/** 2FA off, after the password was checked. Returns a new session token. */
+async function turnOffTwoFactor(ctx: ServiceContext, userId: string, meta: RequestMeta): Promise<string> {
   // One transaction: 2FA off with every other session and device of the person gone, or
   // nothing (a crash half-way must not leave 2FA off with a thief's session alive).
   return inTransaction(ctx, async (tx) => {
@@ -184,4 +195,48 @@ export async function confirmSmsEnrollment(ctx: ServiceContext, userId: string, 
   });
   if ('refused' in outcome) throw new TwofoldError(outcome.refused);
   return outcome;
+}
+
+/**
+ * "Passkey or security key" in Protect my account: the browser's answer adds the key,
+ * then, as for the app, recovery codes before 2FA turns on. Returns the codes.
+ */
+export async function confirmPasskeyEnrollment(ctx: ServiceContext, userId: string, sessionId: string, responseJson: unknown, name: unknown, meta: RequestMeta): Promise<{ recoveryCodes: string[] }> {
+  if (await findTwoFactor(ctx.db, userId)) throw new TwofoldError('two_factor_already_on');
+  await finishPasskeyRegistration(ctx, userId, sessionId, responseJson, name, meta);
+  return inTransaction(ctx, (tx) => proveSecondFactor(tx, userId, sessionId, { method: 'webauthn', totp_secret: null, last_used_step: null, mobile: null }));
+}
+
+/**
+ * Removes one passkey (password first). The last key of a person whose second factor is
+ * passkeys is their second factor: removing it removes 2FA, with all that goes with it.
+ * Returns a new session token when 2FA went, else null.
+ */
+export async function removePasskey(ctx: ServiceContext, userId: string, credentialId: unknown, password: unknown, meta: RequestMeta): Promise<string | null> {
+  const user = await findUserById(ctx.db, userId);
+  if (!user?.password_hash) throw new TwofoldError('sign_in_required');
+  const key = typeof credentialId === 'string' ? await findPasskey(ctx.db, credentialId) : undefined;
+  if (!key || key.user_id !== userId) throw new TwofoldError('passkey_not_found');
+  await checkReenteredPassword(ctx, user, password, meta, { missing: 'password_missing', wrong: 'current_password_wrong' });
+  // Under the person's row lock: two keys removed at once (two tabs) must not both see
+  // "another key is left" and leave a passkey second factor with no key.
+  return inTransaction(ctx, async (tx) => {
+    await lockUserRow(tx.db, userId);
+    const twoFactor = await findTwoFactor(tx.db, userId);
+    if (twoFactor?.method === 'webauthn' && (await countPasskeysOf(tx.db, userId)) <= 1) return turnOffTwoFactor(tx, userId, meta);
+    await deletePasskey(tx, userId, credentialId, meta);
+    await notifySecurityChange(tx, userId, 'passkey_removed', meta);
+    return null;
+  });
+}
+
+/**
+ * "Add a passkey or security key" in Settings. With 2FA on, the key is a way in: the
+ * password is asked first, as for every other change to how the person signs in.
+ */
+export async function addPasskey(ctx: ServiceContext, userId: string, sessionId: string, input: { response: unknown; name: unknown; password: unknown }, meta: RequestMeta): Promise<void> {
+  const user = await findUserById(ctx.db, userId);
+  if (!user?.password_hash) throw new TwofoldError('sign_in_required');
+  if (await findTwoFactor(ctx.db, userId)) await checkReenteredPassword(ctx, user, input.password, meta, { missing: 'password_missing', wrong: 'current_password_wrong' });
+  await finishPasskeyRegistration(ctx, userId, sessionId, input.response, input.name, meta);
 }

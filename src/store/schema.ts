@@ -4,6 +4,7 @@
 import type { Role } from '../domain/accounts.js';
 import type { SecurityEventType } from '../domain/activity.js';
 import type { SmsPurpose } from '../domain/sms.js';
+import type { TwoFactorMethod } from '../domain/second-factors.js';
 import type { Generated } from 'kysely';
 
 export interface OrganizationsTable {
@@ -75,7 +76,7 @@ export interface RecoveryCodesTable {
   used_at: number | null;
 }
 
-export type TwoFactorMethod = 'totp' | 'sms' | 'webauthn';
+export type { TwoFactorMethod };
 
 export interface TwoFactorActivationsTable {
   user_id: string;

@@ -3,6 +3,7 @@
 export const NOTICES = {
   password_changed: 'Your password has been changed. Other browsers signed in to your account have been signed out.',
   two_factor_on: 'Two-factor authentication is on. From now on you will be asked for a code from your authenticator app when you sign in.',
+  two_factor_on_passkey: 'Two-factor authentication is on. From now on you will use your passkey or security key when you sign in.',
   two_factor_on_sms: 'Two-factor authentication is on. From now on we will text a code to your mobile when you sign in.',
   two_factor_removed: 'Two-factor authentication has been removed. Other browsers signed in to your account have been signed out.',
   signed_out: 'You have signed out.',

@@ -53,7 +53,7 @@ describe('aggregator reset in Chromium', () => {
     await page.goto(`${server.url}/sign-in`);
     await page.getByLabel('Username (email)').fill(email);
     await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await expect.poll(() => heading(page)).toBe('Enter your code');
     server.clock.advance(30_000);
     await page.getByLabel('6-digit code').fill(generateTotpCode({ secret: secrets.get(email)!, timeInMs: server.clock.now() }));
@@ -87,7 +87,7 @@ describe('aggregator reset in Chromium', () => {
     await broker.goto(`${server.url}/sign-in`);
     await broker.getByLabel('Username (email)').fill('bree@bondi.com.au');
     await broker.getByLabel('Password').fill(PASSWORD);
-    await broker.getByRole('button', { name: 'Sign in' }).click();
+    await broker.getByRole('button', { name: 'Sign in', exact: true }).click();
     await expect.poll(() => heading(broker)).toBe('Protect my account');
     await expect.poll(() => broker.getByRole('status').textContent()).toContain('reset by Alex Admin (Harbour Aggregation)');
     await look(broker, 'admin-04-broker-reset-notice');

@@ -37,7 +37,7 @@ describe('core flow in Chromium', () => {
     await look(page, 'core-02-sign-in');
     await page.getByLabel('Username (email)').fill('alex@harbour.com.au');
     await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Welcome, Alex Admin');
     await look(page, 'core-03-home');
@@ -64,7 +64,7 @@ describe('core flow in Chromium', () => {
     await expect.poll(() => page.getByRole('status').textContent()).toContain('You have signed out');
     await page.getByLabel('Username (email)').fill('alex@harbour.com.au');
     await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Enter your code');
     await look(page, 'core-08-code-step');
     await page.getByLabel('6-digit code').fill('000 000');
@@ -102,7 +102,7 @@ describe('core flow in Chromium', () => {
     await page.goto(`${env.server.url}/sign-in`);
     await page.getByLabel('Username (email)').fill('alex@harbour.com.au');
     await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Welcome, Alex Admin');
     await context.close();
   });

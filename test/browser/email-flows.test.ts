@@ -71,7 +71,7 @@ describe('email flows in Chromium', () => {
     await expect.poll(() => page.getByRole('status').textContent()).toContain('you will still be asked for your two-factor code');
     await page.getByLabel('Username (email)').fill(user.email);
     await page.getByLabel('Password').fill('sunrise over the harbour bridge');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await expect.poll(() => heading(page)).toBe('Enter your code');
     await context.close();
   });
@@ -91,7 +91,7 @@ describe('email flows in Chromium', () => {
     await expect.poll(() => page.getByRole('status').textContent()).toContain('Your password is set');
     await page.getByLabel('Username (email)').fill('ivy@coogee.com.au');
     await page.getByLabel('Password').fill('coogee beach at first light');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await expect.poll(() => heading(page)).toBe('Welcome, Ivy Invitee');
     await context.close();
   });

@@ -11,7 +11,7 @@ import { deriveServerKeys } from '../../src/crypto/server-key.js';
 import type { Store } from '../../src/store/db.js';
 import { buildApp } from '../../src/web/app.js';
 import { TwofoldMetrics } from '../../src/web/metrics.js';
-import { launchChromium, screenshot } from '../helpers/browser.js';
+import { expectAccessible, expectNoSidewaysScroll, launchChromium, screenshot } from '../helpers/browser.js';
 import { TestClock } from '../helpers/clock.js';
 import { DATABASES } from '../helpers/databases.js';
 import { type TestUser, createTestUser } from '../helpers/fixtures.js';
@@ -105,7 +105,7 @@ describe('passkeys and security keys in Chromium', () => {
     await page.goto(`${baseUrl}/sign-in`);
     await page.getByLabel('Username (email)').fill(user.email);
     await page.getByLabel('Password').fill(user.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   }
 
   async function signOut(page: Page) {
@@ -113,11 +113,13 @@ describe('passkeys and security keys in Chromium', () => {
     await expect.poll(() => page.url()).toContain('/sign-in');
   }
 
-  async function addPasskey(page: Page, name: string) {
+  async function addPasskey(page: Page, name: string, password = alice.password) {
     // WebAuthn answers only the focused tab; the tabs here each hold a different key.
     await page.bringToFront();
     await page.goto(`${server.url}/settings/passkeys`);
     await page.getByLabel('Name for this passkey or key').fill(name);
+    // With 2FA on, adding a way in asks for the password.
+    if (await page.getByLabel('Your password, to add a key').count()) await page.getByLabel('Your password, to add a key').fill(password);
     await page.getByRole('button', { name: 'Add a passkey or security key' }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toContain('was added');
   }
@@ -177,6 +179,8 @@ describe('passkeys and security keys in Chromium', () => {
     expect(rows.map((row) => row.name)).toEqual(['Work laptop', 'Blue key']);
     expect(rows[1]!.transports).toBe('["usb"]');
 
+    await usbKey.page.locator('li', { hasText: 'Work laptop' }).getByText('Rename or remove').click();
+    await usbKey.page.getByLabel('Your password, to remove Work laptop').fill(alice.password);
     await usbKey.page.getByRole('button', { name: 'Remove Work laptop' }).click();
     await expect.poll(() => usbKey.page.getByRole('status').textContent()).toContain('was removed');
     expect((await passkeyRows(alice.id)).map((row) => row.name)).toEqual(['Blue key']);
@@ -266,5 +270,77 @@ describe('passkeys and security keys in Chromium', () => {
     expect(await eventsOf(alice.id, 'passkey_clone_suspected')).toHaveLength(1);
     expect((await passkeyRows(alice.id))[0]!.sign_count).toBe(stored);
     await cloneContext.close();
+  });
+
+  it('Protect my account with a passkey: recovery codes, then the code step asks for the key; the pages pass axe at desktop and phone widths', async () => {
+    const carol = await createTestUser(server.services);
+    const carolsContext = await browser.newContext({ bypassCSP: true });
+    const key = await pageWithAuthenticator(carolsContext);
+    const page = key.page;
+    await page.bringToFront();
+    await signInWithPassword(page, carol);
+    await expect.poll(() => heading(page)).toBe('Welcome, Pat Broker');
+    await page.goto(`${server.url}/settings/two-factor`);
+    await page.getByLabel('Passkey or security key').check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect.poll(() => heading(page)).toBe('Set up a passkey or security key');
+    await expectAccessible(page, 'passkeys-04-setup');
+    await screenshot(page, 'passkeys-04-setup');
+    await page.getByLabel('Name for this passkey or key').fill('Carol laptop');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect.poll(() => heading(page)).toBe('Save your recovery codes');
+    // Proved, but not on until the codes are saved.
+    expect(await server.services.db.selectFrom('two_factor').select('method').where('user_id', '=', carol.id).executeTakeFirst()).toBeUndefined();
+    await page.getByLabel('I have saved my recovery codes somewhere safe').check();
+    await page.getByRole('button', { name: 'Turn on two-factor authentication' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('you will use your passkey or security key');
+    expect((await server.services.db.selectFrom('two_factor').select('method').where('user_id', '=', carol.id).executeTakeFirstOrThrow()).method).toBe('webauthn');
+
+    await page.goto(`${server.url}/settings/passkeys`);
+    for (const width of [1280, 360]) {
+      await page.setViewportSize({ width, height: 800 });
+      await expectAccessible(page, `passkeys-05-settings-${width}`);
+      await expectNoSidewaysScroll(page, `passkeys-05-settings-${width}`);
+      await screenshot(page, `passkeys-05-settings-${width}`);
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await signOut(page);
+
+    // The sign-in page offers the passkey beside the password.
+    await expectAccessible(page, 'passkeys-06-sign-in');
+    await signInWithPassword(page, carol);
+    await expect.poll(() => heading(page)).toBe('Use your passkey or security key');
+    await expectAccessible(page, 'passkeys-07-code-step');
+    await page.getByRole('button', { name: 'Use your passkey or security key' }).click();
+    await expect.poll(() => heading(page)).toBe('Welcome, Pat Broker');
+    await signOut(page);
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await expect.poll(() => heading(page)).toBe('Welcome, Pat Broker');
+
+    // Removing the only key of a passkey second factor removes 2FA, after the password.
+    await page.goto(`${server.url}/settings/passkeys`);
+    await page.getByText('Rename or remove').first().click();
+    await page.getByLabel('Your password, to remove Carol laptop').fill('not the password at all');
+    await page.getByRole('button', { name: 'Remove Carol laptop' }).click();
+    await expect.poll(() => page.getByRole('alert').first().textContent()).toContain('Your current password is not right.');
+    await page.getByText('Rename or remove').first().click();
+    await page.getByLabel('Your password, to remove Carol laptop').fill(carol.password);
+    await page.getByRole('button', { name: 'Remove Carol laptop' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('Two-factor authentication has been removed');
+    expect(await passkeyRows(carol.id)).toHaveLength(0);
+    await carolsContext.close();
+  });
+
+  it('without JavaScript, the passkey pages say they need it and the rest works', async () => {
+    const noScript = await browser.newContext({ javaScriptEnabled: false });
+    const page = await noScript.newPage();
+    await page.goto(`${server.url}/sign-in`);
+    await expect.poll(() => page.getByText('Sign in with a passkey needs JavaScript').count()).toBe(1);
+    expect(await page.getByRole('button', { name: 'Sign in with a passkey' }).count()).toBe(0);
+    await page.getByLabel('Username (email)').fill(alice.email);
+    await page.getByLabel('Password').fill(alice.password);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await expect.poll(() => page.url()).not.toContain('/sign-in?');
+    await noScript.close();
   });
 });

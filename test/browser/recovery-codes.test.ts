@@ -20,7 +20,7 @@ describe('recovery codes in Chromium', () => {
     await page.goto(`${env.server.url}/sign-in`);
     await page.getByLabel('Username (email)').fill(email);
     await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   }
   async function proveAuthenticatorApp(page: Page) {
     await page.goto(`${env.server.url}/settings/two-factor`);
@@ -93,12 +93,12 @@ describe('recovery codes in Chromium', () => {
     await page.getByRole('link', { name: 'Use a recovery code' }).click();
     await expect.poll(() => heading(page)).toBe('Use a recovery code');
     await page.getByLabel('Recovery code').fill('AAAA BBBB CCCC DDDD');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('That recovery code is not right');
     await look(page, 'recovery-04-wrong-code');
 
     await page.getByLabel('Recovery code').fill(user.recoveryCodes![6]!.toLowerCase());
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toContain('You signed in with a recovery code and have few left');
     await expect.poll(() => page.getByText('You have 3 recovery codes left.').count()).toBe(1);
     await look(page, 'recovery-05-few-left');

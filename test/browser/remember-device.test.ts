@@ -17,7 +17,7 @@ describe('remember this device in Chromium', () => {
     await page.goto(`${env.server.url}/sign-in`);
     await page.getByLabel('Username (email)').fill(user.email);
     await page.getByLabel('Password').fill(user.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   }
   const heading = (page: Page) => page.getByRole('heading', { level: 1 }).textContent();
 

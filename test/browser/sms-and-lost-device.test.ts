@@ -21,7 +21,7 @@ describe('SMS and lost device in Chromium', () => {
     await page.goto(`${env.server.url}/sign-in`);
     await page.getByLabel('Username (email)').fill(email);
     await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   }
   /** Opens /dev/outbox in another tab and reads the newest code, as a person would. */
   async function codeFromOutbox(page: Page): Promise<string> {
@@ -85,7 +85,7 @@ describe('SMS and lost device in Chromium', () => {
     await expect.poll(() => heading(page)).toBe('Enter the code we sent');
     await look(page, 'lost-02-code');
     await page.getByLabel('6-digit code from the text message').fill(await codeFromOutbox(page));
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toContain('If you have a new phone, remove the two factor authentication below');
     await look(page, 'lost-03-signed-in');
 

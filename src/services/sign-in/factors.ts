@@ -71,11 +71,11 @@ export const recoveryCodeVerifier: CodeVerifier = {
 };
 
 /** Which way the code step was asked to check what was typed. */
-export type CodeRoute = 'second_factor' | 'recovery_code' | 'lost_device_sms';
+export type CodeRoute = 'second_factor' | 'recovery_code' | 'lost_device_sms' | 'passkey';
 
 export function verifierFor(twoFactor: TwoFactorRow, via: CodeRoute): CodeVerifier {
   if (via === 'lost_device_sms') return lostDeviceVerifier;
   if (via === 'recovery_code') return recoveryCodeVerifier;
-  if (twoFactor.method === 'webauthn') return passkeyVerifier;
+  if (via === 'passkey' || twoFactor.method === 'webauthn') return passkeyVerifier;
   return twoFactor.method === 'sms' ? smsSignInVerifier : totpVerifier;
 }

@@ -57,7 +57,14 @@
   }
 
   var forms = document.querySelectorAll('form[data-passkey]');
-  for (var i = 0; i < forms.length; i++) forms[i].addEventListener('submit', onSubmit);
+  var usable = !!(webauthn && webauthn.browserSupportsWebAuthn());
+  for (var i = 0; i < forms.length; i++) {
+    forms[i].addEventListener('submit', onSubmit);
+    // The forms start hidden: without this script (or WebAuthn) they could only fail.
+    if (usable) forms[i].hidden = false;
+  }
+  var notes = document.querySelectorAll('[data-passkey-unavailable]');
+  for (var j = 0; j < notes.length; j++) if (usable) notes[j].hidden = true;
 
   var autofillForm = document.querySelector('form[data-passkey-autofill]');
   if (autofillForm && webauthn && document.querySelector('input[autocomplete$="webauthn"]')) {

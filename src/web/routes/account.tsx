@@ -7,10 +7,11 @@ import { listActivity } from '../../services/activity.js';
 import { findPendingResetNotice } from '../../services/two-factor-reset.js';
 import { forgetAllRememberedDevices, forgetRememberedDevice, listRememberedDevices } from '../../services/remembered-devices.js';
 import type { SignedInUser } from '../../services/sessions.js';
-import { confirmSmsEnrollment, confirmTotpEnrollment, getTwoFactorStatus, removeTwoFactor, startSmsEnrollment, startTotpEnrollment } from '../../services/two-factor.js';
+import { confirmPasskeyEnrollment, confirmSmsEnrollment, confirmTotpEnrollment, getTwoFactorStatus, removeTwoFactor, startSmsEnrollment, startTotpEnrollment } from '../../services/two-factor.js';
 import { mobileNumberOf, setMobileNumber } from '../../services/mobile.js';
 import { organizationNameOf } from '../../services/accounts.js';
 import { recoveryCodesLeft } from '../../services/recovery-codes.js';
+import { countPasskeys } from '../../services/passkeys.js';
 import { registerRecoveryCodeRoutes } from './recovery-codes.js';
 import { secondsUntilResend } from '../../services/sms-codes.js';
 import { type WebContext, refusalOf, sendPage, signedInUser, statusOf } from '../context.js';
@@ -18,7 +19,7 @@ import { formField, formText, queryText, requestMeta } from '../form.js';
 import { noticeFor } from '../notices.js';
 import { HomePage } from '../views/home.js';
 import { type SecurityForm, SecurityPage } from '../views/security.js';
-import { AppSetupPage, ChooseMethodPage, SmsSetupPage } from '../views/two-factor-setup.js';
+import { AppSetupPage, ChooseMethodPage, PasskeySetupPage, SmsSetupPage } from '../views/two-factor-setup.js';
 
 export function registerAccountRoutes(app: FastifyInstance, web: WebContext): void {
   const newSession = (reply: FastifyReply, token: string) => web.cookies.set(reply, 'session', token);
@@ -34,6 +35,7 @@ export function registerAccountRoutes(app: FastifyInstance, web: WebContext): vo
         csrfToken={web.csrf.tokenFor(request, reply)}
         twoFactor={await getTwoFactorStatus(web.services, user.userId)}
         recoveryCodesLeft={await recoveryCodesLeft(web.services, user.userId)}
+        passkeys={await countPasskeys(web.services, user.userId)}
         devices={await listRememberedDevices(web.services, user.userId, web.cookies.read(request, 'rememberedDevice'))}
         mobile={await mobileOf(user.userId)}
         typedMobile={typedMobile}
@@ -115,6 +117,7 @@ export function registerAccountRoutes(app: FastifyInstance, web: WebContext): vo
     const choosePage = async (status: number, error: string) =>
       sendPage(reply, status, <ChooseMethodPage user={user} csrfToken={web.csrf.tokenFor(request, reply)} mobile={await mobileOf(user.userId)} error={error} />);
     if (method === 'totp') return reply.redirect('/settings/two-factor/app', 303);
+    if (method === 'webauthn') return reply.redirect('/settings/two-factor/passkey', 303);
     if (method !== 'sms') return choosePage(400, 'Choose how you want to receive your codes.');
     const refusal = await refusalOf(() => startSmsEnrollment(web.services, user.userId, requestMeta(request)));
     if (refusal?.code === 'two_factor_already_on') return reply.redirect('/settings/security', 303);
@@ -159,6 +162,25 @@ export function registerAccountRoutes(app: FastifyInstance, web: WebContext): vo
     if (refusal?.code === 'two_factor_already_on') return reply.redirect('/settings/security', 303);
     if (refusal) return smsSetupPage(request, reply, user, statusOf(refusal), refusal.message);
     return reply.redirect('/settings/two-factor/sms?notice=code_sent', 303);
+  });
+
+  const passkeySetupPage = (request: FastifyRequest, reply: FastifyReply, user: SignedInUser, status: number, error?: string) =>
+    sendPage(reply, status, <PasskeySetupPage user={user} csrfToken={web.csrf.tokenFor(request, reply)} error={error} />);
+
+  app.get('/settings/two-factor/passkey', async (request, reply) => {
+    const user = signedInUser(request);
+    if ((await getTwoFactorStatus(web.services, user.userId)).enabled) return reply.redirect('/settings/security', 303);
+    return passkeySetupPage(request, reply, user, 200);
+  });
+
+  app.post('/settings/two-factor/passkey', async (request, reply) => {
+    const user = signedInUser(request);
+    const refusal = await refusalOf(() =>
+      confirmPasskeyEnrollment(web.services, user.userId, user.sessionId, formField(request, 'passkey_response'), formField(request, 'name'), requestMeta(request)),
+    );
+    if (refusal?.code === 'two_factor_already_on') return reply.redirect('/settings/security', 303);
+    if (refusal) return passkeySetupPage(request, reply, user, statusOf(refusal), refusal.message);
+    return reply.redirect('/settings/recovery-codes', 303);
   });
 
   app.post('/settings/mobile', async (request, reply) => {

@@ -8,7 +8,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { WEBAUTHN_CHALLENGE_LIFETIME_IN_MS } from '../../domain/passkeys.js';
 import { type TwofoldError, isRefusal } from '../../errors.js';
 import { completePasskeySignIn, startPasskeySecondFactor, startPasskeySignIn } from '../../services/passkey-sign-in.js';
-import { deletePasskey, finishPasskeyRegistration, listPasskeys, renamePasskey, startPasskeyRegistration } from '../../services/passkeys.js';
+import { listPasskeys, renamePasskey, startPasskeyRegistration } from '../../services/passkeys.js';
+import { addPasskey, getTwoFactorStatus, removePasskey } from '../../services/two-factor.js';
+import { completeSignInWithCode } from '../../services/sign-in/code-step.js';
+import { SignInPage } from '../views/sign-in.js';
 import { invalidateSession } from '../../services/sessions.js';
 import { findPendingSignIn } from '../../services/sign-in/pending.js';
 import { type WebContext, refusalOf, sendPage, signedInUser, statusOf } from '../context.js';
@@ -77,11 +80,27 @@ export function registerPasskeyRoutes(app: FastifyInstance, web: WebContext): vo
     return reply.redirect('/', 303);
   });
 
-  // The code step with a passkey: the answer is posted to /sign-in/code as its `code`.
+  // The code step with a passkey: checked by the code step (tries, lock, session) like any code.
   app.get('/sign-in/code/passkey', async (request, reply) => {
     const pending = await findPendingSignIn(web.services, web.cookies.read(request, 'signInAttempt'));
     if (!pending) return reply.redirect('/sign-in', 303);
     return sendPage(reply, 200, <PasskeyCodePage csrfToken={web.csrf.tokenFor(request, reply)} />);
+  });
+
+  app.post('/sign-in/code/passkey', async (request, reply) => {
+    const result = await completeSignInWithCode(web.services, { attemptToken: web.cookies.read(request, 'signInAttempt'), code: formField(request, 'code'), via: 'passkey' }, requestMeta(request));
+    app.twofoldMetrics.codeChecks.inc({ outcome: result.outcome === 'signed_in' ? 'accepted' : result.error.code });
+    app.twofoldMetrics.signIns.inc({ step: 'passkey', outcome: result.outcome === 'signed_in' ? 'signed_in' : result.error.code });
+    if (result.outcome === 'signed_in') {
+      web.cookies.set(reply, 'session', result.sessionToken);
+      web.cookies.clear(reply, 'signInAttempt');
+      return reply.redirect('/', 303);
+    }
+    if (result.restart) {
+      web.cookies.clear(reply, 'signInAttempt');
+      return sendPage(reply, statusOf(result.error), <SignInPage csrfToken={web.csrf.tokenFor(request, reply)} error={result.error.message} />);
+    }
+    return sendPage(reply, statusOf(result.error), <PasskeyCodePage csrfToken={web.csrf.tokenFor(request, reply)} error={result.error.message} />);
   });
 
   app.post('/sign-in/code/passkey/options', async (request, reply) => {
@@ -96,10 +115,11 @@ export function registerSignedInPasskeyRoutes(app: FastifyInstance, web: WebCont
   const passkeysPage = async (request: FastifyRequest, reply: FastifyReply, status: number, error?: string) => {
     const user = signedInUser(request);
     const notice = DONE_NOTICES[queryText(request, 'done') ?? ''];
+    const twoFactorOn = (await getTwoFactorStatus(web.services, user.userId)).enabled;
     return sendPage(
       reply,
       status,
-      <PasskeysPage signedInAs={user.email} csrfToken={web.csrf.tokenFor(request, reply)} passkeys={await listPasskeys(web.services, user.userId)} notice={notice} error={error} />,
+      <PasskeysPage user={user} csrfToken={web.csrf.tokenFor(request, reply)} passkeys={await listPasskeys(web.services, user.userId)} twoFactorOn={twoFactorOn} notice={notice} error={error} />,
     );
   };
 
@@ -118,7 +138,7 @@ export function registerSignedInPasskeyRoutes(app: FastifyInstance, web: WebCont
   app.post('/settings/passkeys', async (request, reply) => {
     const user = signedInUser(request);
     const refusal = await refusalOf(() =>
-      finishPasskeyRegistration(web.services, user.userId, user.sessionId, formField(request, 'passkey_response'), formField(request, 'name'), requestMeta(request)),
+      addPasskey(web.services, user.userId, user.sessionId, { response: formField(request, 'passkey_response'), name: formField(request, 'name'), password: formField(request, 'password') }, requestMeta(request)),
     );
     if (refusal) return passkeysPage(request, reply, statusOf(refusal), refusal.message);
     return reply.redirect('/settings/passkeys?done=added', 303);
@@ -133,8 +153,17 @@ export function registerSignedInPasskeyRoutes(app: FastifyInstance, web: WebCont
 
   app.post('/settings/passkeys/remove', async (request, reply) => {
     const user = signedInUser(request);
-    const refusal = await refusalOf(() => deletePasskey(web.services, user.userId, formField(request, 'credential'), requestMeta(request)));
+    let twoFactorRemoved = false;
+    const refusal = await refusalOf(async () => {
+      const sessionToken = await removePasskey(web.services, user.userId, formField(request, 'credential'), formField(request, 'password'), requestMeta(request));
+      if (sessionToken !== null) {
+        web.cookies.set(reply, 'session', sessionToken);
+        twoFactorRemoved = true;
+      }
+    });
     if (refusal) return passkeysPage(request, reply, statusOf(refusal), refusal.message);
+    // The last key of a passkey second factor: 2FA went with it.
+    if (twoFactorRemoved) return reply.redirect('/settings/security?notice=two_factor_removed', 303);
     return reply.redirect('/settings/passkeys?done=removed', 303);
   });
 }

@@ -5,9 +5,12 @@ import { forgetShownRecoveryCodes, recoveryCodesDownload, regenerateRecoveryCode
 import type { SignedInUser } from '../../services/sessions.js';
 import { turnOnTwoFactor } from '../../services/two-factor.js';
 import { TwofoldError } from '../../errors.js';
+import type { TwoFactorMethod } from '../../domain/second-factors.js';
 import { type WebContext, refusalOf, sendPage, signedInUser, statusOf } from '../context.js';
 import { formField, requestMeta } from '../form.js';
 import { RecoveryCodesPage } from '../views/recovery-codes.js';
+
+const TURNED_ON_NOTICES: Record<TwoFactorMethod, string> = { totp: 'two_factor_on', sms: 'two_factor_on_sms', webauthn: 'two_factor_on_passkey' };
 
 export function registerRecoveryCodeRoutes(app: FastifyInstance, web: WebContext, securityPage: SecurityPageWithError): void {
   const codesPage = async (request: FastifyRequest, reply: FastifyReply, user: SignedInUser, status: number, error?: string) => {
@@ -34,7 +37,7 @@ export function registerRecoveryCodeRoutes(app: FastifyInstance, web: WebContext
       await forgetShownRecoveryCodes(web.services, user.userId);
       return reply.redirect('/settings/security?notice=recovery_codes_saved', 303);
     }
-    let method = 'totp';
+    let method: TwoFactorMethod = 'totp';
     const refusal = await refusalOf(async () => {
       const on = await turnOnTwoFactor(web.services, user.userId, requestMeta(request));
       web.cookies.set(reply, 'session', on.sessionToken);
@@ -42,7 +45,7 @@ export function registerRecoveryCodeRoutes(app: FastifyInstance, web: WebContext
     });
     if (refusal?.code === 'two_factor_already_on') return reply.redirect('/settings/security', 303);
     if (refusal) return securityPage(request, reply, user, statusOf(refusal), { form: 'two-factor', message: refusal.message });
-    return reply.redirect(`/settings/security?notice=${method === 'sms' ? 'two_factor_on_sms' : 'two_factor_on'}`, 303);
+    return reply.redirect(`/settings/security?notice=${TURNED_ON_NOTICES[method]}`, 303);
   });
 
   app.post('/settings/recovery-codes/new', async (request, reply) => {

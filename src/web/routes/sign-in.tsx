@@ -16,6 +16,7 @@ import { formField, formText, queryText, requestMeta } from '../form.js';
 import { noticeFor } from '../notices.js';
 import { CodePage, LastFourPage, LostDeviceChoicesPage, LostDeviceCodePage, NoMobilePage, RecoveryCodeSignInPage, SignInPage } from '../views/sign-in.js';
 import { recoveryCodesLeft } from '../../services/recovery-codes.js';
+import { countPasskeys } from '../../services/passkeys.js';
 import { RECOVERY_CODES_LOW_AT } from '../../domain/recovery-codes.js';
 
 export function registerSignInRoutes(app: FastifyInstance, web: WebContext): void {
@@ -44,6 +45,7 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
         resendInSeconds={sms.resendInSeconds}
         rememberedDeviceNote={pending.rememberedDeviceNote}
         hasRecoveryCodes={(await recoveryCodesLeft(web.services, pending.userId)) > 0}
+        hasPasskeys={(await countPasskeys(web.services, pending.userId)) > 0}
         notice={noticeFor(queryText(request, 'notice'))}
         {...extra}
       />,
@@ -155,7 +157,8 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
     const pending = await pendingOf(request);
     if (!pending) return reply.redirect('/sign-in', 303);
     const hasRecoveryCodes = (await recoveryCodesLeft(web.services, pending.userId)) > 0;
-    if (hasRecoveryCodes) return sendPage(reply, 200, <LostDeviceChoicesPage hasRecoveryCodes={hasRecoveryCodes} maskedMobile={pending.maskedMobile} />);
+    const hasPasskeys = (await countPasskeys(web.services, pending.userId)) > 0;
+    if (hasRecoveryCodes || hasPasskeys) return sendPage(reply, 200, <LostDeviceChoicesPage hasRecoveryCodes={hasRecoveryCodes} hasPasskeys={hasPasskeys} maskedMobile={pending.maskedMobile} />);
     return lastFourPage(request, reply, pending);
   });
 

@@ -9,6 +9,7 @@ import { CsrfField, ErrorSummary, Field, Notice, Page } from './layout.js';
 function twoFactorText(row: ManagedUserRow): string {
   if (row.two_factor_method === 'totp') return 'On (app)';
   if (row.two_factor_method === 'sms') return 'On (SMS)';
+  if (row.two_factor_method === 'webauthn') return 'On (passkey)';
   return 'Off';
 }
 

@@ -4,9 +4,16 @@ import type { RememberedDeviceView } from '../../services/remembered-devices.js'
 import { ActivityList } from './activity.js';
 import { formatDate } from './format.js';
 import type { TwoFactorStatus } from '../../services/two-factor.js';
+import type { TwoFactorMethod } from '../../domain/second-factors.js';
 import { CsrfField, ErrorSummary, Field, Notice, Page } from './layout.js';
 
 export type SecurityForm = 'password' | 'remove' | 'mobile' | 'two-factor' | 'recovery-codes';
+
+const METHOD_TEXT: Record<TwoFactorMethod, string> = {
+  totp: 'a code from your authenticator app',
+  sms: 'a code sent by text message to your mobile',
+  webauthn: 'your passkey or security key',
+};
 
 export function SettingsTabs() {
   return (
@@ -28,6 +35,8 @@ export function SecurityPage(props: {
   csrfToken: string;
   twoFactor: TwoFactorStatus;
   recoveryCodesLeft: number;
+  /** how many passkeys and security keys */
+  passkeys: number;
   devices: RememberedDeviceView[];
   /** the account's mobile in the canonical 0412345678 form, or null */
   mobile: string | null;
@@ -50,7 +59,7 @@ export function SecurityPage(props: {
           <>
             <p>
               Two-factor authentication is <strong>on</strong>: you sign in with your password and{' '}
-              {props.twoFactor.method === 'sms' ? 'a code sent by text message to your mobile' : 'a code from your authenticator app'}
+              {METHOD_TEXT[props.twoFactor.method ?? 'totp']}
               {props.twoFactor.enabledAtMs !== null && <> (turned on {formatDate(props.twoFactor.enabledAtMs)})</>}.
             </p>
             <p class="muted">Changing device? Remove the two factor authentication here, then set it up again on your new device.</p>
@@ -73,6 +82,18 @@ export function SecurityPage(props: {
             </a>
           </>
         )}
+      </section>
+
+      <section class="section" aria-labelledby="passkeys-heading">
+        <h2 id="passkeys-heading">Passkeys and security keys</h2>
+        <p>
+          {props.passkeys === 0
+            ? 'You have no passkeys or security keys. They sign you in with a fingerprint, face, PIN or a touch, and cannot be phished.'
+            : `You have ${props.passkeys} ${props.passkeys === 1 ? 'passkey or security key' : 'passkeys and security keys'}. Each can sign you in on its own, with Sign in with a passkey.`}
+        </p>
+        <a class="button secondary" href="/settings/passkeys">
+          Manage passkeys and security keys
+        </a>
       </section>
 
       {props.twoFactor.enabled && <RecoveryCodesSection csrfToken={props.csrfToken} left={props.recoveryCodesLeft} error={errorFor('recovery-codes')} />}

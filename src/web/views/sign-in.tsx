@@ -1,22 +1,28 @@
 import type { RememberedDeviceNote } from '../../services/remembered-devices.js';
+import type { TwoFactorMethod } from '../../domain/second-factors.js';
+import { NeedsJavaScript, PASSKEY_SCRIPTS, PasskeyCodeForm, PasskeySignInForm } from './passkeys.js';
 import { CodeField, CsrfField, ErrorSummary, Field, Notice, Page } from './layout.js';
 
 export function SignInPage(props: { csrfToken: string; email?: string | undefined; error?: string | undefined; notice?: string | undefined; next?: string | undefined }) {
   return (
-    <Page title="Sign in">
+    <Page title="Sign in" scripts={PASSKEY_SCRIPTS}>
       <h1>Sign in</h1>
       <Notice message={props.notice} />
       <ErrorSummary message={props.error} />
       <form method="post" action="/sign-in" novalidate>
         <CsrfField token={props.csrfToken} />
         {props.next && <input type="hidden" name="next" value={props.next} />}
-        <Field name="email" label="Username (email)" type="email" autocomplete="username" value={props.email} maxLength={254} autofocus={!props.email} />
+        <Field name="email" label="Username (email)" type="email" autocomplete="username webauthn" value={props.email} maxLength={254} autofocus={!props.email} />
         <Field name="password" label="Password" type="password" autocomplete="current-password" maxLength={1024} autofocus={!!props.email} />
         <div class="actions">
           <button type="submit">Sign in</button>
           <a href="/forgot-password">Forgot your password?</a>
         </div>
       </form>
+      <div class="section">
+        <PasskeySignInForm csrfToken={props.csrfToken} />
+        <NeedsJavaScript text="Sign in with a passkey needs JavaScript and a browser that supports passkeys." />
+      </div>
     </Page>
   );
 }
@@ -34,7 +40,9 @@ function triesHint(triesLeft: number, fallback: string): string {
 
 export function CodePage(props: {
   csrfToken: string;
-  method: 'totp' | 'sms' | 'webauthn';
+  method: TwoFactorMethod;
+  /** the account has passkeys: "Use your passkey or security key" is offered */
+  hasPasskeys?: boolean;
   maskedMobile: string | null;
   error?: string | undefined;
   notice?: string | undefined;
@@ -47,8 +55,9 @@ export function CodePage(props: {
   hasRecoveryCodes?: boolean;
 }) {
   const sms = props.method === 'sms';
+  if (props.method === 'webauthn') return <PasskeyStepPage {...props} />;
   return (
-    <Page title="Two-factor authentication">
+    <Page title="Two-factor authentication" scripts={props.hasPasskeys ? PASSKEY_SCRIPTS : undefined}>
       <h1>Enter your code</h1>
       {props.rememberedDeviceNote && <p class="alert alert-info">{REMEMBERED_DEVICE_NOTES[props.rememberedDeviceNote]}</p>}
       <Notice message={props.notice} />
@@ -79,6 +88,7 @@ export function CodePage(props: {
           <a href="/sign-in">Start again</a>
         </div>
       </form>
+      {props.hasPasskeys && <PasskeyCodeForm csrfToken={props.csrfToken} secondary />}
       {sms && <ResendForm csrfToken={props.csrfToken} action="/sign-in/code/resend" resendInSeconds={props.resendInSeconds ?? 0} />}
       {(props.hasRecoveryCodes || !sms) && (
         <ul class="section links">
@@ -95,6 +105,34 @@ export function CodePage(props: {
         </ul>
       )}
       {sms && <p class="muted">No longer have this mobile number? {props.hasRecoveryCodes ? 'Use a recovery code, or please' : 'Please'} contact your aggregator to reset your two-factor authentication.</p>}
+    </Page>
+  );
+}
+
+/** The code step of a person whose second factor is passkeys: the browser's prompt, no code to type. */
+function PasskeyStepPage(props: { csrfToken: string; error?: string | undefined; notice?: string | undefined; rememberedDeviceNote?: RememberedDeviceNote | null; hasRecoveryCodes?: boolean }) {
+  return (
+    <Page title="Two-factor authentication" scripts={PASSKEY_SCRIPTS}>
+      <h1>Use your passkey or security key</h1>
+      {props.rememberedDeviceNote && <p class="alert alert-info">{REMEMBERED_DEVICE_NOTES[props.rememberedDeviceNote]}</p>}
+      <Notice message={props.notice} />
+      <p>Choose the button below, then use your fingerprint, face or PIN, or insert and touch your security key.</p>
+      <NeedsJavaScript />
+      <ErrorSummary message={props.error} />
+      <PasskeyCodeForm csrfToken={props.csrfToken} />
+      <ul class="section links">
+        {props.hasRecoveryCodes && (
+          <li>
+            <a href="/sign-in/recovery-code">Use a recovery code</a>
+          </li>
+        )}
+        <li>
+          <a href="/sign-in/lost-device">Lost your two-factor device</a>
+        </li>
+        <li>
+          <a href="/sign-in">Start again</a>
+        </li>
+      </ul>
     </Page>
   );
 }
@@ -200,7 +238,7 @@ export function RecoveryCodeSignInPage(props: { csrfToken: string; error?: strin
 }
 
 /** "Lost your two-factor device" when there is more than one way back: the strongest first, the aggregator last. */
-export function LostDeviceChoicesPage(props: { hasRecoveryCodes: boolean; maskedMobile: string | null }) {
+export function LostDeviceChoicesPage(props: { hasRecoveryCodes: boolean; hasPasskeys: boolean; maskedMobile: string | null }) {
   return (
     <Page title="Lost your two-factor device">
       <h1>Lost your two-factor device</h1>
@@ -210,6 +248,12 @@ export function LostDeviceChoicesPage(props: { hasRecoveryCodes: boolean; masked
           <li>
             <a href="/sign-in/recovery-code">Use a recovery code</a>
             <p class="hint">One of the codes you saved when you turned on two-factor authentication.</p>
+          </li>
+        )}
+        {props.hasPasskeys && (
+          <li>
+            <a href="/sign-in/code/passkey">Use another passkey or security key</a>
+            <p class="hint">Any passkey or security key you added to your account.</p>
           </li>
         )}
         {props.maskedMobile && (

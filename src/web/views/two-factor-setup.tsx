@@ -4,6 +4,7 @@ import { formatDate } from './format.js';
 import { CodeField, CsrfField, ErrorSummary, Notice, Page } from './layout.js';
 import { SettingsTabs } from './security.js';
 import { ResendForm } from './sign-in.js';
+import { AddPasskeyForm, NeedsJavaScript, PASSKEY_SCRIPTS } from './passkeys.js';
 
 export function ChooseMethodPage(props: {
   user: SignedInUser;
@@ -40,6 +41,16 @@ export function ChooseMethodPage(props: {
               Authenticator app <span class="tag">Recommended</span>
             </label>
             <p>Google Authenticator, Microsoft Authenticator or any app that scans a QR code. Works without phone signal, and codes cannot be intercepted.</p>
+          </div>
+          <div class="choice">
+            <input type="radio" id="method-webauthn" name="method" value="webauthn" />{' '}
+            <label for="method-webauthn" class="inline-label">
+              Passkey or security key <span class="tag">Phishing-resistant</span>
+            </label>
+            <p>
+              Your phone or computer's fingerprint, face or PIN, or a security key such as a YubiKey. Nothing to type, and a fake sign-in page cannot use it. Needs
+              JavaScript.
+            </p>
           </div>
           <div class="choice">
             <input type="radio" id="method-sms" name="method" value="sms" />{' '}
@@ -94,6 +105,26 @@ export function SmsSetupPage(props: { user: SignedInUser; csrfToken: string; mob
       <ErrorSummary message={props.error} />
       <TurnOnForm csrfToken={props.csrfToken} action="/settings/two-factor/sms" codeLabel="6-digit code from the text message" />
       <ResendForm csrfToken={props.csrfToken} action="/settings/two-factor/sms/resend" resendInSeconds={props.resendInSeconds} />
+    </Page>
+  );
+}
+
+/** "Passkey or security key": the browser's prompt adds the key; recovery codes come next. */
+export function PasskeySetupPage(props: { user: SignedInUser; csrfToken: string; error?: string | undefined }) {
+  return (
+    <Page title="Set up a passkey or security key" signedInAs={props.user.email} csrfToken={props.csrfToken} wide scripts={PASSKEY_SCRIPTS}>
+      <h1>Set up a passkey or security key</h1>
+      <SettingsTabs />
+      <p>
+        Give it a name, then choose Continue: your browser asks you to use your fingerprint, face or PIN, or to insert and touch your security key. You can add more
+        keys later in My password and security.
+      </p>
+      <NeedsJavaScript />
+      <ErrorSummary message={props.error} />
+      <AddPasskeyForm csrfToken={props.csrfToken} action="/settings/two-factor/passkey" button="Continue" />
+      <p>
+        <a href="/settings/two-factor">Choose another way</a>
+      </p>
     </Page>
   );
 }
