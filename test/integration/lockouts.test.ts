@@ -8,6 +8,7 @@ import { clientAtCodeStep, codeFor, createSmsUser, createTestUser, signIn } from
 import { type OrgTree, createOrgTree } from '../helpers/org-tree.js';
 import { useTestServer } from '../helpers/suite.js';
 import { formatSydneyTime } from '../../src/domain/time.js';
+import { completeSignInWithCode } from '../../src/services/sign-in/code-step.js';
 import { listSecurityEventsForUser } from '../../src/store/security-events.js';
 import { findUserById } from '../../src/store/users.js';
 
@@ -97,6 +98,26 @@ describeEachDatabase('lock-outs', (database) => {
     expect(statusText(later.lastPage)).toBeUndefined();
     expect((await later.post('/sign-in/code', { code: codeFor(user, server.clock.now()) })).location).toBe('/');
     expect(await eventsOf(user.id, 'code_failed')).toHaveLength(0);
+  });
+
+  it('refuses unrecorded a right code when the pause began after the page read it (the reservation in the transaction)', async () => {
+    const { server } = ctx;
+    const user = await createTestUser(server.services, { withTotp: true });
+    const client = await clientAtCodeStep(server.url, user);
+    const attemptToken = [...client.cookies].find(([name]) => name.endsWith('twofold_attempt'))![1];
+    const nowMs = server.clock.now();
+    const until = nowMs + 60_000;
+    await server.services.db.updateTable('users').set({ code_failures: 10, code_locked_until: until }).where('id', '=', user.id).execute();
+    // A stale read, made certain: the sign-in is loaded as if the pause had ended, then
+    // checked inside it, as when a parallel wrong code starts the pause in between.
+    const times = [until + 1];
+    const stale = { ...server.services, now: () => times.shift() ?? nowMs };
+    const code = codeFor(user, server.clock.now());
+    const outcome = await completeSignInWithCode(stale, { attemptToken, code }, { ip: '127.0.0.1', userAgent: 'test' });
+    expect(outcome.outcome).toBe('refused');
+    expect(outcome.outcome === 'refused' && outcome.error.code).toBe('code_step_locked');
+    expect(await eventsOf(user.id, 'code_failed')).toHaveLength(0);
+    expect((await findUserById(server.services.db, user.id))!.code_failures).toBe(10);
   });
 
   it('lets an aggregator admin Unlock: the pause and the count go, it is recorded with who, and the person is emailed', async () => {
