@@ -10,13 +10,12 @@ import { type ManagedUserRow, findManagedUserRow, listManagedUsers } from '../st
 import { findOrganizationById, setRequireTwoFactor } from '../store/organizations.js';
 import { appendSecurityEvent } from '../store/security-events.js';
 import { countInWindow } from '../store/throttles.js';
-import { findUserById, unlockCodeStep } from '../store/users.js';
+import { findUserById } from '../store/users.js';
 import type { RequestMeta, ServiceContext } from './context.js';
 import type { SignedInUser } from './sessions.js';
 import { resetTwoFactor } from './two-factor-reset.js';
 import { queueInvitation } from './account-links.js';
-import { notifySecurityChange } from './notifications.js';
-import { inTransaction } from './transaction.js';
+import { unlockCodeEntry } from './code-unlock.js';
 
 export async function actorFor(ctx: ServiceContext, user: SignedInUser): Promise<Actor> {
   const org = await findOrganizationById(ctx.db, user.orgId);
@@ -104,22 +103,13 @@ export async function unlockCodeStepAsAdmin(ctx: ServiceContext, actor: Actor, t
   const refusal = whyUnlockIsRefused(actor, targetOf(target));
   if (refusal !== null) return refuse(ctx, actor, `unlock code entry of ${target.id}: ${refusal}`, meta);
 
-  const nowMs = ctx.now();
-  const window = await countInWindow(ctx.db, ADMIN_UNLOCKS_PER_HOUR, actor.userId, nowMs);
+  const window = await countInWindow(ctx.db, ADMIN_UNLOCKS_PER_HOUR, actor.userId, ctx.now());
   if (window.count > ADMIN_UNLOCKS_PER_HOUR.max) throw new TwofoldError('admin_unlocks_rate_limited');
 
   const admin = await findUserById(ctx.db, actor.userId);
   if (!admin) throw new TwofoldError('sign_in_required');
   const aggregator = await findOrganizationById(ctx.db, actor.orgId);
-  const actorName = `${admin.name} (${aggregator?.name ?? 'your aggregator'})`;
-  // The unlock, its event and its email commit together, or none of them.
-  const unlocked = await inTransaction(ctx, async (tx) => {
-    if (!(await unlockCodeStep(tx.db, target.id, nowMs))) return false;
-    await appendSecurityEvent(tx.db, { type: 'code_step_unlocked', userId: target.id, actorId: actor.userId, ip: meta.ip, userAgent: meta.userAgent, detail: `by ${actorName}`, atMs: nowMs });
-    await notifySecurityChange(tx, target.id, 'code_step_unlocked', meta, { actor: actorName });
-    return true;
-  });
-  if (!unlocked) throw new TwofoldError('code_step_not_locked');
+  await unlockCodeEntry(ctx, { targetUserId: target.id, actorUserId: actor.userId, actorName: `${admin.name} (${aggregator?.name ?? 'your aggregator'})` }, meta);
 }
 
 export async function setTwoFactorRequirement(ctx: ServiceContext, actor: Actor, required: boolean, meta: RequestMeta): Promise<void> {
