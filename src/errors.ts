@@ -18,7 +18,7 @@ export const ERRORS = {
   code_tries_exhausted: { status: 401, message: 'Too many wrong codes. Please enter your email and password again.' },
   wrong_code: { status: 401, message: 'That code is not right. Check the code in your authenticator app and try again.' },
   code_already_used: { status: 401, message: 'That code has already been used. Wait for the next code in your authenticator app.' },
-  code_step_locked: { status: 429, message: 'Too many wrong codes for this account. Code entry is paused for {minutes} minutes.' },
+  code_step_locked: { status: 429, message: 'Too many wrong codes for this account. Code entry is paused for {minutes} minutes, until {until}.' },
 
   sms_resend_too_soon: { status: 429, message: 'A code was sent less than 30 seconds ago. Please wait {seconds} seconds before asking for a new one.' },
   sms_limit_reached: { status: 429, message: 'Too many text messages have been sent for this account or number. Please try again in {minutes} minutes.' },
@@ -33,6 +33,8 @@ export const ERRORS = {
   last_four_wrong: { status: 401, message: 'Those digits do not match the mobile number on your account.' },
   last_four_tries_exhausted: { status: 401, message: 'Too many wrong answers. Please enter your email and password again.' },
   forbidden: { status: 403, message: 'You do not have access to that.' },
+  admin_unlocks_rate_limited: { status: 429, message: 'You have unlocked many accounts in the last hour. Please wait before unlocking another.' },
+  code_step_not_locked: { status: 409, message: 'Code entry for this person is not paused any more, so there was nothing to unlock.' },
   admin_rate_limited: { status: 429, message: 'You have reset many accounts in the last hour. Please wait before resetting another.' },
   reset_reason_required: { status: 400, message: 'Give the reason for this reset.' },
   reset_verification_required: { status: 400, message: 'Say how you verified that this person is who they say they are.' },

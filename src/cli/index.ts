@@ -6,7 +6,7 @@ import { ROLES, type Role } from '../domain/accounts.js';
 import { TwofoldError } from '../errors.js';
 import { openRuntime, type Runtime } from '../runtime.js';
 import { createOrganization, createUser, createUserAndInvite } from '../services/accounts.js';
-import { resetTwoFactorAsOperator } from '../services/operator.js';
+import { resetTwoFactorAsOperator, unlockCodeEntryAsOperator } from '../services/operator.js';
 import { describeMailQueue } from '../services/mail-status.js';
 
 async function withRuntime(action: (runtime: Runtime) => Promise<void>): Promise<void> {
@@ -72,6 +72,15 @@ export function buildCli(): Command {
       withRuntime(async ({ services }) => {
         await resetTwoFactorAsOperator(services, { email, reason: opts.reason, ...(opts.mobile === undefined ? {} : { mobile: opts.mobile }) });
         console.log(`Reset two-factor authentication for ${email.trim().toLowerCase()}. They were signed out everywhere and will set it up again at their next sign-in.`);
+      }),
+    );
+  user
+    .command('unlock <email>')
+    .description('Lift a pause on code entry after too many wrong codes; recorded as done by the operator, and the user is emailed')
+    .action(async (email: string) =>
+      withRuntime(async ({ services }) => {
+        await unlockCodeEntryAsOperator(services, { email });
+        console.log(`Unlocked code entry for ${email.trim().toLowerCase()}. They can enter their two-factor code again now, and have been told by email.`);
       }),
     );
   program

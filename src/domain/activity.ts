@@ -11,6 +11,7 @@ export type SecurityEventType =
   | 'code_failed'
   | 'code_replayed'
   | 'code_step_locked'
+  | 'code_step_unlocked'
   | 'last_four_failed'
   | 'password_changed'
   | 'password_reset'
@@ -45,6 +46,7 @@ const LABELS: Record<SecurityEventType, string> = {
   code_failed: 'Wrong two-factor code',
   code_replayed: 'Two-factor code used twice',
   code_step_locked: 'Code entry paused after too many wrong codes',
+  code_step_unlocked: 'Code entry unlocked by an administrator',
   last_four_failed: 'Wrong last 4 digits of the mobile number',
   password_changed: 'Password changed',
   password_reset: 'Password reset by email',

@@ -54,6 +54,15 @@ export function whyResetIsRefused(actor: Actor, target: Target): ResetRefusal | 
 }
 
 /**
+ * Unlocking code entry gives whoever is guessing codes a fresh run of tries, and a
+ * person locked out by someone else's guesses is reached the same way as for a reset:
+ * so the same rule, word for word (aggregator admin, own aggregator, not themselves).
+ */
+export function whyUnlockIsRefused(actor: Actor, target: Target): ResetRefusal | null {
+  return whyResetIsRefused(actor, target);
+}
+
+/**
  * Resending an invitation mails a link that sets the person's password: it is an action
  * on their account, and firm admins only read. So only an aggregator admin may, within
  * their aggregator.

@@ -95,7 +95,12 @@ export const SECURITY_NOTICES = {
   passkey_added: { subject: 'A passkey or security key was added', what: 'A passkey or security key was added to your Twofold account. It can now be used to sign in.' },
   passkey_removed: { subject: 'A passkey or security key was removed', what: 'A passkey or security key was removed from your Twofold account.' },
   code_step_locked: { subject: 'Too many wrong codes: code entry paused', what: 'Too many wrong two-factor codes were entered for your account, so code entry is paused for a while. Someone may know your password.' },
-} as const;
+  code_step_unlocked: {
+    subject: 'Code entry was unlocked by an administrator',
+    what: 'Code entry for your Twofold account was paused after too many wrong two-factor codes, and {actor} has unlocked it: codes can be entered again now.',
+    guidance: "If you did not ask for this, someone else may know your password and be guessing your codes: change your password now and contact your aggregator straight away.",
+  },
+} as const satisfies Record<string, { subject: string; what: string; guidance?: string }>;
 
 export type SecurityNoticeKind = keyof typeof SECURITY_NOTICES;
 
@@ -110,7 +115,7 @@ export function securityNoticeEmail(kind: SecurityNoticeKind, ctx: SecurityNotic
   const what = notice.what.replace('{actor}', values.actor ?? 'your aggregator').replace('{left}', String(values.left ?? 0));
   const when = new Date(ctx.atMs).toLocaleString('en-AU', { dateStyle: 'long', timeStyle: 'short', timeZone: 'Australia/Sydney' });
   const facts = `When: ${when} (Sydney time)\nIP address: ${ctx.ip}\nBrowser: ${ctx.browser}`;
-  const guidance = "If this wasn't you, change your password now and contact your aggregator straight away.";
+  const guidance = 'guidance' in notice ? notice.guidance : "If this wasn't you, change your password now and contact your aggregator straight away.";
   const text = [`Hello ${ctx.name},`, '', what, '', facts, '', guidance].join('\n');
   const html = layout(notice.subject, [
     `Hello ${escapeHtml(ctx.name)},`,

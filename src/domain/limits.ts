@@ -91,6 +91,12 @@ export const FORGOT_PASSWORD_PER_IP: WindowRule = { name: 'forgot-password-ip', 
 /** A reset is the most dangerous action there is: a burst of them is an incident, not a workday. */
 export const ADMIN_RESETS_PER_HOUR: WindowRule = { name: 'admin-resets-hour', max: 10, windowInMs: HOUR_IN_MS };
 
+/**
+ * An unlock gives whoever is guessing codes a fresh run of tries, so a burst of unlocks
+ * from one admin is as suspect as a burst of resets.
+ */
+export const ADMIN_UNLOCKS_PER_HOUR: WindowRule = { name: 'admin-unlocks-hour', max: 10, windowInMs: HOUR_IN_MS };
+
 /** The longest window of any rule: a counter older than this can be deleted. */
 export const MAX_WINDOW_IN_MS = 24 * HOUR_IN_MS;
 

@@ -1,8 +1,8 @@
 // The admin area's use cases. Every one starts from the signed-in admin and the
 // organisation tree; a refusal reveals nothing and is recorded.
 import { checkReenteredPassword } from './password-guesses.js';
-import { type Actor, type Target, adminKindOf, canRequireTwoFactor, canResendInvitation, canViewUser, whyResetIsRefused } from '../domain/authorization.js';
-import { ADMIN_RESETS_PER_HOUR } from '../domain/limits.js';
+import { type Actor, type Target, adminKindOf, canRequireTwoFactor, canResendInvitation, canViewUser, whyResetIsRefused, whyUnlockIsRefused } from '../domain/authorization.js';
+import { ADMIN_RESETS_PER_HOUR, ADMIN_UNLOCKS_PER_HOUR } from '../domain/limits.js';
 import { parseAustralianMobile } from '../domain/phone.js';
 import { cleanFreeText } from '../domain/text.js';
 import { TwofoldError } from '../errors.js';
@@ -15,6 +15,7 @@ import type { RequestMeta, ServiceContext } from './context.js';
 import type { SignedInUser } from './sessions.js';
 import { resetTwoFactor } from './two-factor-reset.js';
 import { queueInvitation } from './account-links.js';
+import { unlockCodeEntry } from './code-unlock.js';
 
 export async function actorFor(ctx: ServiceContext, user: SignedInUser): Promise<Actor> {
   const org = await findOrganizationById(ctx.db, user.orgId);
@@ -90,6 +91,25 @@ export async function resetTwoFactorAsAdmin(ctx: ServiceContext, actor: Actor, i
     { targetUserId: target.id, actorUserId: actor.userId, actorName: admin.name, organizationName: aggregator?.name ?? 'your aggregator', reason, verification, newMobile },
     meta,
   );
+}
+
+/**
+ * Unlock, by an aggregator admin, in the reset's order: who → may they → rate → change.
+ * No password is asked: nothing is removed, the person still needs their password and
+ * their code; the rate limit and the email to the person bound its misuse.
+ */
+export async function unlockCodeStepAsAdmin(ctx: ServiceContext, actor: Actor, targetUserId: unknown, meta: RequestMeta): Promise<void> {
+  const target = await findManagedUser(ctx, actor, targetUserId, meta);
+  const refusal = whyUnlockIsRefused(actor, targetOf(target));
+  if (refusal !== null) return refuse(ctx, actor, `unlock code entry of ${target.id}: ${refusal}`, meta);
+
+  const window = await countInWindow(ctx.db, ADMIN_UNLOCKS_PER_HOUR, actor.userId, ctx.now());
+  if (window.count > ADMIN_UNLOCKS_PER_HOUR.max) throw new TwofoldError('admin_unlocks_rate_limited');
+
+  const admin = await findUserById(ctx.db, actor.userId);
+  if (!admin) throw new TwofoldError('sign_in_required');
+  const aggregator = await findOrganizationById(ctx.db, actor.orgId);
+  await unlockCodeEntry(ctx, { targetUserId: target.id, actorUserId: actor.userId, actorName: `${admin.name} (${aggregator?.name ?? 'your aggregator'})` }, meta);
 }
 
 export async function setTwoFactorRequirement(ctx: ServiceContext, actor: Actor, required: boolean, meta: RequestMeta): Promise<void> {

@@ -7,6 +7,7 @@ import { findUserPlace } from '../store/admin.js';
 import { findOrganizationById } from '../store/organizations.js';
 import { findUserByEmail } from '../store/users.js';
 import type { ServiceContext } from './context.js';
+import { unlockCodeEntry } from './code-unlock.js';
 import { resetTwoFactor } from './two-factor-reset.js';
 
 export async function resetTwoFactorAsOperator(ctx: ServiceContext, input: { email: unknown; reason: unknown; mobile?: unknown }): Promise<void> {
@@ -28,4 +29,13 @@ export async function resetTwoFactorAsOperator(ctx: ServiceContext, input: { ema
     { targetUserId: user.id, actorUserId: null, actorName: 'the Twofold operator', organizationName: aggregator?.name ?? 'your aggregator', reason, verification: 'operator (command line)', newMobile },
     { ip: 'cli', userAgent: 'twofold cli' },
   );
+}
+
+/** `user unlock <email>`: lifts a code entry pause, recorded as the operator's and emailed. */
+export async function unlockCodeEntryAsOperator(ctx: ServiceContext, input: { email: unknown }): Promise<void> {
+  const email = normalizeEmail(input.email);
+  if (email === null) throw new TwofoldError('email_invalid');
+  const user = await findUserByEmail(ctx.db, email);
+  if (!user) throw new TwofoldError('user_unknown');
+  await unlockCodeEntry(ctx, { targetUserId: user.id, actorUserId: null, actorName: 'the Twofold operator' }, { ip: 'cli', userAgent: 'twofold cli' });
 }

@@ -95,3 +95,21 @@ export async function updateMobileUnlessSecondFactor(db: Db, userId: string, mob
 export async function clearCodeFailures(db: Db, userId: string): Promise<void> {
   await db.updateTable('users').set({ code_failures: 0, code_locked_until: null }).where('id', '=', userId).execute();
 }
+
+/**
+ * An administrator's unlock: clears the wrong-code count and the pause, only while the
+ * pause is still running; false when there was none to lift.
+ * Races prevented: two admins (or one double submit) unlocking at once match the row
+ * once, so one event is recorded and one email sent; and an unlock sent from a stale
+ * page after the pause ended on its own cannot wipe the count of the guesses made since,
+ * which would shorten the next pause a guesser earns.
+ */
+export async function unlockCodeStep(db: Db, userId: string, nowMs: number): Promise<boolean> {
+  const result = await db
+    .updateTable('users')
+    .set({ code_failures: 0, code_locked_until: null })
+    .where('id', '=', userId)
+    .where('code_locked_until', '>', nowMs)
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}

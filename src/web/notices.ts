@@ -15,6 +15,7 @@ export const NOTICES = {
   lost_device_signed_in: 'You signed in with a code sent to your mobile. If you have a new phone, remove the two factor authentication below, then set it up again on your new device.',
   mobile_saved: 'Your mobile number has been saved.',
   two_factor_reset: 'Two-factor authentication has been reset. They have been signed out everywhere and told by text message; they will set it up again at their next sign-in.',
+  code_step_unlocked: 'Code entry has been unlocked. They can enter their two-factor code again now, and have been told by email.',
   requirement_saved: 'The two-factor requirement has been saved.',
   password_reset_done: 'Your new password is set and all your sessions have ended. Sign in with it; you will still be asked for your two-factor code.',
   invitation_accepted: 'Your password is set. Sign in with it now.',

@@ -6,6 +6,7 @@ import { describeEachDatabase } from '../helpers/databases.js';
 import { clientAtCodeStep, codeFor, createTestUser, submitPassword } from '../helpers/fixtures.js';
 import { useTestServer } from '../helpers/suite.js';
 import { findUserById } from '../../src/store/users.js';
+import { formatSydneyTime } from '../../src/domain/time.js';
 
 describeEachDatabase('brute force', (database) => {
   const ctx = useTestServer(database);
@@ -54,7 +55,8 @@ describeEachDatabase('brute force', (database) => {
     const client = await clientAtCodeStep(ctx.server.url, user);
     const locked = await client.post('/sign-in/code', { code: codeFor(user, server.clock.now()) });
     expect(locked.status).toBe(429);
-    expect(alertText(locked.body)).toBe('Too many wrong codes for this account. Code entry is paused for 15 minutes.');
+    const lockedUntil = (await findUserById(server.services.db, user.id))!.code_locked_until!;
+    expect(alertText(locked.body)).toBe(`Too many wrong codes for this account. Code entry is paused for 15 minutes, until ${formatSydneyTime(lockedUntil)}.`);
 
     server.clock.advance(15 * 60_000 + 1000);
     const later = await clientAtCodeStep(ctx.server.url, user);

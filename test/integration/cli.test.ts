@@ -104,6 +104,30 @@ for (const target of targets) {
       }
     });
 
+    it('unlocks code entry as the operator, recorded and emailed; says so when there is no pause', async () => {
+      await runCli(['org', 'add', 'Unlock Agg'], env);
+      await runCli(['user', 'add', '--email', 'paused@unlock.com.au', '--name', 'Paused Person', '--org', 'Unlock Agg', '--password-stdin'], env, 'a long and lovely passphrase\n');
+      const store = openStore(url);
+      try {
+        const user = (await findUserByEmail(store.db, 'paused@unlock.com.au'))!;
+        await store.db.updateTable('users').set({ code_failures: 10, code_locked_until: Date.now() + 15 * 60_000 }).where('id', '=', user.id).execute();
+        const done = await runCli(['user', 'unlock', 'Paused@Unlock.com.au'], env);
+        expect(done).toMatchObject({ code: 0, stderr: '' });
+        expect(done.stdout).toContain('Unlocked code entry for paused@unlock.com.au.');
+        const row = (await findUserByEmail(store.db, 'paused@unlock.com.au'))!;
+        expect(row).toMatchObject({ code_failures: 0, code_locked_until: null });
+        const event = await store.db.selectFrom('security_events').select(['actor_id', 'detail']).where('user_id', '=', user.id).where('type', '=', 'code_step_unlocked').execute();
+        expect(event).toEqual([{ actor_id: null, detail: 'by the Twofold operator' }]);
+        const mail = await store.db.selectFrom('email_queue').select('text_body').where('to_address', '=', 'paused@unlock.com.au').where('kind', '=', 'notice:code_step_unlocked').execute();
+        expect(mail).toHaveLength(1);
+        const again = await runCli(['user', 'unlock', 'paused@unlock.com.au'], env);
+        expect(again.code).not.toBe(0);
+        expect(again.stderr).toContain('Error: Code entry for this person is not paused any more, so there was nothing to unlock.');
+      } finally {
+        await store.close();
+      }
+    });
+
     it('says what is wrong with the configuration', async () => {
       const result = await runCli(['org', 'add', 'X'], { DATABASE_URL: 'mysql://nope', TWOFOLD_SECRET: TEST_SECRET });
       expect(result.code).not.toBe(0);

@@ -214,7 +214,7 @@ describeEachDatabase('attacks from the outside review', (database) => {
     expect(replies.filter((r) => r.status === 429)).toHaveLength(5);
     expect((await findUserById(server.services.db, user.id))!.code_failures).toBe(10);
     const right = await attempts[0]!.post('/sign-in/code', { code: codeFor(user, server.clock.now()) });
-    expect(alertText(right.body)).toMatch(/^Too many wrong codes for this account\. Code entry is paused for 15 minutes\./);
+    expect(alertText(right.body)).toMatch(/^Too many wrong codes for this account\. Code entry is paused for 15 minutes, until \d{1,2}:\d{2} [ap]m on \w{3} \d{1,2} \w+ \(Sydney time, AE[SD]T\)\.$/);
   });
 
   it('whoever has the mailbox resets the password: the wrong-code count and its lock schedule stay', async () => {
@@ -238,7 +238,7 @@ describeEachDatabase('attacks from the outside review', (database) => {
     // The 20th failure is the second lock: 30 minutes, not the first lock's 15.
     expect(alertText(twentieth.body)).toBe('That code is not right. Check the code in your authenticator app and try again.');
     const locked = await client.post('/sign-in/code', { code: codeFor(user, server.clock.now()) });
-    expect(alertText(locked.body)).toBe('Too many wrong codes for this account. Code entry is paused for 30 minutes.');
+    expect(alertText(locked.body)).toMatch(/^Too many wrong codes for this account\. Code entry is paused for 30 minutes, until .+ \(Sydney time, AE[SD]T\)\.$/);
   });
 
   it('last 4 digits guessed across many sign-in attempts: 10 wrong answers a day per account, then none', async () => {

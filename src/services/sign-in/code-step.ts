@@ -1,6 +1,7 @@
 // The code step: the second factor's code (or the lost-device SMS code), checked in one
 // transaction with the try, the account's wrong-code count and the new session.
 import { MAX_CODE_TRIES_PER_SIGN_IN_ATTEMPT, codeLockDurationInMs, codeLockSchedule } from '../../domain/limits.js';
+import { formatSydneyTime } from '../../domain/time.js';
 import { TwofoldError } from '../../errors.js';
 import { appendSecurityEvent } from '../../store/security-events.js';
 import { consumeSignInAttempt, takeAttemptTry } from '../../store/sign-in-attempts.js';
@@ -43,9 +44,9 @@ export async function completeSignInWithCode(
   if (via === 'lost_device_sms' && !pending.recoveryUnlocked) return attemptExpired();
 
   const nowMs = ctx.now();
-  if (user.code_locked_until !== null && user.code_locked_until > nowMs) {
-    return refused(new TwofoldError('code_step_locked', { minutes: minutesFrom(user.code_locked_until - nowMs) }));
-  }
+  // Paused: refused before anything is checked or counted, so even the right code
+  // typed now is neither tried nor recorded as a wrong one.
+  if (pending.codeLockedUntil !== null) return codeStepPaused(pending.codeLockedUntil, nowMs);
   // The whole check is one transaction: the try, the step claim and the session (or the
   // failure count) commit together, once. The conditional updates inside still decide
   // every race; the transaction only spares SQLite a commit per statement.
@@ -65,8 +66,9 @@ async function checkCodeAndSignIn(ctx: ServiceContext, loaded: LoadedSignIn, inp
   // read before this transaction may be stale when guesses arrive in parallel.
   const failures = await reserveCodeGuess(ctx.db, user.id, nowMs, CODE_LOCK_SCHEDULE);
   if (failures === null) {
+    // Paused by a parallel guess since the check above: refused unchecked and unrecorded too.
     const lockedUntil = (await findUserById(ctx.db, user.id))?.code_locked_until ?? nowMs;
-    return refused(new TwofoldError('code_step_locked', { minutes: minutesFrom(lockedUntil - nowMs) }));
+    return codeStepPaused(lockedUntil, nowMs);
   }
 
   const verifier = verifierFor(twoFactor, input.via);
@@ -95,6 +97,11 @@ async function checkCodeAndSignIn(ctx: ServiceContext, loaded: LoadedSignIn, inp
     return refused('code_tries_exhausted', { restart: true });
   }
   return refused(check.error);
+}
+
+/** The refusal during a pause, saying for how long and until when. */
+function codeStepPaused(lockedUntil: number, nowMs: number): Refused {
+  return refused(new TwofoldError('code_step_locked', { minutes: minutesFrom(lockedUntil - nowMs), until: formatSydneyTime(lockedUntil) }));
 }
 
 export type ResendOutcome = { outcome: 'code_sent' } | Refused;

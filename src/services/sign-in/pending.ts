@@ -22,6 +22,8 @@ export interface PendingSignIn {
   lastFourTriesLeft: number;
   recoveryUnlocked: boolean;
   rememberedDeviceNote: RememberedDeviceNote | null;
+  /** when the account's code entry pause ends, if one is running now; read with the user row, no extra query */
+  codeLockedUntil: number | null;
 }
 
 /** The sign-in attempt behind a cookie, if it is still live. */
@@ -32,7 +34,8 @@ export async function findPendingSignIn(ctx: ServiceContext, attemptToken: unkno
 export async function loadPendingSignIn(ctx: ServiceContext, attemptToken: unknown): Promise<{ pending: PendingSignIn; user: UserRow; twoFactor: TwoFactorRow } | null> {
   if (!isWellFormedToken(attemptToken)) return null;
   const attempt = await findSignInAttempt(ctx.db, hashToken(attemptToken));
-  if (!attempt || attempt.expires_at <= ctx.now() || attempt.code_tries >= MAX_CODE_TRIES_PER_SIGN_IN_ATTEMPT) return null;
+  const nowMs = ctx.now();
+  if (!attempt || attempt.expires_at <= nowMs || attempt.code_tries >= MAX_CODE_TRIES_PER_SIGN_IN_ATTEMPT) return null;
   const user = await findUserById(ctx.db, attempt.user_id);
   const twoFactor = user ? await findTwoFactor(ctx.db, user.id) : undefined;
   if (!user || !twoFactor) return null;
@@ -46,6 +49,7 @@ export async function loadPendingSignIn(ctx: ServiceContext, attemptToken: unkno
     lastFourTriesLeft: MAX_LAST_FOUR_TRIES_PER_ATTEMPT - attempt.last_four_tries,
     recoveryUnlocked: attempt.recovery_unlocked === 1,
     rememberedDeviceNote: attempt.remembered_device_note as RememberedDeviceNote | null,
+    codeLockedUntil: user.code_locked_until !== null && user.code_locked_until > nowMs ? Number(user.code_locked_until) : null,
   };
   return { pending, user, twoFactor };
 }

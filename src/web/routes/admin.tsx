@@ -1,10 +1,10 @@
 // The admin area: aggregator admins (and, read-only, firm admins) over their people.
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { adminKindOf, canResendInvitation, whyResetIsRefused } from '../../domain/authorization.js';
+import { adminKindOf, canResendInvitation, whyResetIsRefused, whyUnlockIsRefused } from '../../domain/authorization.js';
 import type { TwofoldError } from '../../errors.js';
 import { activityCsv, listActivity } from '../../services/activity.js';
-import { actorFor, adminOrganizationOf, findManagedUser, listUsersForAdmin, resendInvitation, resetTwoFactorAsAdmin, setTwoFactorRequirement } from '../../services/admin.js';
+import { actorFor, adminOrganizationOf, findManagedUser, listUsersForAdmin, resendInvitation, resetTwoFactorAsAdmin, setTwoFactorRequirement, unlockCodeStepAsAdmin } from '../../services/admin.js';
 import type { SignedInUser } from '../../services/sessions.js';
 import { type WebContext, refusalOf, sendPage, signedInUser, statusOf } from '../context.js';
 import { formField, formText, queryText, requestMeta } from '../form.js';
@@ -24,7 +24,7 @@ function parseDay(text: string | undefined): number | null {
 }
 
 export function registerAdminRoutes(app: FastifyInstance, web: WebContext): void {
-  const userPage = async (request: FastifyRequest, reply: FastifyReply, user: SignedInUser, targetId: unknown, status: number, extra: { error?: string; values?: Record<string, string> } = {}) => {
+  const userPage = async (request: FastifyRequest, reply: FastifyReply, user: SignedInUser, targetId: unknown, status: number, extra: { error?: string; unlockError?: string; values?: Record<string, string> } = {}) => {
     const actor = await actorFor(web.services, user);
     const target = await findManagedUser(web.services, actor, targetId, requestMeta(request));
     const activity = await listActivity(web.services, target.id, 25, queryText(request, 'before'));
@@ -38,6 +38,7 @@ export function registerAdminRoutes(app: FastifyInstance, web: WebContext): void
         csrfToken={web.csrf.tokenFor(request, reply)}
         target={target}
         canReset={canReset}
+        canUnlock={whyUnlockIsRefused(actor, place) === null}
         awaitingPassword={target.awaiting_password}
         canResendInvitation={canResendInvitation(actor, place)}
         activity={activity.items}
@@ -107,6 +108,17 @@ export function registerAdminRoutes(app: FastifyInstance, web: WebContext): void
       return userPage(request, reply, user, targetId, statusOf(refusal), { error: refusal.message, values });
     }
     return reply.redirect(`/admin/users/${encodeURIComponent(targetId)}?notice=two_factor_reset`, 303);
+  });
+
+  app.post('/admin/users/:id/unlock-code-step', async (request, reply) => {
+    const user = signedInUser(request);
+    const actor = await actorFor(web.services, user);
+    const targetId = (request.params as { id: string }).id;
+    const refusal = await refusalOf(() => unlockCodeStepAsAdmin(web.services, actor, targetId, requestMeta(request)));
+    // Out of reach or unknown: the shared 403/404 page, nothing about the target.
+    if (refusal && isAccessRefusal(refusal)) throw refusal;
+    if (refusal) return userPage(request, reply, user, targetId, statusOf(refusal), { unlockError: refusal.message });
+    return reply.redirect(`/admin/users/${encodeURIComponent(targetId)}?notice=code_step_unlocked`, 303);
   });
 
   app.post('/admin/users/:id/resend-invitation', async (request, reply) => {

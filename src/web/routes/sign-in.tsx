@@ -46,6 +46,7 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
         rememberedDeviceNote={pending.rememberedDeviceNote}
         hasRecoveryCodes={(await recoveryCodesLeft(web.services, pending.userId)) > 0}
         hasPasskeys={(await countPasskeys(web.services, pending.userId)) > 0}
+        pausedUntil={pending.codeLockedUntil}
         notice={noticeFor(queryText(request, 'notice'))}
         {...extra}
       />,
@@ -61,6 +62,7 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
         maskedMobile={pending.maskedMobile}
         triesLeft={pending.triesLeft}
         resendInSeconds={await secondsUntilResend(web.services, pending.userId, 'recovery')}
+        pausedUntil={pending.codeLockedUntil}
         notice={noticeFor(queryText(request, 'notice'))}
         error={error}
       />,
@@ -134,7 +136,7 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
   app.get('/sign-in/recovery-code', async (request, reply) => {
     const pending = await pendingOf(request);
     if (!pending) return reply.redirect('/sign-in', 303);
-    return sendPage(reply, 200, <RecoveryCodeSignInPage csrfToken={web.csrf.tokenFor(request, reply)} triesLeft={pending.triesLeft} />);
+    return sendPage(reply, 200, <RecoveryCodeSignInPage csrfToken={web.csrf.tokenFor(request, reply)} triesLeft={pending.triesLeft} pausedUntil={pending.codeLockedUntil} />);
   });
 
   app.post('/sign-in/recovery-code', async (request, reply) => {
@@ -149,7 +151,7 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
     if (result.restart) return restart(request, reply, result.error);
     const pending = await pendingOf(request);
     if (!pending) return restart(request, reply, new TwofoldError('sign_in_attempt_expired'));
-    return sendPage(reply, statusOf(result.error), <RecoveryCodeSignInPage csrfToken={web.csrf.tokenFor(request, reply)} triesLeft={pending.triesLeft} error={result.error.message} />);
+    return sendPage(reply, statusOf(result.error), <RecoveryCodeSignInPage csrfToken={web.csrf.tokenFor(request, reply)} triesLeft={pending.triesLeft} pausedUntil={pending.codeLockedUntil} error={result.error.message} />);
   });
 
   // "Lost your two-factor device": every way back the account has, strongest first.

@@ -3,7 +3,7 @@ import type { SignedInUser } from '../../services/sessions.js';
 import type { ManagedUserRow } from '../../services/admin.js';
 import { maskMobileForAdmin } from '../../domain/phone.js';
 import { ActivityList } from './activity.js';
-import { formatDate } from './format.js';
+import { formatDate, formatTimeWithZone } from './format.js';
 import { CsrfField, ErrorSummary, Field, Notice, Page } from './layout.js';
 
 function twoFactorText(row: ManagedUserRow): string {
@@ -13,8 +13,35 @@ function twoFactorText(row: ManagedUserRow): string {
   return 'Off';
 }
 
+const isLocked = (row: ManagedUserRow, nowMs: number): row is ManagedUserRow & { code_locked_until: number } => row.code_locked_until !== null && row.code_locked_until > nowMs;
+
 function lockedText(row: ManagedUserRow, nowMs: number): string {
-  return row.code_locked_until !== null && row.code_locked_until > nowMs ? `Locked until ${formatDate(row.code_locked_until)}` : 'No';
+  return isLocked(row, nowMs) ? `Code entry paused until ${formatTimeWithZone(row.code_locked_until)}` : 'No';
+}
+
+/** Unlock, for an admin who may, while the pause runs; a firm admin is told who can. */
+function UnlockSection(props: { target: ManagedUserRow; nowMs: number; canUnlock: boolean; csrfToken: string; error: string | undefined }) {
+  const t = props.target;
+  if (!props.error && !isLocked(t, props.nowMs)) return null;
+  if (!props.canUnlock) return <p class="section">An administrator of your aggregator can unlock code entry for {t.name}.</p>;
+  return (
+    <section class="section" aria-labelledby="unlock-heading">
+      <h2 id="unlock-heading">Unlock code entry</h2>
+      <ErrorSummary message={props.error} />
+      {isLocked(t, props.nowMs) && (
+        <form method="post" action={`/admin/users/${t.id}/unlock-code-step`}>
+          <CsrfField token={props.csrfToken} />
+          <p id="unlock-hint">
+            Too many wrong two-factor codes were entered for {t.name}, so code entry is paused until {formatTimeWithZone(t.code_locked_until)}. Unlock it only if you have
+            spoken to them and they made the mistakes: otherwise someone who knows their password may be guessing. They will be told by email.
+          </p>
+          <button type="submit" class="secondary" aria-describedby="unlock-hint">
+            Unlock
+          </button>
+        </form>
+      )}
+    </section>
+  );
 }
 
 export function AdminListPage(props: {
@@ -93,6 +120,7 @@ export function AdminUserPage(props: {
   csrfToken: string;
   target: ManagedUserRow;
   canReset: boolean;
+  canUnlock: boolean;
   canResendInvitation: boolean;
   awaitingPassword: boolean;
   activity: ActivityItem[];
@@ -100,6 +128,7 @@ export function AdminUserPage(props: {
   nowMs: number;
   notice?: string | undefined;
   error?: string | undefined;
+  unlockError?: string | undefined;
   values?: { reason?: string; verification?: string; newMobile?: string };
 }) {
   const t = props.target;
@@ -132,6 +161,8 @@ export function AdminUserPage(props: {
         <dt>Locked out</dt>
         <dd>{lockedText(t, props.nowMs)}</dd>
       </dl>
+
+      <UnlockSection target={t} nowMs={props.nowMs} canUnlock={props.canUnlock} csrfToken={props.csrfToken} error={props.unlockError} />
 
       {props.awaitingPassword && props.canResendInvitation && (
         <form method="post" action={`/admin/users/${t.id}/resend-invitation`} class="section">

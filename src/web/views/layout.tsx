@@ -111,6 +111,6 @@ export function Field(props: {
 }
 
 /** The one-time-code input: phones offer the code from a text message; a keypad, not a keyboard. */
-export function CodeField(props: { label: string; hint?: string }) {
-  return <Field name="code" label={props.label} autocomplete="one-time-code" inputMode="numeric" maxLength={12} autofocus {...(props.hint ? { hint: props.hint } : {})} />;
+export function CodeField(props: { label: string; hint?: string; autofocus?: boolean }) {
+  return <Field name="code" label={props.label} autocomplete="one-time-code" inputMode="numeric" maxLength={12} autofocus={props.autofocus ?? true} {...(props.hint ? { hint: props.hint } : {})} />;
 }

@@ -1,7 +1,24 @@
 import type { RememberedDeviceNote } from '../../services/remembered-devices.js';
 import type { TwoFactorMethod } from '../../domain/second-factors.js';
 import { NeedsJavaScript, PASSKEY_SCRIPTS, PasskeyCodeForm, PasskeySignInForm } from './passkeys.js';
+import { formatTimeWithZone } from './format.js';
 import { CodeField, CsrfField, ErrorSummary, Field, Notice, Page } from './layout.js';
+
+/**
+ * Shown on every page that takes a code while the account's code entry is paused, before
+ * anything is typed. A status, not an alert: it is the page's state on arrival, read in
+ * order; a code sent during the pause gets the same sentence back as an alert. Not shown
+ * with an error, which already says it (or says something more pressing).
+ */
+function CodeEntryPaused(props: { until: number | null; error: string | undefined }) {
+  if (props.until === null || props.error) return null;
+  return (
+    <div class="alert alert-error" role="status" id="code-entry-paused">
+      <strong>Code entry is paused.</strong> Too many wrong codes were entered for this account, so no code can be checked until {formatTimeWithZone(props.until)}.
+      Come back then and enter your code as usual.
+    </div>
+  );
+}
 
 export function SignInPage(props: { csrfToken: string; email?: string | undefined; error?: string | undefined; notice?: string | undefined; next?: string | undefined }) {
   return (
@@ -53,7 +70,10 @@ export function CodePage(props: {
   rememberDeviceTicked?: boolean;
   /** the account has unused recovery codes: "Use a recovery code" is offered */
   hasRecoveryCodes?: boolean;
+  /** when the account's code entry pause ends, while one runs */
+  pausedUntil?: number | null;
 }) {
+  const paused = (props.pausedUntil ?? null) !== null;
   const sms = props.method === 'sms';
   if (props.method === 'webauthn') return <PasskeyStepPage {...props} />;
   return (
@@ -70,10 +90,11 @@ export function CodePage(props: {
       ) : (
         <p>Open the authenticator app on your phone and enter the 6-digit code it shows for Twofold.</p>
       )}
+      <CodeEntryPaused until={props.pausedUntil ?? null} error={props.error} />
       <ErrorSummary message={props.error} />
       <form method="post" action="/sign-in/code" novalidate>
         <CsrfField token={props.csrfToken} />
-        <CodeField label="6-digit code" hint={triesHint(props.triesLeft, 'Spaces are fine: 123 456.')} />
+        <CodeField label="6-digit code" hint={triesHint(props.triesLeft, 'Spaces are fine: 123 456.')} autofocus={!paused} />
         <div class="check">
           <input type="checkbox" id="remember-device" name="remember_device" value="yes" checked={props.rememberDeviceTicked} aria-describedby="remember-device-hint" />
           <div>
@@ -110,7 +131,14 @@ export function CodePage(props: {
 }
 
 /** The code step of a person whose second factor is passkeys: the browser's prompt, no code to type. */
-function PasskeyStepPage(props: { csrfToken: string; error?: string | undefined; notice?: string | undefined; rememberedDeviceNote?: RememberedDeviceNote | null; hasRecoveryCodes?: boolean }) {
+function PasskeyStepPage(props: {
+  csrfToken: string;
+  error?: string | undefined;
+  notice?: string | undefined;
+  rememberedDeviceNote?: RememberedDeviceNote | null;
+  hasRecoveryCodes?: boolean;
+  pausedUntil?: number | null;
+}) {
   return (
     <Page title="Two-factor authentication" scripts={PASSKEY_SCRIPTS}>
       <h1>Use your passkey or security key</h1>
@@ -118,6 +146,7 @@ function PasskeyStepPage(props: { csrfToken: string; error?: string | undefined;
       <Notice message={props.notice} />
       <p>Choose the button below, then use your fingerprint, face or PIN, or insert and touch your security key.</p>
       <NeedsJavaScript />
+      <CodeEntryPaused until={props.pausedUntil ?? null} error={props.error} />
       <ErrorSummary message={props.error} />
       <PasskeyCodeForm csrfToken={props.csrfToken} />
       <ul class="section links">
@@ -192,16 +221,25 @@ export function NoMobilePage() {
   );
 }
 
-export function LostDeviceCodePage(props: { csrfToken: string; maskedMobile: string | null; error?: string | undefined; notice?: string | undefined; triesLeft: number; resendInSeconds: number }) {
+export function LostDeviceCodePage(props: {
+  csrfToken: string;
+  maskedMobile: string | null;
+  error?: string | undefined;
+  notice?: string | undefined;
+  triesLeft: number;
+  resendInSeconds: number;
+  pausedUntil: number | null;
+}) {
   return (
     <Page title="Enter the code we sent">
       <h1>Enter the code we sent</h1>
       <Notice message={props.notice} />
       <p>We sent a 6-digit code by text message to your mobile {props.maskedMobile}. It is valid for 10 minutes, and the first code works.</p>
+      <CodeEntryPaused until={props.pausedUntil} error={props.error} />
       <ErrorSummary message={props.error} />
       <form method="post" action="/sign-in/lost-device/code" novalidate>
         <CsrfField token={props.csrfToken} />
-        <CodeField label="6-digit code from the text message" hint={triesHint(props.triesLeft, 'Spaces are fine: 123 456.')} />
+        <CodeField label="6-digit code from the text message" hint={triesHint(props.triesLeft, 'Spaces are fine: 123 456.')} autofocus={props.pausedUntil === null} />
         <div class="actions">
           <button type="submit">Sign in</button>
           <a href="/sign-in">Start again</a>
@@ -212,11 +250,12 @@ export function LostDeviceCodePage(props: { csrfToken: string; maskedMobile: str
   );
 }
 
-export function RecoveryCodeSignInPage(props: { csrfToken: string; error?: string | undefined; triesLeft: number }) {
+export function RecoveryCodeSignInPage(props: { csrfToken: string; error?: string | undefined; triesLeft: number; pausedUntil: number | null }) {
   return (
     <Page title="Use a recovery code">
       <h1>Use a recovery code</h1>
       <p>Enter one of the recovery codes you saved when you turned on two-factor authentication. Each code works once.</p>
+      <CodeEntryPaused until={props.pausedUntil} error={props.error} />
       <ErrorSummary message={props.error} />
       <form method="post" action="/sign-in/recovery-code" novalidate>
         <CsrfField token={props.csrfToken} />
@@ -225,7 +264,7 @@ export function RecoveryCodeSignInPage(props: { csrfToken: string; error?: strin
           label="Recovery code"
           autocomplete="off"
           maxLength={64}
-          autofocus
+          autofocus={props.pausedUntil === null}
           hint={triesHint(props.triesLeft, 'Like 7K3M-Q9XD-2HPW-4RTV. Dashes, spaces and small letters are fine.')}
         />
         <div class="actions">
