@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { forgetShownRecoveryCodes, recoveryCodesDownload, regenerateRecoveryCodes, shownRecoveryCodes } from '../../services/recovery-codes.js';
 import type { SignedInUser } from '../../services/sessions.js';
 import { turnOnTwoFactor } from '../../services/two-factor.js';
+import { mobileNumberOf } from '../../services/mobile.js';
 import { TwofoldError } from '../../errors.js';
 import { type WebContext, refusalOf, sendPage, signedInUser, statusOf } from '../context.js';
 import { formField, requestMeta } from '../form.js';
@@ -42,7 +43,10 @@ export function registerRecoveryCodeRoutes(app: FastifyInstance, web: WebContext
     });
     if (refusal?.code === 'two_factor_already_on') return reply.redirect('/settings/security', 303);
     if (refusal) return securityPage(request, reply, user, statusOf(refusal), { form: 'two-factor', message: refusal.message });
-    return reply.redirect(`/settings/security?notice=${method === 'sms' ? 'two_factor_on_sms' : 'two_factor_on'}`, 303);
+    if (method === 'sms') return reply.redirect('/settings/security?notice=two_factor_on_sms', 303);
+    // The app or a passkey, and no number: offer one as a way back (optional, with Skip).
+    if (!(await mobileNumberOf(web.services, user.userId))) return reply.redirect('/settings/mobile/backup?notice=two_factor_on', 303);
+    return reply.redirect('/settings/security?notice=two_factor_on', 303);
   });
 
   app.post('/settings/recovery-codes/new', async (request, reply) => {
