@@ -29,6 +29,8 @@ export const ERRORS = {
   wrong_sms_code: { status: 401, message: 'That code is not right. Check the text message and try again.' },
   mobile_required: { status: 400, message: 'Add your mobile number first: codes are sent to it by text message.' },
   mobile_locked: { status: 409, message: 'Your mobile number cannot be changed while two-factor authentication is on. Remove the two factor authentication first, then change the number and set it up again.' },
+  backup_mobile_expired: { status: 400, message: 'That code has expired or was used up. Please start again: enter the number, your password and a code.' },
+  current_factor_code_missing: { status: 400, message: 'Enter the code your authenticator app shows now, or one of your recovery codes.' },
   no_mobile_on_account: { status: 400, message: 'There is no mobile number on your account, so we cannot send you a code. Please contact your aggregator to reset your two-factor authentication.' },
   last_four_wrong: { status: 401, message: 'Those digits do not match the mobile number on your account.' },
   last_four_tries_exhausted: { status: 401, message: 'Too many wrong answers. Please enter your email and password again.' },

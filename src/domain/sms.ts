@@ -26,4 +26,9 @@ export function twoFactorResetMessage(aggregatorName: string): string {
   return `Twofold: your two-factor authentication was reset by ${aggregatorName}. If you did not ask for this, contact them now.`;
 }
 
-export type SmsPurpose = 'enroll' | 'sign_in' | 'recovery';
+/**
+ * 'enroll': proving the number for SMS 2FA; 'sign_in': the SMS method's code;
+ * 'recovery': "Lost your two-factor device"; 'backup': proving a number added while 2FA
+ * is on (its attempt_id is the session that re-proved the password and second factor).
+ */
+export type SmsPurpose = 'enroll' | 'sign_in' | 'recovery' | 'backup';

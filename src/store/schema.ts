@@ -132,9 +132,9 @@ export interface SignInAttemptsTable {
 export interface SmsCodesTable {
   id: string;
   user_id: string;
-  /** 'enroll' (proving the number), 'sign_in' (SMS method), 'recovery' (lost device) */
+  /** 'enroll' (proving the number), 'sign_in' (SMS method), 'recovery' (lost device), 'backup' (a number added while 2FA is on) */
   purpose: SmsPurpose;
-  /** the sign-in attempt it belongs to; null for enrolment */
+  /** the sign-in attempt it belongs to; for 'backup', the session that proved the password and second factor; null for enrolment */
   attempt_id: string | null;
   /** HMAC-SHA-256 of the code under a server key: the database alone does not reveal it */
   code_hash: string;

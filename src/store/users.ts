@@ -91,6 +91,17 @@ export async function updateMobileUnlessSecondFactor(db: Db, userId: string, mob
   return result.numUpdatedRows === 1n;
 }
 
+/**
+ * Adds a mobile number to an account that has none; false when it has one by now.
+ * Race prevented: two backup numbers proved at once (two tabs, two nodes), or an admin's
+ * reset that set a number, between the caller's check and this write: only an account
+ * that still has no number at commit time gets this one, so a number is never replaced
+ * while 2FA is on.
+ */
+export async function addMobileUnlessOneIsSet(db: Db, userId: string, mobile: string): Promise<boolean> {
+  const result = await db.updateTable('users').set({ mobile }).where('id', '=', userId).where('mobile', 'is', null).executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
 
 export async function clearCodeFailures(db: Db, userId: string): Promise<void> {
   await db.updateTable('users').set({ code_failures: 0, code_locked_until: null }).where('id', '=', userId).execute();

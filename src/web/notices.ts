@@ -14,6 +14,7 @@ export const NOTICES = {
   code_sent: 'We sent a new code by text message. Only the newest code works.',
   lost_device_signed_in: 'You signed in with a code sent to your mobile. If you have a new phone, remove the two factor authentication below, then set it up again on your new device.',
   mobile_saved: 'Your mobile number has been saved.',
+  mobile_added: 'Your mobile number has been added. If you lose your two-factor device, choose Lost your two-factor device when you sign in and we will text a code to it.',
   two_factor_reset: 'Two-factor authentication has been reset. They have been signed out everywhere and told by text message; they will set it up again at their next sign-in.',
   code_step_unlocked: 'Code entry has been unlocked. They can enter their two-factor code again now, and have been told by email.',
   requirement_saved: 'The two-factor requirement has been saved.',

@@ -273,7 +273,7 @@ describeEachDatabase('attacks from the outside review', (database) => {
     expect(ownerSecret).not.toBe(stolenSecret);
     const code = generateTotpCode({ secret: secretFromBase32(ownerSecret), timeInMs: server.clock.now() - 30_000 });
     expect((await owner.post('/settings/two-factor/app', { code })).location).toBe('/settings/recovery-codes');
-    expect((await saveRecoveryCodes(owner)).reply.location).toBe('/settings/security?notice=two_factor_on');
+    expect((await saveRecoveryCodes(owner)).reply.location).toBe('/settings/mobile/backup?notice=two_factor_on');
 
     server.clock.advance(30_000);
     const again = new TestClient(server.url);

@@ -114,7 +114,7 @@ describeEachDatabase('sign-in', (database) => {
     expect(await findTwoFactor(server.services.db, user.id)).toBeUndefined();
     const { codes, reply: on } = await saveRecoveryCodes(client);
     expect(codes).toHaveLength(10);
-    expect(on.location).toBe('/settings/security?notice=two_factor_on');
+    expect(on.location).toBe('/settings/mobile/backup?notice=two_factor_on');
     const after = await client.get('/settings/security');
     expect(after.body).toContain('Remove the two factor authentication');
 
@@ -132,7 +132,7 @@ describeEachDatabase('sign-in', (database) => {
     const secret = secretFromBase32(/id="totp-secret">([A-Z2-7 ]+)</.exec(client.lastPage)![1]!.replace(/ /g, ''));
     const code = generateTotpCode({ secret, timeInMs: server.clock.now() });
     expect((await client.post('/settings/two-factor/app', { code })).location).toBe('/settings/recovery-codes');
-    expect((await saveRecoveryCodes(client)).reply.location).toBe('/settings/security?notice=two_factor_on');
+    expect((await saveRecoveryCodes(client)).reply.location).toBe('/settings/mobile/backup?notice=two_factor_on');
     const other = new TestClient(server.url);
     await submitPassword(other, user.email, user.password);
     await other.get('/sign-in/code');

@@ -8,7 +8,7 @@ import { findPendingResetNotice } from '../../services/two-factor-reset.js';
 import { forgetAllRememberedDevices, forgetRememberedDevice, listRememberedDevices } from '../../services/remembered-devices.js';
 import type { SignedInUser } from '../../services/sessions.js';
 import { confirmPasskeyEnrollment, confirmSmsEnrollment, confirmTotpEnrollment, getTwoFactorStatus, removeTwoFactor, startSmsEnrollment, startTotpEnrollment } from '../../services/two-factor.js';
-import { mobileNumberOf, setMobileNumber } from '../../services/mobile.js';
+import { confirmBackupMobile, mobileNumberOf, pendingBackupMobile, resendBackupMobileCode, setMobileNumber, startAddingBackupMobile } from '../../services/mobile.js';
 import { organizationNameOf } from '../../services/accounts.js';
 import { recoveryCodesLeft } from '../../services/recovery-codes.js';
 import { countPasskeys } from '../../services/passkeys.js';
@@ -19,6 +19,7 @@ import { formField, formText, queryText, requestMeta } from '../form.js';
 import { noticeFor } from '../notices.js';
 import { HomePage } from '../views/home.js';
 import { type SecurityForm, SecurityPage } from '../views/security.js';
+import { BackupMobileCodePage, BackupMobileOfferPage } from '../views/backup-mobile.js';
 import { AppSetupPage, ChooseMethodPage, PasskeySetupPage, SmsSetupPage } from '../views/two-factor-setup.js';
 
 export function registerAccountRoutes(app: FastifyInstance, web: WebContext): void {
@@ -188,6 +189,73 @@ export function registerAccountRoutes(app: FastifyInstance, web: WebContext): vo
     const refusal = await refusalOf(() => setMobileNumber(web.services, user.userId, formField(request, 'mobile'), requestMeta(request)));
     if (refusal) return securityPage(request, reply, user, statusOf(refusal), { form: 'mobile', message: refusal.message }, formText(request, 'mobile')?.slice(0, 32));
     return reply.redirect('/settings/security?notice=mobile_saved', 303);
+  });
+
+  // A mobile number added while 2FA is on (there was none): password, a current second
+  // factor, then the code texted to the number. Offered once right after 2FA turns on.
+  const backupOfferPage = async (request: FastifyRequest, reply: FastifyReply, user: SignedInUser, status: number, error?: string, typedMobile?: string) =>
+    sendPage(
+      reply,
+      status,
+      <BackupMobileOfferPage
+        user={user}
+        csrfToken={web.csrf.tokenFor(request, reply)}
+        method={(await getTwoFactorStatus(web.services, user.userId)).method}
+        notice={noticeFor(queryText(request, 'notice'))}
+        error={error}
+        typedMobile={typedMobile}
+      />,
+    );
+
+  app.get('/settings/mobile/backup', async (request, reply) => {
+    const user = signedInUser(request);
+    if (!(await getTwoFactorStatus(web.services, user.userId)).enabled || (await mobileOf(user.userId))) return reply.redirect('/settings/security', 303);
+    return backupOfferPage(request, reply, user, 200);
+  });
+
+  app.post('/settings/mobile/backup', async (request, reply) => {
+    const user = signedInUser(request);
+    const input = { mobile: formField(request, 'mobile'), password: formField(request, 'password'), code: formField(request, 'code') };
+    const refusal = await refusalOf(() => startAddingBackupMobile(web.services, user.userId, input, requestMeta(request)));
+    const typedMobile = formText(request, 'mobile')?.slice(0, 32);
+    if (refusal && formField(request, 'from') === 'offer') return backupOfferPage(request, reply, user, statusOf(refusal), refusal.message, typedMobile);
+    if (refusal) return securityPage(request, reply, user, statusOf(refusal), { form: 'mobile', message: refusal.message }, typedMobile);
+    return reply.redirect('/settings/mobile/backup/code', 303);
+  });
+
+  const backupCodePage = async (request: FastifyRequest, reply: FastifyReply, user: SignedInUser, status: number, error?: string) => {
+    const pending = await pendingBackupMobile(web.services, user.userId, user.sessionId);
+    if (!pending) return reply.redirect('/settings/security', 303);
+    return sendPage(
+      reply,
+      status,
+      <BackupMobileCodePage
+        user={user}
+        csrfToken={web.csrf.tokenFor(request, reply)}
+        mobile={pending.mobile}
+        resendInSeconds={pending.resendInSeconds}
+        notice={noticeFor(queryText(request, 'notice'))}
+        error={error}
+      />,
+    );
+  };
+
+  app.get('/settings/mobile/backup/code', async (request, reply) => backupCodePage(request, reply, signedInUser(request), 200));
+
+  app.post('/settings/mobile/backup/code', async (request, reply) => {
+    const user = signedInUser(request);
+    const refusal = await refusalOf(() => confirmBackupMobile(web.services, user.userId, { mobile: formField(request, 'mobile'), code: formField(request, 'code') }, requestMeta(request)));
+    if (refusal?.code === 'wrong_sms_code') return backupCodePage(request, reply, user, statusOf(refusal), refusal.message);
+    if (refusal) return securityPage(request, reply, user, statusOf(refusal), { form: 'mobile', message: refusal.message });
+    return reply.redirect('/settings/security?notice=mobile_added', 303);
+  });
+
+  app.post('/settings/mobile/backup/resend', async (request, reply) => {
+    const user = signedInUser(request);
+    const refusal = await refusalOf(() => resendBackupMobileCode(web.services, user.userId, requestMeta(request)));
+    if (refusal?.code === 'backup_mobile_expired') return securityPage(request, reply, user, statusOf(refusal), { form: 'mobile', message: refusal.message });
+    if (refusal) return backupCodePage(request, reply, user, statusOf(refusal), refusal.message);
+    return reply.redirect('/settings/mobile/backup/code?notice=code_sent', 303);
   });
 
   const appSetupPage = async (request: FastifyRequest, reply: FastifyReply, user: SignedInUser, status: number, error?: string) => {

@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { forgetShownRecoveryCodes, recoveryCodesDownload, regenerateRecoveryCodes, shownRecoveryCodes } from '../../services/recovery-codes.js';
 import type { SignedInUser } from '../../services/sessions.js';
 import { turnOnTwoFactor } from '../../services/two-factor.js';
+import { mobileNumberOf } from '../../services/mobile.js';
 import { TwofoldError } from '../../errors.js';
 import type { TwoFactorMethod } from '../../domain/second-factors.js';
 import { type WebContext, refusalOf, sendPage, signedInUser, statusOf } from '../context.js';
@@ -37,14 +38,18 @@ export function registerRecoveryCodeRoutes(app: FastifyInstance, web: WebContext
       await forgetShownRecoveryCodes(web.services, user.userId);
       return reply.redirect('/settings/security?notice=recovery_codes_saved', 303);
     }
-    let method: TwoFactorMethod = 'totp';
+    const turnedOn: { method?: TwoFactorMethod } = {};
     const refusal = await refusalOf(async () => {
       const on = await turnOnTwoFactor(web.services, user.userId, requestMeta(request));
       web.cookies.set(reply, 'session', on.sessionToken);
-      method = on.method;
+      turnedOn.method = on.method;
     });
     if (refusal?.code === 'two_factor_already_on') return reply.redirect('/settings/security', 303);
     if (refusal) return securityPage(request, reply, user, statusOf(refusal), { form: 'two-factor', message: refusal.message });
+    const method = turnedOn.method ?? 'totp';
+    if (method === 'sms') return reply.redirect(`/settings/security?notice=${TURNED_ON_NOTICES.sms}`, 303);
+    // The app or a passkey, and no number: offer one as a way back (optional, with Skip).
+    if (!(await mobileNumberOf(web.services, user.userId))) return reply.redirect(`/settings/mobile/backup?notice=${TURNED_ON_NOTICES[method]}`, 303);
     return reply.redirect(`/settings/security?notice=${TURNED_ON_NOTICES[method]}`, 303);
   });
 

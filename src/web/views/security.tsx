@@ -2,6 +2,7 @@ import type { SignedInUser } from '../../services/sessions.js';
 import type { ActivityItem } from '../../services/activity.js';
 import type { RememberedDeviceView } from '../../services/remembered-devices.js';
 import { ActivityList } from './activity.js';
+import { BackupMobileForm } from './backup-mobile.js';
 import { formatDate } from './format.js';
 import type { TwoFactorStatus } from '../../services/two-factor.js';
 import type { TwoFactorMethod } from '../../domain/second-factors.js';
@@ -102,11 +103,19 @@ export function SecurityPage(props: {
 
       <section class="section" aria-labelledby="mobile-heading">
         <h2 id="mobile-heading">Mobile number</h2>
-        {props.twoFactor.enabled ? (
+        {props.twoFactor.enabled && props.mobile === null ? (
+          <>
+            <p>
+              You have no mobile number on your account. Add one as a backup: if you lose your two-factor device, we can text a code to it so you can still sign in.
+            </p>
+            <ErrorSummary message={errorFor('mobile')} />
+            <BackupMobileForm csrfToken={props.csrfToken} method={props.twoFactor.method} typedMobile={props.typedMobile} from="security" />
+          </>
+        ) : props.twoFactor.enabled ? (
           <>
             <ErrorSummary message={errorFor('mobile')} />
             <p>
-              Your mobile number is <strong>{props.mobile ?? 'not set'}</strong>.
+              Your mobile number is <strong>{props.mobile}</strong>.
             </p>
             <p class="muted">
               It cannot be changed while two-factor authentication is on. To change it, first choose Remove the two factor authentication above, then change the number
