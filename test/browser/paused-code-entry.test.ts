@@ -16,7 +16,7 @@ describe('paused code entry in Chromium', () => {
       await page.goto(`${server.url}/sign-in`);
       await page.getByLabel('Username (email)').fill(user.email);
       await page.getByLabel('Password').fill(user.password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
       await page.waitForURL(/\/sign-in\/code$/);
       await server.services.db.updateTable('users').set({ code_failures: 10, code_locked_until: server.clock.now() + 15 * 60_000 }).where('id', '=', user.id).execute();
       await page.reload();
