@@ -62,6 +62,7 @@ describe('recovery codes in Chromium', () => {
       await expect.poll(() => page.getByRole('status').textContent()).toContain('Two-factor authentication is on');
       // No mobile number yet: a backup number is offered, and skipped here.
       await expect.poll(() => heading(page)).toBe('Add a mobile number as a backup');
+      await look(page, `recovery-06-backup-number-offer-${width}`);
       await page.getByRole('link', { name: 'Skip, do not add a number' }).click();
       await expect.poll(() => page.getByText('You have 10 recovery codes left.').count()).toBe(1);
       await context.close();
