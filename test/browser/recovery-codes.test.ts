@@ -4,24 +4,15 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { generateTotpCode, secretFromBase32 } from '../../src/domain/totp.js';
-import { expectAccessible, expectNoSidewaysScroll, screenshot, useBrowserAndServer } from '../helpers/browser.js';
+import { headingOf, lookAt, submitPasswordIn, useBrowserAndServer } from '../helpers/browser.js';
 import { createTestUser } from '../helpers/fixtures.js';
 import { spendTypedRecoveryCode } from '../../src/services/recovery-codes.js';
 
 describe('recovery codes in Chromium', () => {
   const env = useBrowserAndServer();
-  const heading = (page: Page) => page.getByRole('heading', { level: 1 }).textContent();
-  async function look(page: Page, name: string) {
-    await expectAccessible(page, name);
-    await expectNoSidewaysScroll(page, name);
-    await screenshot(page, name);
-  }
-  async function signInWithPassword(page: Page, email: string, password: string) {
-    await page.goto(`${env.server.url}/sign-in`);
-    await page.getByLabel('Username (email)').fill(email);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  }
+  const heading = headingOf;
+  const look = lookAt;
+  const signInWithPassword = (page: Page, email: string, password: string) => submitPasswordIn(page, env.server.url, email, password);
   async function proveAuthenticatorApp(page: Page) {
     await page.goto(`${env.server.url}/settings/two-factor`);
     await page.getByRole('button', { name: 'Continue' }).click();

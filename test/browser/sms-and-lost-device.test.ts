@@ -3,7 +3,7 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { generateTotpCode, secretFromBase32 } from '../../src/domain/totp.js';
-import { expectAccessible, expectNoSidewaysScroll, screenshot, useBrowserAndServer } from '../helpers/browser.js';
+import { headingOf, lookAt, submitPasswordIn, useBrowserAndServer } from '../helpers/browser.js';
 import { createTestUser } from '../helpers/fixtures.js';
 
 describe('SMS and lost device in Chromium', () => {
@@ -11,18 +11,9 @@ describe('SMS and lost device in Chromium', () => {
   const env = useBrowserAndServer({ DEV_OUTBOX: '1' });
 
 
-  const heading = (page: Page) => page.getByRole('heading', { level: 1 }).textContent();
-  async function look(page: Page, name: string) {
-    await expectAccessible(page, name);
-    await expectNoSidewaysScroll(page, name);
-    await screenshot(page, name);
-  }
-  async function signInWithPassword(page: Page, email: string, password: string) {
-    await page.goto(`${env.server.url}/sign-in`);
-    await page.getByLabel('Username (email)').fill(email);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  }
+  const heading = headingOf;
+  const look = lookAt;
+  const signInWithPassword = (page: Page, email: string, password: string) => submitPasswordIn(page, env.server.url, email, password);
   /** Opens /dev/outbox in another tab and reads the newest code, as a person would. */
   async function codeFromOutbox(page: Page): Promise<string> {
     const outbox = await page.context().newPage();

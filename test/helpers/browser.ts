@@ -67,3 +67,21 @@ export function useBrowserAndServer(env: Record<string, string> = {}): { readonl
     },
   };
 }
+
+/** The page's main heading, as a person reads it first. */
+export const headingOf = (page: Page) => page.getByRole('heading', { level: 1 }).textContent();
+
+/** Every check a new page gets: axe, no sideways scrolling, and a screenshot to look at. */
+export async function lookAt(page: Page, name: string): Promise<void> {
+  await expectAccessible(page, name);
+  await expectNoSidewaysScroll(page, name);
+  await screenshot(page, name);
+}
+
+/** Opens the sign-in page at `baseUrl` and submits an email and password. */
+export async function submitPasswordIn(page: Page, baseUrl: string, email: string, password: string): Promise<void> {
+  await page.goto(`${baseUrl}/sign-in`);
+  await page.getByLabel('Username (email)').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+}
