@@ -13,7 +13,7 @@ import type { RequestMeta, ServiceContext } from './context.js';
 import { notifySecurityChange } from './notifications.js';
 import { checkReenteredPassword } from './password-guesses.js';
 import { proveCurrentSecondFactor } from './second-factor-proof.js';
-import { checkSmsCode, resendWaitInSeconds, sendSmsCode } from './sms-codes.js';
+import { checkSmsCode, resendWaitInSeconds, secondsUntilResend, sendSmsCode } from './sms-codes.js';
 
 export async function setMobileNumber(ctx: ServiceContext, userId: string, typed: unknown, meta: RequestMeta): Promise<string> {
   if (await findTwoFactor(ctx.db, userId)) throw new TwofoldError('mobile_locked');
@@ -56,6 +56,10 @@ export async function startAddingBackupMobile(ctx: ServiceContext, userId: strin
   if (user.mobile) throw new TwofoldError('mobile_locked');
   const mobile = parseAustralianMobile(input.mobile);
   if (mobile === null) throw new TwofoldError('mobile_invalid');
+  // Refused before the factor is proved: a recovery code must not be spent on a send that
+  // the 30-second wait would refuse anyway.
+  const waitInSeconds = await secondsUntilResend(ctx, userId, 'backup');
+  if (waitInSeconds > 0) throw new TwofoldError('sms_resend_too_soon', { seconds: waitInSeconds });
   await checkReenteredPassword(ctx, user, input.password, meta, { missing: 'password_missing', wrong: 'current_password_wrong' });
   await proveCurrentSecondFactor(ctx, user, twoFactor, input.code, meta, 'to add a mobile number');
   await sendSmsCode(ctx, { userId, mobile, purpose: 'backup', attemptId: meta.sessionId }, meta);

@@ -11,6 +11,7 @@ import { claimTotpEnrollment, deleteTwoFactor, findTotpEnrollment, findTwoFactor
 import { findUserById, lockUserRow } from '../store/users.js';
 import { insertTwoFactor } from '../store/two-factor.js';
 import type { TwoFactorMethod } from '../store/schema.js';
+import { findRecoveryCodeReveal } from '../store/recovery-codes.js';
 import { type TwoFactorActivationRow, claimTwoFactorActivation, upsertTwoFactorActivation } from '../store/two-factor-activations.js';
 import { RECOVERY_CODE_REVEAL_LIFETIME_IN_MS } from '../domain/recovery-codes.js';
 import { forgetShownRecoveryCodes, issueRecoveryCodes } from './recovery-codes.js';
@@ -102,6 +103,11 @@ export async function confirmTotpEnrollment(ctx: ServiceContext, userId: string,
 
 /** A proved factor, waiting for "I have saved my recovery codes"; a new set of codes for it. */
 async function proveSecondFactor(tx: ServiceContext, userId: string, sessionId: string | null, factor: Pick<TwoFactorActivationRow, 'method' | 'totp_secret' | 'last_used_step' | 'mobile'>): Promise<{ recoveryCodes: string[] }> {
+  // Under the person's row lock, as turnOnTwoFactor is: a factor proved while another one
+  // is being turned on (two tabs, or a double submit across methods) must not replace the
+  // codes that were just saved.
+  await lockUserRow(tx.db, userId);
+  if (await findTwoFactor(tx.db, userId)) throw new TwofoldError('two_factor_already_on');
   const nowMs = tx.now();
   await upsertTwoFactorActivation(tx.db, { user_id: userId, session_id: sessionId, ...factor, created_at: nowMs, expires_at: nowMs + RECOVERY_CODE_REVEAL_LIFETIME_IN_MS });
   return { recoveryCodes: await issueRecoveryCodes(tx, userId, sessionId) };
@@ -111,13 +117,16 @@ async function proveSecondFactor(tx: ServiceContext, userId: string, sessionId: 
  * "I have saved my recovery codes": the factor this session proved turns on, every other
  * session ends. Returns the method and a new session token.
  */
-export async function turnOnTwoFactor(ctx: ServiceContext, userId: string, meta: RequestMeta): Promise<{ method: TwoFactorMethod; sessionToken: string }> {
+export async function turnOnTwoFactor(ctx: ServiceContext, userId: string, meta: RequestMeta, shownSetMadeAtMs?: number): Promise<{ method: TwoFactorMethod; sessionToken: string }> {
   const nowMs = ctx.now();
   // One transaction after the person's row lock: 2FA on, the codes' plain copy gone, every
   // other session ended, or none of it. Refusals are returned so nothing half-done commits.
   const outcome = await inTransaction(ctx, async (tx): Promise<{ refused: ErrorCode } | { method: TwoFactorMethod; sessionToken: string }> => {
     await lockUserRow(tx.db, userId);
     if (await findTwoFactor(tx.db, userId)) return { refused: 'two_factor_already_on' };
+    // The codes the person saved are the set being turned on: another tab may have proved a
+    // factor (and made a new set) since this page was shown.
+    if (shownSetMadeAtMs !== undefined && (await findRecoveryCodeReveal(tx.db, userId))?.created_at !== shownSetMadeAtMs) return { refused: 'recovery_codes_changed' };
     const factor = await claimTwoFactorActivation(tx.db, userId, meta.sessionId ?? null, nowMs);
     if (!factor) return { refused: 'enrollment_expired' };
     // A number changed since its code was typed was never proved.
@@ -203,8 +212,13 @@ export async function confirmSmsEnrollment(ctx: ServiceContext, userId: string, 
  */
 export async function confirmPasskeyEnrollment(ctx: ServiceContext, userId: string, sessionId: string, responseJson: unknown, name: unknown, meta: RequestMeta): Promise<{ recoveryCodes: string[] }> {
   if (await findTwoFactor(ctx.db, userId)) throw new TwofoldError('two_factor_already_on');
-  await finishPasskeyRegistration(ctx, userId, sessionId, responseJson, name, meta);
-  return inTransaction(ctx, (tx) => proveSecondFactor(tx, userId, sessionId, { method: 'webauthn', totp_secret: null, last_used_step: null, mobile: null }));
+  // The key and the proved factor commit together: a key is not added when 2FA turned on meanwhile.
+  return inTransaction(ctx, async (tx) => {
+    await lockUserRow(tx.db, userId);
+    if (await findTwoFactor(tx.db, userId)) throw new TwofoldError('two_factor_already_on');
+    await finishPasskeyRegistration(tx, userId, sessionId, responseJson, name, meta);
+    return proveSecondFactor(tx, userId, sessionId, { method: 'webauthn', totp_secret: null, last_used_step: null, mobile: null });
+  });
 }
 
 /**
@@ -231,12 +245,12 @@ export async function removePasskey(ctx: ServiceContext, userId: string, credent
 }
 
 /**
- * "Add a passkey or security key" in Settings. With 2FA on, the key is a way in: the
- * password is asked first, as for every other change to how the person signs in.
+ * "Add a passkey or security key" in Settings. A key is a way in on its own (Sign in with
+ * a passkey): the password is asked first, so a stolen session cannot plant one.
  */
 export async function addPasskey(ctx: ServiceContext, userId: string, sessionId: string, input: { response: unknown; name: unknown; password: unknown }, meta: RequestMeta): Promise<void> {
   const user = await findUserById(ctx.db, userId);
   if (!user?.password_hash) throw new TwofoldError('sign_in_required');
-  if (await findTwoFactor(ctx.db, userId)) await checkReenteredPassword(ctx, user, input.password, meta, { missing: 'password_missing', wrong: 'current_password_wrong' });
+  await checkReenteredPassword(ctx, user, input.password, meta, { missing: 'password_missing', wrong: 'current_password_wrong' });
   await finishPasskeyRegistration(ctx, userId, sessionId, input.response, input.name, meta);
 }

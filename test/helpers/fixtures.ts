@@ -65,7 +65,8 @@ export function codeFor(user: TestUser, timeInMs: number): string {
 export async function saveRecoveryCodes(client: TestClient): Promise<{ codes: string[]; reply: Awaited<ReturnType<TestClient['post']>> }> {
   const page = await client.get('/settings/recovery-codes');
   const codes = [...page.body.matchAll(/<code>([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})<\/code>/g)].map((m) => m[1]!);
-  const reply = await client.post('/settings/recovery-codes/saved', { saved: 'yes' });
+  const shown = /name="shown" value="(\d+)"/.exec(page.body)?.[1] ?? '';
+  const reply = await client.post('/settings/recovery-codes/saved', { saved: 'yes', shown });
   return { codes, reply };
 }
 

@@ -3,6 +3,7 @@
 // your two-factor device" can text them a code.
 import { expect, it } from 'vitest';
 import { alertText } from '../helpers/client.js';
+import { countUnusedRecoveryCodes } from '../../src/store/recovery-codes.js';
 import { describeEachDatabase } from '../helpers/databases.js';
 import { clientAtCodeStep, codeFor, createSmsUser, createTestUser, latestSmsCode, saveRecoveryCodes, signIn, uniqueMobile } from '../helpers/fixtures.js';
 import { useTestServer } from '../helpers/suite.js';
@@ -116,6 +117,11 @@ describeEachDatabase('adding a mobile number while 2FA is on', (database) => {
     // A right code works once; the same code again is a replay.
     expect((await client.post('/settings/mobile/backup', { from: 'security', mobile, password: user.password, code: rightCode })).location).toBe('/settings/mobile/backup/code');
     await client.get('/settings/security');
+    // Within the 30-second wait for a new text, a recovery code is refused before it is spent.
+    const tooSoon = await client.post('/settings/mobile/backup', { from: 'security', mobile, password: user.password, code: user.recoveryCodes![0]! });
+    expect(tooSoon.status).toBe(429);
+    expect(await countUnusedRecoveryCodes(server.services.db, user.id)).toBe(10);
+    server.clock.advance(31_000);
     const twice = await client.post('/settings/mobile/backup', { from: 'security', mobile, password: user.password, code: rightCode });
     expect(alertText(twice.body)).toBe('That code has already been used. Wait for the next code in your authenticator app.');
     expect((await findUserById(server.services.db, user.id))!.code_failures).toBeGreaterThan(0);

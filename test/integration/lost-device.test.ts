@@ -88,4 +88,15 @@ describeEachDatabase('lost two-factor device', (database) => {
     const early = await client.post('/sign-in/lost-device/code', { code: '123456' });
     expect(early.status).toBe(401);
   });
+
+  it('sends no text while code entry is paused: its code could not be used before the pause ends', async () => {
+    const { server } = ctx;
+    const user = await createSmsUser(server.services, { totp: true });
+    const client = await atCodeStep(user);
+    await server.services.db.updateTable('users').set({ code_locked_until: server.clock.now() + 15 * 60_000 }).where('id', '=', user.id).execute();
+    const refused = await client.post('/sign-in/lost-device', { last_four: user.mobile.slice(-4) });
+    expect(refused.status).toBe(429);
+    expect(alertText(refused.body)).toContain('Code entry is paused');
+    expect(await latestOutboxMessageTo(server.services.db, user.mobile)).toBeUndefined();
+  });
 });

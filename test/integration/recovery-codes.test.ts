@@ -111,6 +111,24 @@ describeEachDatabase('recovery codes', (database) => {
     expect((await other.get('/api/session')).status).toBe(401);
   });
 
+  it('codes replaced in another tab: "saved" for the set it showed turns nothing on, and says so', async () => {
+    const { server } = ctx;
+    const user = await createSmsUser(server.services);
+    const client = await signIn(server.url, user, server.clock.now());
+    await client.post('/settings/two-factor', { method: 'sms' });
+    await client.post('/settings/two-factor/sms', { code: await latestSmsCode(server.services, user.mobile) });
+    const firstSet = /name="shown" value="(\d+)"/.exec((await client.get('/settings/recovery-codes')).body)![1]!;
+    // Another tab of the same session proves the number again: a new set replaces the first.
+    server.clock.advance(31_000);
+    await client.post('/settings/two-factor/sms/resend', {});
+    await client.post('/settings/two-factor/sms', { code: await latestSmsCode(server.services, user.mobile) });
+    const stale = await client.post('/settings/recovery-codes/saved', { saved: 'yes', shown: firstSet });
+    expect(stale.status).toBe(409);
+    expect(alertText(stale.body)).toBe('Your recovery codes were replaced in another tab or window. Save the codes shown here, then confirm again.');
+    expect(await findTwoFactor(server.services.db, user.id)).toBeUndefined();
+    expect((await saveRecoveryCodes(client)).reply.location).toBe('/settings/security?notice=two_factor_on_sms');
+  });
+
   it('sms-enrolment number swap after the code: a number changed before saving the codes does not turn on', async () => {
     const { server } = ctx;
     const user = await createSmsUser(server.services);
@@ -118,8 +136,8 @@ describeEachDatabase('recovery codes', (database) => {
     await client.post('/settings/two-factor', { method: 'sms' });
     await client.post('/settings/two-factor/sms', { code: await latestSmsCode(server.services, user.mobile) });
     expect((await client.post('/settings/mobile', { mobile: '0412 000 111' })).location).toBe('/settings/security?notice=mobile_saved');
-    await client.get('/settings/recovery-codes');
-    const refused = await client.post('/settings/recovery-codes/saved', { saved: 'yes' });
+    const shown = /name="shown" value="(\d+)"/.exec((await client.get('/settings/recovery-codes')).body)![1]!;
+    const refused = await client.post('/settings/recovery-codes/saved', { saved: 'yes', shown });
     expect(refused.status).toBe(400);
     expect(alertText(refused.body)).toContain('That set-up has expired');
     expect(await findTwoFactor(server.services.db, user.id)).toBeUndefined();

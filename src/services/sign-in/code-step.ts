@@ -1,8 +1,6 @@
 // The code step: the second factor's code (or the lost-device SMS code), checked in one
 // transaction with the try, the account's wrong-code count and the new session.
 import { MAX_CODE_TRIES_PER_SIGN_IN_ATTEMPT, codeLockDurationInMs, codeLockSchedule } from '../../domain/limits.js';
-import { formatSydneyTime } from '../../domain/time.js';
-import { TwofoldError } from '../../errors.js';
 import { appendSecurityEvent } from '../../store/security-events.js';
 import { consumeSignInAttempt, takeAttemptTry } from '../../store/sign-in-attempts.js';
 import { clearCodeFailures, findUserById, reserveCodeGuess } from '../../store/users.js';
@@ -14,7 +12,7 @@ import { sendSmsCode } from '../sms-codes.js';
 import { inTransaction } from '../transaction.js';
 import { type CodeRoute, verifierFor } from './factors.js';
 import { recoveryCodesLeft as recoveryCodesLeftOf } from '../recovery-codes.js';
-import { type Refused, attemptExpired, metaOf, minutesFrom, refused, sendingFails } from './outcome.js';
+import { type Refused, attemptExpired, codeStepPaused, metaOf, refused, sendingFails } from './outcome.js';
 import { type LoadedSignIn, loadPendingSignIn } from './pending.js';
 
 const CODE_LOCK_SCHEDULE = codeLockSchedule();
@@ -100,10 +98,6 @@ async function checkCodeAndSignIn(ctx: ServiceContext, loaded: LoadedSignIn, inp
 }
 
 /** The refusal during a pause, saying for how long and until when. */
-function codeStepPaused(lockedUntil: number, nowMs: number): Refused {
-  return refused(new TwofoldError('code_step_locked', { minutes: minutesFrom(lockedUntil - nowMs), until: formatSydneyTime(lockedUntil) }));
-}
-
 export type ResendOutcome = { outcome: 'code_sent' } | Refused;
 
 /** "Send a new code" for this attempt: the SMS method's, or the lost-device one once unlocked. */

@@ -9,7 +9,7 @@ import { consumeSignInAttempt, takeAttemptTry, unlockRecovery } from '../../stor
 import { countInWindow, giveBackToWindow } from '../../store/throttles.js';
 import type { RequestMeta, ServiceContext } from '../context.js';
 import { sendSmsCode } from '../sms-codes.js';
-import { type Refused, attemptExpired, metaOf, refused, sendingFails } from './outcome.js';
+import { type Refused, attemptExpired, codeStepPaused, metaOf, refused, sendingFails } from './outcome.js';
 import { loadPendingSignIn } from './pending.js';
 
 export type LastFourOutcome = { outcome: 'code_sent' } | Refused;
@@ -26,6 +26,8 @@ export async function requestLostDeviceCode(ctx: ServiceContext, input: { attemp
   const mobile = user.mobile;
   if (!mobile) return refused('no_mobile_on_account');
   const nowMs = ctx.now();
+  // No text during a pause on code entry: its code could not be checked before the pause ends.
+  if (pending.codeLockedUntil !== null) return codeStepPaused(pending.codeLockedUntil, nowMs);
   if (!(await takeAttemptTry(ctx.db, pending.attemptId, 'last_four_tries', MAX_LAST_FOUR_TRIES_PER_ATTEMPT, nowMs))) {
     await consumeSignInAttempt(ctx.db, pending.attemptId);
     return refused('last_four_tries_exhausted', { restart: true });

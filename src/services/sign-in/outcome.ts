@@ -3,6 +3,7 @@
 // the password step, the code step, the lost-device step and "Send a new code".
 import { type ErrorCode, TwofoldError, isRefusal } from '../../errors.js';
 import type { RequestMeta } from '../context.js';
+import { formatSydneyTime } from '../../domain/time.js';
 
 export type Refused = { outcome: 'refused'; error: TwofoldError; restart: boolean };
 
@@ -28,3 +29,8 @@ export const minutesFrom = (ms: number): number => Math.max(1, Math.ceil(ms / 60
 
 /** Who asked, as the security log records it (a user agent is cut to 256 characters). */
 export const metaOf = (meta: RequestMeta) => ({ ip: meta.ip, userAgent: meta.userAgent.slice(0, 256) });
+
+/** Code entry is paused for the account until `lockedUntil`: the sentence says until when. */
+export function codeStepPaused(lockedUntil: number, nowMs: number): Refused {
+  return refused(new TwofoldError('code_step_locked', { minutes: minutesFrom(lockedUntil - nowMs), until: formatSydneyTime(lockedUntil) }));
+}

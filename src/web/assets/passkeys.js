@@ -19,11 +19,15 @@
     box.hidden = false;
   }
 
+  var EXPIRED = 'This page has expired or you were signed out. Please reload the page and try again.';
+
   function fetchOptions(form) {
     var body = new URLSearchParams();
     var csrf = form.querySelector('input[name="_csrf"]');
     if (csrf) body.set('_csrf', csrf.value);
     return fetch(form.getAttribute('data-passkey-options'), { method: 'POST', body: body, credentials: 'same-origin', headers: { Accept: 'application/json' } }).then(function (reply) {
+      // A signed-out session or an expired form answers with a page, not JSON.
+      if ((reply.headers.get('content-type') || '').indexOf('application/json') !== 0) throw new Error(EXPIRED);
       return reply.json().then(function (json) {
         if (!reply.ok) throw new Error(json && json.message ? json.message : 'That did not work. Please reload the page and try again.');
         return json;

@@ -9,7 +9,7 @@ import { WEBAUTHN_CHALLENGE_LIFETIME_IN_MS } from '../../domain/passkeys.js';
 import { type TwofoldError, isRefusal } from '../../errors.js';
 import { completePasskeySignIn, startPasskeySecondFactor, startPasskeySignIn } from '../../services/passkey-sign-in.js';
 import { listPasskeys, renamePasskey, startPasskeyRegistration } from '../../services/passkeys.js';
-import { addPasskey, getTwoFactorStatus, removePasskey } from '../../services/two-factor.js';
+import { addPasskey, removePasskey } from '../../services/two-factor.js';
 import { completeSignInWithCode } from '../../services/sign-in/code-step.js';
 import { SignInPage } from '../views/sign-in.js';
 import { invalidateSession } from '../../services/sessions.js';
@@ -115,11 +115,10 @@ export function registerSignedInPasskeyRoutes(app: FastifyInstance, web: WebCont
   const passkeysPage = async (request: FastifyRequest, reply: FastifyReply, status: number, error?: string) => {
     const user = signedInUser(request);
     const notice = DONE_NOTICES[queryText(request, 'done') ?? ''];
-    const twoFactorOn = (await getTwoFactorStatus(web.services, user.userId)).enabled;
     return sendPage(
       reply,
       status,
-      <PasskeysPage user={user} csrfToken={web.csrf.tokenFor(request, reply)} passkeys={await listPasskeys(web.services, user.userId)} twoFactorOn={twoFactorOn} notice={notice} error={error} />,
+      <PasskeysPage user={user} csrfToken={web.csrf.tokenFor(request, reply)} passkeys={await listPasskeys(web.services, user.userId)} notice={notice} error={error} />,
     );
   };
 

@@ -17,7 +17,7 @@ export function registerRecoveryCodeRoutes(app: FastifyInstance, web: WebContext
   const codesPage = async (request: FastifyRequest, reply: FastifyReply, user: SignedInUser, status: number, error?: string) => {
     const shown = await shownRecoveryCodes(web.services, user.userId, user.sessionId);
     if (!shown) return reply.redirect('/settings/security', 303);
-    return sendPage(reply, status, <RecoveryCodesPage user={user} csrfToken={web.csrf.tokenFor(request, reply)} codes={shown.codes} turnsOnTwoFactor={shown.turnsOnTwoFactor} error={error} />);
+    return sendPage(reply, status, <RecoveryCodesPage user={user} csrfToken={web.csrf.tokenFor(request, reply)} codes={shown.codes} madeAtMs={shown.createdAtMs} turnsOnTwoFactor={shown.turnsOnTwoFactor} error={error} />);
   };
 
   app.get('/settings/recovery-codes', async (request, reply) => codesPage(request, reply, signedInUser(request), 200));
@@ -34,17 +34,21 @@ export function registerRecoveryCodeRoutes(app: FastifyInstance, web: WebContext
     const shown = await shownRecoveryCodes(web.services, user.userId, user.sessionId);
     if (!shown) return reply.redirect('/settings/security', 303);
     if (formField(request, 'saved') !== 'yes') return codesPage(request, reply, user, 400, new TwofoldError('recovery_codes_not_saved').message);
+    // The page names the set it showed; another set made since (another tab) is shown instead.
+    const shownSet = Number(formField(request, 'shown'));
+    if (shownSet !== shown.createdAtMs) return codesPage(request, reply, user, 409, new TwofoldError('recovery_codes_changed').message);
     if (!shown.turnsOnTwoFactor) {
       await forgetShownRecoveryCodes(web.services, user.userId);
       return reply.redirect('/settings/security?notice=recovery_codes_saved', 303);
     }
     const turnedOn: { method?: TwoFactorMethod } = {};
     const refusal = await refusalOf(async () => {
-      const on = await turnOnTwoFactor(web.services, user.userId, requestMeta(request));
+      const on = await turnOnTwoFactor(web.services, user.userId, requestMeta(request), shownSet);
       web.cookies.set(reply, 'session', on.sessionToken);
       turnedOn.method = on.method;
     });
     if (refusal?.code === 'two_factor_already_on') return reply.redirect('/settings/security', 303);
+    if (refusal?.code === 'recovery_codes_changed') return codesPage(request, reply, user, statusOf(refusal), refusal.message);
     if (refusal) return securityPage(request, reply, user, statusOf(refusal), { form: 'two-factor', message: refusal.message });
     const method = turnedOn.method ?? 'totp';
     if (method === 'sms') return reply.redirect(`/settings/security?notice=${TURNED_ON_NOTICES.sms}`, 303);

@@ -27,7 +27,7 @@ function ScriptError() {
 
 /**
  * "Add a passkey or security key": the name, then the browser's own prompt.
- * `askPassword`: adding a key to an account whose 2FA is on needs the password.
+ * `askPassword`: adding a key in Settings needs the password (a key signs in on its own).
  */
 export function AddPasskeyForm(props: { csrfToken: string; action?: string; button?: string; askPassword?: boolean }) {
   return (
@@ -74,7 +74,6 @@ export function PasskeysPage(props: {
   user: SignedInUser;
   csrfToken: string;
   passkeys: PasskeySummary[];
-  twoFactorOn: boolean;
   notice?: string | undefined;
   error?: string | undefined;
 }) {
@@ -127,7 +126,7 @@ export function PasskeysPage(props: {
         </ul>
       )}
       <h2>Add a passkey or security key</h2>
-      <AddPasskeyForm csrfToken={props.csrfToken} askPassword={props.twoFactorOn} />
+      <AddPasskeyForm csrfToken={props.csrfToken} askPassword />
     </Page>
   );
 }

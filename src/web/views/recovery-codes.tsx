@@ -3,7 +3,7 @@ import { CsrfField, ErrorSummary, Page } from './layout.js';
 import { SettingsTabs } from './security.js';
 
 /** The codes of a new set: download, copy, print, then "I have saved my recovery codes". */
-export function RecoveryCodesPage(props: { user: SignedInUser; csrfToken: string; codes: string[]; turnsOnTwoFactor: boolean; error?: string | undefined }) {
+export function RecoveryCodesPage(props: { user: SignedInUser; csrfToken: string; codes: string[]; madeAtMs: number; turnsOnTwoFactor: boolean; error?: string | undefined }) {
   return (
     <Page title="Save your recovery codes" signedInAs={props.user.email} csrfToken={props.csrfToken} wide scripts={['/assets/recovery-codes.js']}>
       <h1>Save your recovery codes</h1>
@@ -37,6 +37,7 @@ export function RecoveryCodesPage(props: { user: SignedInUser; csrfToken: string
       <ErrorSummary message={props.error} />
       <form method="post" action="/settings/recovery-codes/saved" class="no-print" novalidate>
         <CsrfField token={props.csrfToken} />
+        <input type="hidden" name="shown" value={String(props.madeAtMs)} />
         <div class="check">
           <input type="checkbox" id="saved" name="saved" value="yes" aria-invalid={props.error ? 'true' : undefined} autofocus={!!props.error} />
           <div>
