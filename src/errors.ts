@@ -64,6 +64,7 @@ export const ERRORS = {
   two_factor_not_on: { status: 409, message: 'Two-factor authentication is not on for your account.' },
   wrong_recovery_code: { status: 401, message: 'That recovery code is not right, or it has been used already. Check it and try again, or use another code.' },
   recovery_code_already_used: { status: 401, message: 'That recovery code has just been used. Each code works once: use another one.' },
+  session_not_found: { status: 404, message: 'That browser is already signed out.' },
   recovery_codes_changed: { status: 409, message: 'Your recovery codes were replaced in another tab or window. Save the codes shown here, then confirm again.' },
   recovery_codes_not_saved: { status: 400, message: 'Tick the box to confirm you have saved your recovery codes.' },
   enrollment_expired: { status: 400, message: 'That set-up has expired. Please start again with Protect my account.' },

@@ -30,6 +30,7 @@ export type SecurityEventType =
   | 'invitation_sent'
   | 'recovery_code_used'
   | 'recovery_codes_replaced'
+  | 'session_ended'
   | 'passkey_added'
   | 'passkey_renamed'
   | 'passkey_removed'
@@ -65,6 +66,7 @@ const LABELS: Record<SecurityEventType, string> = {
   organization_created: 'Organisation created',
   recovery_code_used: 'Signed in with a recovery code',
   recovery_codes_replaced: 'New recovery codes made (the old ones stopped working)',
+  session_ended: 'Signed out another browser from settings',
   passkey_added: 'Passkey or security key added',
   passkey_renamed: 'Passkey or security key renamed',
   passkey_removed: 'Passkey or security key removed',

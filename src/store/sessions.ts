@@ -92,3 +92,27 @@ export async function lookUpSessionForRequest(db: Db, sessionId: string): Promis
   const result = await db.executeQuery<SessionLookupRow>({ ...compiled, parameters: [sessionId] });
   return result.rows[0];
 }
+
+/** The person's sessions still inside both time limits, most recently active first. */
+export function listLiveSessionsOf(db: Db, userId: string, lastSeenAfterMs: number, createdAfterMs: number): Promise<SessionRow[]> {
+  return db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('last_seen_at', '>=', lastSeenAfterMs)
+    .where('created_at', '>=', createdAfterMs)
+    .orderBy('last_seen_at', 'desc')
+    .execute();
+}
+
+/** Ends one of the person's own sessions (never another person's); true when it was there. */
+export async function deleteSessionOf(db: Db, userId: string, sessionId: string): Promise<boolean> {
+  const result = await db.deleteFrom('sessions').where('id', '=', sessionId).where('user_id', '=', userId).executeTakeFirst();
+  return result.numDeletedRows === 1n;
+}
+
+/** "Sign out everywhere else": every session of the person but `keepSessionId`; how many ended. */
+export async function deleteOtherSessionsOf(db: Db, userId: string, keepSessionId: string): Promise<number> {
+  const result = await db.deleteFrom('sessions').where('user_id', '=', userId).where('id', '<>', keepSessionId).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

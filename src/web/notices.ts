@@ -7,6 +7,8 @@ export const NOTICES = {
   two_factor_on_sms: 'Two-factor authentication is on. From now on we will text a code to your mobile when you sign in.',
   two_factor_removed: 'Two-factor authentication has been removed. Other browsers signed in to your account have been signed out.',
   signed_out: 'You have signed out.',
+  browser_signed_out: 'That browser has been signed out. Its next click will ask it to sign in again.',
+  other_sessions_ended: 'Every other browser has been signed out.',
   recovery_codes_saved: 'Your new recovery codes are ready to use. The old ones no longer work.',
   recovery_codes_low: 'You signed in with a recovery code and have few left. Get new recovery codes below, and save them somewhere safe.',
   setup_done: 'Twofold is set up. Sign in with the email and password you just chose.',

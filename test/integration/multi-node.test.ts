@@ -131,6 +131,26 @@ describe('two nodes on one PostgreSQL', () => {
     expect((await onB.post('/sign-in', { email: user.email, password: user.password })).location).toBe('/');
   });
 
+  it("a browser signed out from Where you're signed in on A is refused on B from its next request", async () => {
+    const user = await personWithApp();
+    // Only the two browsers below: not the session the fixture's set-up left behind.
+    await services.db.deleteFrom('sessions').where('user_id', '=', user.id).execute();
+    const laptop = await passwordOn(a(), user);
+    await laptop.get('/sign-in/code');
+    expect((await laptop.post('/sign-in/code', { code: await freshCode(user) })).location).toBe('/');
+    // The phone within the same 30 s: a recovery code, since the app's code was just used.
+    const phone = await passwordOn(b(), user);
+    await phone.get('/sign-in/recovery-code');
+    expect((await phone.post('/sign-in/recovery-code', { code: user.recoveryCodes![0]! })).location).toBe('/');
+    const page = await laptop.get('/settings/security');
+    const handles = [...page.body.matchAll(/name="session" value="([^"]+)"/g)].map((m) => m[1]!);
+    expect(handles).toHaveLength(1); // the phone's; this browser has no Sign out of its own here
+    expect((await laptop.post('/settings/sessions/end', { session: handles[0]! })).location).toBe('/settings/security?notice=browser_signed_out#sessions');
+    expect((await phone.get('/api/session')).status).toBe(401);
+    expect((await phone.on(a()).get('/api/session')).status).toBe(401);
+    expect((await laptop.on(b()).get('/api/session')).status).toBe(200);
+  });
+
   describe('behind nginx', () => {
     let nginx: ChildProcess;
     let proxyUrl: string;

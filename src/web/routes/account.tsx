@@ -11,6 +11,7 @@ import { confirmPasskeyEnrollment, confirmSmsEnrollment, confirmTotpEnrollment, 
 import { confirmBackupMobile, mobileNumberOf, pendingBackupMobile, resendBackupMobileCode, setMobileNumber, startAddingBackupMobile } from '../../services/mobile.js';
 import { organizationNameOf } from '../../services/accounts.js';
 import { recoveryCodesLeft } from '../../services/recovery-codes.js';
+import { endOtherSignedInSessions, endSignedInSession, listSignedInSessions } from '../../services/signed-in-sessions.js';
 import { countPasskeys } from '../../services/passkeys.js';
 import { registerRecoveryCodeRoutes } from './recovery-codes.js';
 import { secondsUntilResend } from '../../services/sms-codes.js';
@@ -38,6 +39,7 @@ export function registerAccountRoutes(app: FastifyInstance, web: WebContext): vo
         recoveryCodesLeft={await recoveryCodesLeft(web.services, user.userId)}
         passkeys={await countPasskeys(web.services, user.userId)}
         devices={await listRememberedDevices(web.services, user.userId, web.cookies.read(request, 'rememberedDevice'))}
+        sessions={await listSignedInSessions(web.services, user.userId, user.sessionId)}
         mobile={await mobileOf(user.userId)}
         typedMobile={typedMobile}
         activity={(await listActivity(web.services, user.userId, 20)).items}
@@ -79,6 +81,19 @@ export function registerAccountRoutes(app: FastifyInstance, web: WebContext): vo
     const refusal = await refusalOf(async () => newSession(reply, await removeTwoFactor(web.services, user.userId, formField(request, 'password'), requestMeta(request))));
     if (refusal) return securityPage(request, reply, user, statusOf(refusal), { form: 'remove', message: refusal.message });
     return reply.redirect('/settings/security?notice=two_factor_removed', 303);
+  });
+
+  app.post('/settings/sessions/end', async (request, reply) => {
+    const user = signedInUser(request);
+    const refusal = await refusalOf(() => endSignedInSession(web.services, user.userId, formField(request, 'session'), { ...requestMeta(request), sessionId: user.sessionId }));
+    if (refusal) return reply.redirect('/settings/security#sessions', 303);
+    return reply.redirect('/settings/security?notice=browser_signed_out#sessions', 303);
+  });
+
+  app.post('/settings/sessions/end-others', async (request, reply) => {
+    const user = signedInUser(request);
+    await endOtherSignedInSessions(web.services, user.userId, { ...requestMeta(request), sessionId: user.sessionId });
+    return reply.redirect('/settings/security?notice=other_sessions_ended#sessions', 303);
   });
 
   app.post('/settings/devices/forget', async (request, reply) => {

@@ -1,6 +1,7 @@
 import type { SignedInUser } from '../../services/sessions.js';
 import type { ActivityItem } from '../../services/activity.js';
 import type { RememberedDeviceView } from '../../services/remembered-devices.js';
+import type { SignedInSessionView } from '../../services/signed-in-sessions.js';
 import { ActivityList } from './activity.js';
 import { BackupMobileForm } from './backup-mobile.js';
 import { formatDate } from './format.js';
@@ -39,6 +40,7 @@ export function SecurityPage(props: {
   /** how many passkeys and security keys */
   passkeys: number;
   devices: RememberedDeviceView[];
+  sessions: SignedInSessionView[];
   /** the account's mobile in the canonical 0412345678 form, or null */
   mobile: string | null;
   typedMobile?: string | undefined;
@@ -100,6 +102,8 @@ export function SecurityPage(props: {
       {props.twoFactor.enabled && <RecoveryCodesSection csrfToken={props.csrfToken} left={props.recoveryCodesLeft} error={errorFor('recovery-codes')} />}
 
       {props.twoFactor.enabled && <RememberedDevices devices={props.devices} csrfToken={props.csrfToken} />}
+
+      <SignedInSessions sessions={props.sessions} csrfToken={props.csrfToken} />
 
       <section class="section" aria-labelledby="mobile-heading">
         <h2 id="mobile-heading">Mobile number</h2>
@@ -240,6 +244,48 @@ export function RecoveryCodesSection(props: { csrfToken: string; left: number; e
           Get new recovery codes
         </button>
       </form>
+    </section>
+  );
+}
+
+/** "Where you're signed in": every live session, this one marked, the others with Sign out. */
+function SignedInSessions(props: { sessions: SignedInSessionView[]; csrfToken: string }) {
+  const others = props.sessions.filter((session) => !session.isThisBrowser);
+  return (
+    <section class="section" aria-labelledby="sessions-heading" id="sessions">
+      <h2 id="sessions-heading">Where you're signed in</h2>
+      <p class="muted">If you do not recognise a browser, sign it out and change your password.</p>
+      <ul class="devices">
+        {props.sessions.map((session) => (
+          <li key={session.handle}>
+            <div>
+              <strong>{session.description}</strong>
+              {session.isThisBrowser && <span class="tag">This browser</span>}
+              <br />
+              <span class="muted">
+                From {session.ip}. Signed in {formatDate(session.signedInAtMs)}. Last active {formatDate(session.lastActiveAtMs)}.
+              </span>
+            </div>
+            {!session.isThisBrowser && (
+              <form method="post" action="/settings/sessions/end">
+                <CsrfField token={props.csrfToken} />
+                <input type="hidden" name="session" value={session.handle} />
+                <button type="submit" class="secondary" aria-label={`Sign out ${session.description} from ${session.ip}, last active ${formatDate(session.lastActiveAtMs)}`}>
+                  Sign out
+                </button>
+              </form>
+            )}
+          </li>
+        ))}
+      </ul>
+      {others.length > 0 && (
+        <form method="post" action="/settings/sessions/end-others">
+          <CsrfField token={props.csrfToken} />
+          <button type="submit" class="secondary">
+            Sign out everywhere else
+          </button>
+        </form>
+      )}
     </section>
   );
 }
