@@ -60,7 +60,7 @@ describe('core flow in Chromium', () => {
     await expect.poll(() => page.getByRole('status').textContent()).toContain('Two-factor authentication is on');
     await look(page, 'core-07-security-2fa-on');
 
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toContain('You have signed out');
     await page.getByLabel('Username (email)').fill('alex@harbour.com.au');
     await page.getByLabel('Password').fill(PASSWORD);

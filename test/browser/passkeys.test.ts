@@ -109,7 +109,7 @@ describe('passkeys and security keys in Chromium', () => {
   }
 
   async function signOut(page: Page) {
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await expect.poll(() => page.url()).toContain('/sign-in');
   }
 

@@ -32,7 +32,7 @@ describe('remember this device in Chromium', () => {
     await page.getByRole('button', { name: 'Verify' }).click();
     await expect.poll(() => heading(page)).toBe('Welcome, Pat Broker');
 
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await typePassword(page);
     await expect.poll(() => heading(page)).toBe('Welcome, Pat Broker');
 
@@ -43,13 +43,14 @@ describe('remember this device in Chromium', () => {
     await fresh.close();
 
     await page.goto(`${env.server.url}/settings/security`);
-    await expect.poll(() => page.getByText('This browser').count()).toBe(1);
+    const devices = page.locator('section', { has: page.getByRole('heading', { name: 'Remembered devices' }) });
+    await expect.poll(() => devices.getByText('This browser').count()).toBe(1);
     await expectAccessible(page, 'remembered devices');
     await screenshot(page, 'remember-02-settings-devices');
     await page.getByRole('button', { name: /^Forget Chrome on Linux/ }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toContain('That device has been forgotten');
 
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await typePassword(page);
     await expect.poll(() => heading(page)).toBe('Enter your code');
     await expect.poll(() => page.getByText('this device is no longer remembered').count()).toBe(1);

@@ -45,7 +45,7 @@ describe('SMS and lost device in Chromium', () => {
     await page.getByRole('button', { name: 'Turn on two-factor authentication' }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toContain('we will text a code to your mobile');
 
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await signInWithPassword(page, user.email, user.password);
     await expect.poll(() => heading(page)).toBe('Enter your code');
     await look(page, 'sms-03-code-step');
