@@ -7,18 +7,16 @@ import { TOTP_SECRET_SIZE_IN_BYTES, checkTotpCode, formatSecretForManualEntry, t
 import { type ErrorCode, TwofoldError } from '../errors.js';
 import { appendSecurityEvent } from '../store/security-events.js';
 import { deleteUserSignInAttempts } from '../store/sign-in-attempts.js';
-import { claimTotpEnrollment, deleteTwoFactor, findTotpEnrollment, findTwoFactor, upsertTotpEnrollment } from '../store/two-factor.js';
+import { claimTotpEnrollment, deleteTwoFactor, findTotpEnrollment, findTwoFactor, insertTwoFactor, upsertTotpEnrollment } from '../store/two-factor.js';
 import { findUserById, lockUserRow } from '../store/users.js';
-import { insertTwoFactor } from '../store/two-factor.js';
-import type { TwoFactorMethod } from '../store/schema.js';
+import type { TwoFactorMethod } from '../domain/second-factors.js';
 import { findRecoveryCodeReveal } from '../store/recovery-codes.js';
 import { type TwoFactorActivationRow, claimTwoFactorActivation, upsertTwoFactorActivation } from '../store/two-factor-activations.js';
 import { RECOVERY_CODE_REVEAL_LIFETIME_IN_MS } from '../domain/recovery-codes.js';
 import { forgetShownRecoveryCodes, issueRecoveryCodes } from './recovery-codes.js';
 import { forgetSecondFactorLeftovers } from './second-factors.js';
-import { finishPasskeyRegistration } from './passkeys.js';
+import { deletePasskey, finishPasskeyRegistration } from './passkeys.js';
 import { countPasskeysOf, findPasskey } from '../store/passkeys.js';
-import { deletePasskey } from './passkeys.js';
 import { findSmsCode } from '../store/sms-codes.js';
 import { checkSmsCode, sendSmsCode } from './sms-codes.js';
 import { markResetNoticesSeen } from './two-factor-reset.js';
@@ -212,10 +210,9 @@ export async function confirmSmsEnrollment(ctx: ServiceContext, userId: string, 
  */
 export async function confirmPasskeyEnrollment(ctx: ServiceContext, userId: string, sessionId: string, responseJson: unknown, name: unknown, meta: RequestMeta): Promise<{ recoveryCodes: string[] }> {
   if (await findTwoFactor(ctx.db, userId)) throw new TwofoldError('two_factor_already_on');
-  // The key and the proved factor commit together: a key is not added when 2FA turned on meanwhile.
+  // The key and the proved factor commit together: proveSecondFactor refuses (and the key
+  // goes with the rollback) when 2FA turned on meanwhile.
   return inTransaction(ctx, async (tx) => {
-    await lockUserRow(tx.db, userId);
-    if (await findTwoFactor(tx.db, userId)) throw new TwofoldError('two_factor_already_on');
     await finishPasskeyRegistration(tx, userId, sessionId, responseJson, name, meta);
     return proveSecondFactor(tx, userId, sessionId, { method: 'webauthn', totp_secret: null, last_used_step: null, mobile: null });
   });

@@ -17,6 +17,8 @@ import { type LoadedSignIn, loadPendingSignIn } from './pending.js';
 
 const CODE_LOCK_SCHEDULE = codeLockSchedule();
 
+export type SignedInByCode = Extract<CodeStepOutcome, { outcome: 'signed_in' }>;
+
 export type CodeStepOutcome =
   /**
    * `rememberedDeviceToken`: set when the person ticked "Remember this device for 30 days";

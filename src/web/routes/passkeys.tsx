@@ -6,12 +6,10 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { WEBAUTHN_CHALLENGE_LIFETIME_IN_MS } from '../../domain/passkeys.js';
-import { type TwofoldError, isRefusal } from '../../errors.js';
+import { TwofoldError, isRefusal } from '../../errors.js';
 import { completePasskeySignIn, startPasskeySecondFactor, startPasskeySignIn } from '../../services/passkey-sign-in.js';
 import { listPasskeys, renamePasskey, startPasskeyRegistration } from '../../services/passkeys.js';
 import { addPasskey, removePasskey } from '../../services/two-factor.js';
-import { completeSignInWithCode } from '../../services/sign-in/code-step.js';
-import { SignInPage } from '../views/sign-in.js';
 import { invalidateSession } from '../../services/sessions.js';
 import { findPendingSignIn } from '../../services/sign-in/pending.js';
 import { type WebContext, refusalOf, sendPage, signedInUser, statusOf } from '../context.js';
@@ -80,32 +78,16 @@ export function registerPasskeyRoutes(app: FastifyInstance, web: WebContext): vo
     return reply.redirect('/', 303);
   });
 
-  // The code step with a passkey: checked by the code step (tries, lock, session) like any code.
+  // The code step with a passkey: the page here; the answer goes to POST /sign-in/code/passkey (sign-in.tsx).
   app.get('/sign-in/code/passkey', async (request, reply) => {
     const pending = await findPendingSignIn(web.services, web.cookies.read(request, 'signInAttempt'));
     if (!pending) return reply.redirect('/sign-in', 303);
     return sendPage(reply, 200, <PasskeyCodePage csrfToken={web.csrf.tokenFor(request, reply)} />);
   });
 
-  app.post('/sign-in/code/passkey', async (request, reply) => {
-    const result = await completeSignInWithCode(web.services, { attemptToken: web.cookies.read(request, 'signInAttempt'), code: formField(request, 'code'), via: 'passkey' }, requestMeta(request));
-    app.twofoldMetrics.codeChecks.inc({ outcome: result.outcome === 'signed_in' ? 'accepted' : result.error.code });
-    app.twofoldMetrics.signIns.inc({ step: 'passkey', outcome: result.outcome === 'signed_in' ? 'signed_in' : result.error.code });
-    if (result.outcome === 'signed_in') {
-      web.cookies.set(reply, 'session', result.sessionToken);
-      web.cookies.clear(reply, 'signInAttempt');
-      return reply.redirect('/', 303);
-    }
-    if (result.restart) {
-      web.cookies.clear(reply, 'signInAttempt');
-      return sendPage(reply, statusOf(result.error), <SignInPage csrfToken={web.csrf.tokenFor(request, reply)} error={result.error.message} />);
-    }
-    return sendPage(reply, statusOf(result.error), <PasskeyCodePage csrfToken={web.csrf.tokenFor(request, reply)} error={result.error.message} />);
-  });
-
   app.post('/sign-in/code/passkey/options', async (request, reply) => {
     const pending = await findPendingSignIn(web.services, web.cookies.read(request, 'signInAttempt'));
-    if (!pending) return reply.code(401).send({ error: 'sign_in_attempt_expired', message: 'Your sign-in has expired. Please enter your email and password again.' });
+    if (!pending) return sendJsonRefusal(reply, new TwofoldError('sign_in_attempt_expired'));
     return reply.send(await startPasskeySecondFactor(web.services, pending.attemptId, pending.userId));
   });
 }

@@ -6,7 +6,9 @@ import { safeLocalPath } from '../../domain/redirects.js';
 import { REMEMBER_DEVICE_DURATION_IN_MS } from '../../domain/remembered-devices.js';
 import { TwofoldError } from '../../errors.js';
 import { invalidateSession } from '../../services/sessions.js';
-import { completeSignInWithCode, resendSignInCode } from '../../services/sign-in/code-step.js';
+import { type SignedInByCode, completeSignInWithCode, resendSignInCode } from '../../services/sign-in/code-step.js';
+import type { CodeRoute } from '../../services/sign-in/factors.js';
+import { PasskeyCodePage } from '../views/passkeys.js';
 import { requestLostDeviceCode } from '../../services/sign-in/lost-device.js';
 import { signInWithPassword } from '../../services/sign-in/password-step.js';
 import { type PendingSignIn, findPendingSignIn } from '../../services/sign-in/pending.js';
@@ -68,6 +70,32 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
       />,
     );
 
+  /**
+   * The code step's answer, whichever way the code came (the second factor, a recovery
+   * code, a passkey, the lost-device text): counted, then signed in, or the attempt over
+   * (password again), or the page the code came from with the refusal.
+   */
+  const answerCodeStep = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    input: { via: CodeRoute; rememberDevice?: boolean },
+    pages: { signedIn: (result: SignedInByCode) => string; refused: (pending: PendingSignIn, error: TwofoldError) => Promise<FastifyReply> | FastifyReply },
+  ) => {
+    const attemptToken = web.cookies.read(request, 'signInAttempt');
+    const result = await completeSignInWithCode(web.services, { attemptToken, code: formField(request, 'code'), via: input.via, rememberDevice: input.rememberDevice ?? false }, requestMeta(request));
+    app.twofoldMetrics.codeChecks.inc({ outcome: result.outcome === 'signed_in' ? 'accepted' : result.error.code });
+    app.twofoldMetrics.signIns.inc({ step: input.via === 'second_factor' ? 'code' : input.via, outcome: result.outcome === 'signed_in' ? 'signed_in' : result.error.code });
+    if (result.outcome === 'signed_in') {
+      startSession(reply, result.sessionToken);
+      if (result.rememberedDeviceToken) web.cookies.set(reply, 'rememberedDevice', result.rememberedDeviceToken, REMEMBER_DEVICE_DURATION_IN_MS / 1000);
+      return reply.redirect(pages.signedIn(result), 303);
+    }
+    if (result.restart) return restart(request, reply, result.error);
+    const pending = await pendingOf(request);
+    if (!pending) return restart(request, reply, new TwofoldError('sign_in_attempt_expired'));
+    return pages.refused(pending, result.error);
+  };
+
   app.get('/sign-in', async (request, reply) => {
     if (request.user) return reply.redirect('/', 303);
     const next = queryText(request, 'next');
@@ -108,21 +136,20 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
   });
 
   app.post('/sign-in/code', async (request, reply) => {
-    const attemptToken = web.cookies.read(request, 'signInAttempt');
     const rememberDevice = formField(request, 'remember_device') === 'yes';
-    const result = await completeSignInWithCode(web.services, { attemptToken, code: formField(request, 'code'), rememberDevice }, requestMeta(request));
-    app.twofoldMetrics.codeChecks.inc({ outcome: result.outcome === 'signed_in' ? 'accepted' : result.error.code });
-    app.twofoldMetrics.signIns.inc({ step: 'code', outcome: result.outcome === 'signed_in' ? 'signed_in' : result.error.code });
-    if (result.outcome === 'signed_in') {
-      startSession(reply, result.sessionToken);
-      if (result.rememberedDeviceToken) web.cookies.set(reply, 'rememberedDevice', result.rememberedDeviceToken, REMEMBER_DEVICE_DURATION_IN_MS / 1000);
-      return reply.redirect('/', 303);
-    }
-    if (result.restart) return restart(request, reply, result.error);
-    const pending = await pendingOf(request);
-    if (!pending) return restart(request, reply, new TwofoldError('sign_in_attempt_expired'));
-    return codePage(request, reply, pending, statusOf(result.error), { error: result.error.message, rememberDeviceTicked: rememberDevice });
+    return answerCodeStep(request, reply, { via: 'second_factor', rememberDevice }, {
+      signedIn: () => '/',
+      refused: (pending, error) => codePage(request, reply, pending, statusOf(error), { error: error.message, rememberDeviceTicked: rememberDevice }),
+    });
   });
+
+  // The code step with a passkey: the authenticator's answer (JSON) is the code.
+  app.post('/sign-in/code/passkey', async (request, reply) =>
+    answerCodeStep(request, reply, { via: 'passkey' }, {
+      signedIn: () => '/',
+      refused: (_pending, error) => sendPage(reply, statusOf(error), <PasskeyCodePage csrfToken={web.csrf.tokenFor(request, reply)} error={error.message} />),
+    }),
+  );
 
   app.post('/sign-in/code/resend', async (request, reply) => {
     const pending = await pendingOf(request);
@@ -139,20 +166,14 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
     return sendPage(reply, 200, <RecoveryCodeSignInPage csrfToken={web.csrf.tokenFor(request, reply)} triesLeft={pending.triesLeft} pausedUntil={pending.codeLockedUntil} />);
   });
 
-  app.post('/sign-in/recovery-code', async (request, reply) => {
-    const result = await completeSignInWithCode(web.services, { attemptToken: web.cookies.read(request, 'signInAttempt'), code: formField(request, 'code'), via: 'recovery_code' }, requestMeta(request));
-    app.twofoldMetrics.codeChecks.inc({ outcome: result.outcome === 'signed_in' ? 'accepted' : result.error.code });
-    app.twofoldMetrics.signIns.inc({ step: 'recovery_code', outcome: result.outcome === 'signed_in' ? 'signed_in' : result.error.code });
-    if (result.outcome === 'signed_in') {
-      startSession(reply, result.sessionToken);
-      const low = result.recoveryCodesLeft !== null && result.recoveryCodesLeft <= RECOVERY_CODES_LOW_AT;
-      return reply.redirect(low ? '/settings/security?notice=recovery_codes_low#recovery-codes' : '/', 303);
-    }
-    if (result.restart) return restart(request, reply, result.error);
-    const pending = await pendingOf(request);
-    if (!pending) return restart(request, reply, new TwofoldError('sign_in_attempt_expired'));
-    return sendPage(reply, statusOf(result.error), <RecoveryCodeSignInPage csrfToken={web.csrf.tokenFor(request, reply)} triesLeft={pending.triesLeft} pausedUntil={pending.codeLockedUntil} error={result.error.message} />);
-  });
+  app.post('/sign-in/recovery-code', async (request, reply) =>
+    answerCodeStep(request, reply, { via: 'recovery_code' }, {
+      // Few left: straight to the offer of new ones.
+      signedIn: (result) => (result.recoveryCodesLeft !== null && result.recoveryCodesLeft <= RECOVERY_CODES_LOW_AT ? '/settings/security?notice=recovery_codes_low#recovery-codes' : '/'),
+      refused: (pending, error) =>
+        sendPage(reply, statusOf(error), <RecoveryCodeSignInPage csrfToken={web.csrf.tokenFor(request, reply)} triesLeft={pending.triesLeft} pausedUntil={pending.codeLockedUntil} error={error.message} />),
+    }),
+  );
 
   // "Lost your two-factor device": every way back the account has, strongest first.
   app.get('/sign-in/lost-device', async (request, reply) => {
@@ -194,17 +215,12 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
     return lostDeviceCodePage(request, reply, pending, 200);
   });
 
-  app.post('/sign-in/lost-device/code', async (request, reply) => {
-    const result = await completeSignInWithCode(web.services, { attemptToken: web.cookies.read(request, 'signInAttempt'), code: formField(request, 'code'), via: 'lost_device_sms' }, requestMeta(request));
-    if (result.outcome === 'signed_in') {
-      startSession(reply, result.sessionToken);
-      return reply.redirect('/settings/security?notice=lost_device_signed_in', 303);
-    }
-    if (result.restart) return restart(request, reply, result.error);
-    const pending = await pendingOf(request);
-    if (!pending) return restart(request, reply, new TwofoldError('sign_in_attempt_expired'));
-    return lostDeviceCodePage(request, reply, pending, statusOf(result.error), result.error.message);
-  });
+  app.post('/sign-in/lost-device/code', async (request, reply) =>
+    answerCodeStep(request, reply, { via: 'lost_device_sms' }, {
+      signedIn: () => '/settings/security?notice=lost_device_signed_in',
+      refused: (pending, error) => lostDeviceCodePage(request, reply, pending, statusOf(error), error.message),
+    }),
+  );
 
   app.post('/sign-in/lost-device/resend', async (request, reply) => {
     const pending = await pendingOf(request);
