@@ -24,6 +24,19 @@ describeEachDatabase('aggregator admin reset', (database) => {
     return signIn(ctx.server.url, tree.people[person], ctx.server.clock.now());
   };
 
+  it('the person page shows how many recovery codes are left, and the list names a passkey second factor', async () => {
+    const target = tree.people.memberOfA;
+    const admin = await fresh('aggAdminA');
+    expect((await admin.get(`/admin/users/${target.id}`)).body).toMatch(/<dt>Recovery codes<\/dt><dd>10 left<\/dd>/);
+    const [one] = await ctx.server.services.db.selectFrom('recovery_codes').select('id').where('user_id', '=', target.id).limit(1).execute();
+    await ctx.server.services.db.updateTable('recovery_codes').set({ used_at: ctx.server.clock.now() }).where('id', '=', one!.id).execute();
+    expect((await admin.get(`/admin/users/${target.id}`)).body).toMatch(/<dt>Recovery codes<\/dt><dd>9 left<\/dd>/);
+    await ctx.server.services.db.updateTable('two_factor').set({ method: 'webauthn' }).where('user_id', '=', target.id).execute();
+    const list = await admin.get(`/admin?q=${encodeURIComponent(target.email)}`);
+    expect(list.body).toContain('On (passkey)');
+    await ctx.server.services.db.updateTable('two_factor').set({ method: 'totp' }).where('user_id', '=', target.id).execute();
+  });
+
   it('needs the admin’s password, a reason and how they verified the person; then resets everything', async () => {
     const { server } = ctx;
     const target = tree.people.memberA1;

@@ -175,6 +175,18 @@ describeEachDatabase('recovery codes', (database) => {
     }
   });
 
+  it('a stolen session cannot plant a passkey: adding one in Settings needs the password first', async () => {
+    const { server } = ctx;
+    const user = await createTestUser(server.services);
+    const client = await signIn(server.url, user, server.clock.now());
+    await client.get('/settings/passkeys');
+    const missing = await client.post('/settings/passkeys', { passkey_response: '{}', name: 'Thief key' });
+    expect(alertText(missing.body)).toBe('Enter your password.');
+    const wrong = await client.post('/settings/passkeys', { passkey_response: '{}', name: 'Thief key', password: 'not the password at all' });
+    expect(alertText(wrong.body)).toBe('Your current password is not right.');
+    expect(await server.services.db.selectFrom('passkeys').select('id').where('user_id', '=', user.id).execute()).toHaveLength(0);
+  });
+
   it('removing 2FA, or an admin reset, deletes the codes', async () => {
     const { server } = ctx;
     const removed = await createTestUser(server.services, { withTotp: true });
