@@ -72,7 +72,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 
   const trustProxy = parseTrustProxy(env.TRUST_PROXY, problems);
 
-  const publicUrl = env.PUBLIC_URL || `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  // On this machine only, the default says localhost: passkeys need a host name (an IP
+  // address cannot be a WebAuthn relying-party id), and the browser reaches it the same.
+  const loopback = host === '127.0.0.1' || host === '::1' || host === 'localhost';
+  const publicUrl = env.PUBLIC_URL || `http://${loopback ? 'localhost' : host.includes(':') ? `[${host}]` : host}:${port}`;
   try {
     const url = new URL(publicUrl);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error();

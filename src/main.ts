@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   // Whatever LOG_LEVEL says, say where we are (scripts and the bench wait for this line).
   console.log(`Twofold listening at ${listeningAt}`);
   // With PORT=0 the real port is only known now.
-  const publicUrl = config.publicUrlIsDefault ? listeningAt : config.publicUrl;
+  const publicUrl = config.publicUrlIsDefault && config.port === 0 ? listeningAt : config.publicUrl;
   if (devOutboxKey) {
     console.log(`\nDevelopment outbox (texts and emails Twofold kept instead of sending; keep this link to yourself):\n\n  ${publicUrl}/dev/outbox?key=${devOutboxKey}\n`);
   } else if (config.sms.provider === 'outbox' || config.mail.transport === 'outbox') {

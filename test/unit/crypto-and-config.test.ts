@@ -60,6 +60,13 @@ describe('configuration', () => {
     expect(config.trustProxy).toBe(false);
   });
 
+  it('says localhost by default on this machine, so passkeys work from the printed link (an IP address cannot be a WebAuthn RP id)', () => {
+    expect(loadConfig({}).publicUrl).toBe('http://localhost:3000');
+    expect(loadConfig({ HOST: '::1', PORT: '8080' }).publicUrl).toBe('http://localhost:8080');
+    expect(loadConfig({ HOST: '0.0.0.0' }).publicUrl).toBe('http://0.0.0.0:3000');
+    expect(loadConfig({ PUBLIC_URL: 'https://crm.example.com' }).publicUrl).toBe('https://crm.example.com');
+  });
+
   it('names every bad value at once', () => {
     try {
       loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', TWOFOLD_SECRET: 'short', TRUST_PROXY: 'maybe', PUBLIC_URL: 'ftp://x', LOG_LEVEL: 'loud' });
