@@ -6,6 +6,7 @@ import { generateAuthenticationOptions, verifyAuthenticationResponse } from '@si
 import { generateToken, hashToken, isWellFormedToken } from '../crypto/tokens.js';
 import { windowRetryAfterInMs } from '../domain/limits.js';
 import { PASSKEY_SIGN_INS_PER_IP, WEBAUTHN_CHALLENGE_LIFETIME_IN_MS, isSignCountAcceptable, parseStoredTransports } from '../domain/passkeys.js';
+import { authMethodsOf, passkeyMethodOf } from '../domain/auth-methods.js';
 import type { ErrorCode } from '../errors.js';
 import { TwofoldError } from '../errors.js';
 import { type PasskeyRow, findPasskey, findWebauthnUserHandle, listPasskeysOf, recordPasskeyUse } from '../store/passkeys.js';
@@ -16,7 +17,8 @@ import { createSession } from './sessions.js';
 import { inTransaction } from './transaction.js';
 import { credentialForVerifier, parseAuthenticationJson, relyingPartyOf, rememberChallenge, takeChallengeOf } from './passkey-webauthn.js';
 
-export type PasskeyCheck = { valid: true; credentialId: string } | { valid: false; error: ErrorCode };
+/** `method`: what the key counts as in `amr` (a synced passkey or a device-bound key). */
+export type PasskeyCheck = { valid: true; credentialId: string; method: 'hwk' | 'swk' } | { valid: false; error: ErrorCode };
 
 const refused = (error: ErrorCode): { valid: false; error: ErrorCode } => ({ valid: false, error });
 
@@ -87,7 +89,8 @@ export async function completePasskeySignIn(ctx: ServiceContext, browserToken: u
   const outcome = await inTransaction(ctx, async (tx): Promise<{ refused: ErrorCode } | { userId: string; sessionToken: string }> => {
     const check = await provePasskeySignIn(tx, browserToken, responseJson, meta);
     if (!check.valid) return { refused: check.error };
-    const sessionToken = await createSession(tx, check.userId, meta);
+    // user verification is required for this way in: the key alone counts as two factors
+    const sessionToken = await createSession(tx, check.userId, meta, authMethodsOf([check.method], { userVerified: true }));
     await appendSecurityEvent(tx.db, { type: 'signed_in', userId: check.userId, ip: meta.ip, userAgent: meta.userAgent, detail: 'passkey', atMs: ctx.now() });
     return { userId: check.userId, sessionToken };
   });
@@ -95,7 +98,7 @@ export async function completePasskeySignIn(ctx: ServiceContext, browserToken: u
   return outcome;
 }
 
-async function provePasskeySignIn(ctx: ServiceContext, browserToken: unknown, responseJson: unknown, meta: RequestMeta): Promise<{ valid: true; userId: string; credentialId: string } | { valid: false; error: ErrorCode }> {
+async function provePasskeySignIn(ctx: ServiceContext, browserToken: unknown, responseJson: unknown, meta: RequestMeta): Promise<{ valid: true; userId: string; credentialId: string; method: 'hwk' | 'swk' } | { valid: false; error: ErrorCode }> {
   if (!isWellFormedToken(browserToken)) return refused('passkey_request_expired');
   const response = parseAuthenticationJson(responseJson);
   if (!response) return refused('passkey_failed');
@@ -110,7 +113,7 @@ async function provePasskeySignIn(ctx: ServiceContext, browserToken: unknown, re
     return refused('passkey_failed');
   }
   const check = await verifyAndRecordUse(ctx, row, response, challenge, { requireUserVerification: true, nowMs: ctx.now(), meta });
-  return check.valid ? { valid: true, userId: row.user_id, credentialId: row.id } : check;
+  return check.valid ? { valid: true, userId: row.user_id, credentialId: row.id, method: check.method } : check;
 }
 
 async function verifyAndRecordUse(
@@ -145,5 +148,5 @@ async function verifyAndRecordUse(
     await event('passkey_clone_suspected', `${row.name}: use count ${newCounter}, expected more than ${row.sign_count}`);
     return refused('passkey_clone_suspected');
   }
-  return { valid: true, credentialId: row.id };
+  return { valid: true, credentialId: row.id, method: passkeyMethodOf(row.device_type) };
 }

@@ -41,6 +41,6 @@ export async function changePassword(
     await forgetAllRememberedDevices(tx, userId, meta, 'password changed');
     await appendSecurityEvent(tx.db, { type: 'password_changed', userId, ip: meta.ip, userAgent: meta.userAgent, atMs: nowMs });
     await notifySecurityChange(tx, userId, 'password_changed', meta);
-    return replaceAllUserSessions(tx, userId, meta);
+    return replaceAllUserSessions(tx, userId, meta, ['pwd']);
   });
 }

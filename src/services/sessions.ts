@@ -1,5 +1,6 @@
 // Signed-in sessions: a random token in a cookie, its SHA-256 in the database.
 import type { Role } from '../domain/accounts.js';
+import { type AuthMethod, formatAuthMethods, parseAuthMethods } from '../domain/auth-methods.js';
 import { generateToken, hashToken, isWellFormedToken } from '../crypto/tokens.js';
 import { isSessionExpired, shouldTouchSession } from '../domain/sessions.js';
 import { deleteAllUserSessions, deleteSession, insertSession, lookUpSessionForRequest, touchSession } from '../store/sessions.js';
@@ -15,11 +16,16 @@ export interface SignedInUser {
   orgId: string;
   /** the person's aggregator requires 2FA and they have none yet */
   twoFactorSetupRequired: boolean;
+  /** when this session signed in (an app's `auth_time`) */
+  signedInAtMs: number;
+  /** how it signed in (an app's `amr`) */
+  authMethods: AuthMethod[];
 }
 
 const MAX_USER_AGENT_LENGTH = 256;
 
-export async function createSession(ctx: ServiceContext, userId: string, meta: RequestMeta): Promise<string> {
+/** `methods`: how the person proved who they are for this session (RFC 8176 values). */
+export async function createSession(ctx: ServiceContext, userId: string, meta: RequestMeta, methods: readonly AuthMethod[]): Promise<string> {
   const token = generateToken();
   const nowMs = ctx.now();
   await insertSession(ctx.db, {
@@ -29,6 +35,7 @@ export async function createSession(ctx: ServiceContext, userId: string, meta: R
     last_seen_at: nowMs,
     ip: meta.ip,
     user_agent: meta.userAgent.slice(0, MAX_USER_AGENT_LENGTH),
+    amr: formatAuthMethods(methods),
   });
   await recordSignIn(ctx.db, userId, nowMs);
   return token;
@@ -48,7 +55,7 @@ export async function validateSessionToken(ctx: ServiceContext, token: unknown):
   }
   if (shouldTouchSession(times, nowMs)) await touchSession(ctx.db, sessionId, nowMs);
   const required = (row.aggregator_requires ?? row.org_requires) === 1;
-  return { sessionId, userId: row.user_id, email: row.email, name: row.name, role: row.role, orgId: row.org_id, twoFactorSetupRequired: required && row.has_factor === null };
+  return { sessionId, userId: row.user_id, email: row.email, name: row.name, role: row.role, orgId: row.org_id, twoFactorSetupRequired: required && row.has_factor === null, signedInAtMs: row.created_at, authMethods: parseAuthMethods(row.amr) };
 }
 
 export async function invalidateSession(ctx: ServiceContext, sessionId: string): Promise<void> {
@@ -60,7 +67,7 @@ export async function invalidateSession(ctx: ServiceContext, sessionId: string):
  * including this one, and this browser gets a fresh token, so a token stolen before
  * the change is worthless after it.
  */
-export async function replaceAllUserSessions(ctx: ServiceContext, userId: string, meta: RequestMeta): Promise<string> {
+export async function replaceAllUserSessions(ctx: ServiceContext, userId: string, meta: RequestMeta, methods: readonly AuthMethod[]): Promise<string> {
   await deleteAllUserSessions(ctx.db, userId);
-  return createSession(ctx, userId, meta);
+  return createSession(ctx, userId, meta, methods);
 }

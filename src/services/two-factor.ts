@@ -138,7 +138,7 @@ export async function turnOnTwoFactor(ctx: ServiceContext, userId: string, meta:
     await appendSecurityEvent(tx.db, { type: 'two_factor_enabled', userId, ip: meta.ip, userAgent: meta.userAgent, detail: METHOD_NAMES[factor.method], atMs: nowMs });
     await markResetNoticesSeen(tx, userId);
     await notifySecurityChange(tx, userId, 'two_factor_enabled', meta);
-    return { method: factor.method, sessionToken: await replaceAllUserSessions(tx, userId, meta) };
+    return { method: factor.method, sessionToken: await replaceAllUserSessions(tx, userId, meta, ['pwd']) };
   });
   if ('refused' in outcome) throw new TwofoldError(outcome.refused);
   return outcome;
@@ -165,7 +165,7 @@ async function turnOffTwoFactor(ctx: ServiceContext, userId: string, meta: Reque
     await forgetAllRememberedDevices(tx, userId, meta, 'two-factor authentication removed');
     await appendSecurityEvent(tx.db, { type: 'two_factor_removed', userId, ip: meta.ip, userAgent: meta.userAgent, atMs: ctx.now() });
     await notifySecurityChange(tx, userId, 'two_factor_removed', meta);
-    return replaceAllUserSessions(tx, userId, meta);
+    return replaceAllUserSessions(tx, userId, meta, ['pwd']);
   });
 }
 

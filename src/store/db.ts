@@ -12,6 +12,7 @@ import * as email from './migrations/005-email.js';
 import * as enrollmentSession from './migrations/006-enrollment-session.js';
 import * as recoveryCodes from './migrations/007-recovery-codes.js';
 import * as passkeys from './migrations/008-passkeys.js';
+import * as oidc from './migrations/009-oidc.js';
 import { type ConnectionEvent, type ConnectionEvents, connectionEvents, resilientPool } from './pg-connections.js';
 import type { Database } from './schema.js';
 
@@ -36,6 +37,7 @@ const migrations: Record<string, Migration> = {
   '006-enrollment-session': enrollmentSession,
   '007-recovery-codes': recoveryCodes,
   '008-passkeys': passkeys,
+  '009-oidc': oidc,
 };
 
 // int8 (bigint) comes back from pg as a string to protect precision; our bigints are

@@ -110,6 +110,8 @@ export interface SessionsTable {
   last_seen_at: number;
   ip: string;
   user_agent: string;
+  /** how it signed in: RFC 8176 method values, space-separated (see domain/auth-methods.ts) */
+  amr: string;
 }
 
 export interface SignInAttemptsTable {
@@ -127,6 +129,8 @@ export interface SignInAttemptsTable {
   last_four_tries: Generated<number>;
   /** 1 once the last 4 digits of the mobile matched: the recovery code may be sent and used */
   recovery_unlocked: Generated<number>;
+  /** where to go once the code step is done (checked by the web layer before it was stored) */
+  next_path: string | null;
 }
 
 export interface SmsCodesTable {
@@ -279,6 +283,40 @@ export interface WebauthnChallengesTable {
   expires_at: number;
 }
 
+export interface OidcPayloadsTable {
+  model: string;
+  id: string;
+  /** the provider's JSON for this piece of state */
+  payload: string;
+  grant_id: string | null;
+  uid: string | null;
+  user_code: string | null;
+  account_id: string | null;
+  expires_at: number | null;
+  consumed_at: number | null;
+}
+
+export interface OidcClientsTable {
+  client_id: string;
+  name: string;
+  secret_sealed: string | null;
+  /** JSON array */
+  redirect_uris: string;
+  /** JSON array */
+  post_logout_redirect_uris: string;
+  org_id: string | null;
+  created_at: number;
+  secret_rotated_at: number | null;
+}
+
+export interface OidcSigningKeysTable {
+  kid: string;
+  alg: string;
+  private_jwk_sealed: string;
+  created_at: number;
+  retired_at: number | null;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   users: UsersTable;
@@ -302,4 +340,7 @@ export interface Database {
   passkeys: PasskeysTable;
   webauthn_user_handles: WebauthnUserHandlesTable;
   webauthn_challenges: WebauthnChallengesTable;
+  oidc_payloads: OidcPayloadsTable;
+  oidc_clients: OidcClientsTable;
+  oidc_signing_keys: OidcSigningKeysTable;
 }

@@ -42,6 +42,7 @@ export interface SessionLookupRow {
   session_id: string;
   created_at: number;
   last_seen_at: number;
+  amr: string;
   user_id: string;
   email: string;
   name: string;
@@ -63,6 +64,7 @@ function buildSessionLookup(db: Db, sessionId: string) {
       'sessions.id as session_id',
       'sessions.created_at',
       'sessions.last_seen_at',
+      'sessions.amr',
       'users.id as user_id',
       'users.email',
       'users.name',

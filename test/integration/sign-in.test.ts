@@ -52,6 +52,30 @@ describeEachDatabase('sign-in', (database) => {
     expect((await client.get('/')).status).toBe(200);
   });
 
+  it('keeps where the person was going through the code step, and records how the session signed in', async () => {
+    const user = await createTestUser(server.services, { withTotp: true });
+    const client = new TestClient(server.url);
+    await client.get('/sign-in?next=%2Fsettings%2Fsecurity');
+    const reply = await client.post('/sign-in', { email: user.email, password: user.password, next: '/settings/security' });
+    expect(reply.location).toBe('/sign-in/code');
+    await client.get('/sign-in/code');
+    const done = await client.post('/sign-in/code', { code: codeFor(user, server.clock.now()) });
+    expect(done.location).toBe('/settings/security');
+    // (turning 2FA on in the fixture made a session of its own, with the password alone)
+    const sessions = await server.services.db.selectFrom('sessions').select('amr').where('user_id', '=', user.id).execute();
+    expect(sessions.map((s) => s.amr).sort()).toEqual(['pwd', 'pwd otp mfa']);
+  });
+
+  it('never carries an off-site next through the code step (open redirect)', async () => {
+    const user = await createTestUser(server.services, { withTotp: true });
+    const client = new TestClient(server.url);
+    await client.get('/sign-in');
+    await client.post('/sign-in', { email: user.email, password: user.password, next: '//evil.example/phish' });
+    await client.get('/sign-in/code');
+    const done = await client.post('/sign-in/code', { code: codeFor(user, server.clock.now()) });
+    expect(done.location).toBe('/');
+  });
+
   it('accepts the code as the app shows it, with a space', async () => {
     const user = await createTestUser(server.services, { withTotp: true });
     const client = new TestClient(server.url);

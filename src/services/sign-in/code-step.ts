@@ -1,6 +1,7 @@
 // The code step: the second factor's code (or the lost-device SMS code), checked in one
 // transaction with the try, the account's wrong-code count and the new session.
 import { MAX_CODE_TRIES_PER_SIGN_IN_ATTEMPT, codeLockDurationInMs, codeLockSchedule } from '../../domain/limits.js';
+import { authMethodsOf } from '../../domain/auth-methods.js';
 import { appendSecurityEvent } from '../../store/security-events.js';
 import { consumeSignInAttempt, takeAttemptTry } from '../../store/sign-in-attempts.js';
 import { clearCodeFailures, findUserById, reserveCodeGuess } from '../../store/users.js';
@@ -24,7 +25,7 @@ export type CodeStepOutcome =
    * `rememberedDeviceToken`: set when the person ticked "Remember this device for 30 days";
    * `recoveryCodesLeft`: after a recovery code, how many are left (null otherwise).
    */
-  | { outcome: 'signed_in'; sessionToken: string; userId: string; rememberedDeviceToken: string | null; recoveryCodesLeft: number | null }
+  | { outcome: 'signed_in'; sessionToken: string; userId: string; rememberedDeviceToken: string | null; recoveryCodesLeft: number | null; nextPath: string | null }
   | Refused;
 
 /**
@@ -79,12 +80,12 @@ async function checkCodeAndSignIn(ctx: ServiceContext, loaded: LoadedSignIn, inp
     await clearCodeFailures(ctx.db, user.id);
     // Race prevented: two right codes on one attempt (a double submit) make one session.
     if (!(await consumeSignInAttempt(ctx.db, pending.attemptId))) return attemptExpired();
-    const sessionToken = await createSession(ctx, user.id, meta);
+    const sessionToken = await createSession(ctx, user.id, meta, authMethodsOf(['pwd', check.method]));
     await appendSecurityEvent(ctx.db, { type: verifier.signedInEvent, userId: user.id, ...metaOf(meta), detail: verifier.how, atMs: nowMs });
     const recoveryCodesLeft = input.via === 'recovery_code' ? await recoveryCodesLeftOf(ctx, user.id) : null;
     if (input.via === 'lost_device_sms') await notifySecurityChange(ctx, user.id, 'signed_in_lost_device', meta);
     if (recoveryCodesLeft !== null) await notifySecurityChange(ctx, user.id, 'recovery_code_used', meta, { left: recoveryCodesLeft });
-    return { outcome: 'signed_in', sessionToken, userId: user.id, rememberedDeviceToken: null, recoveryCodesLeft };
+    return { outcome: 'signed_in', sessionToken, userId: user.id, rememberedDeviceToken: null, recoveryCodesLeft, nextPath: pending.nextPath };
   }
 
   await appendSecurityEvent(ctx.db, { type: check.replayed ? 'code_replayed' : 'code_failed', userId: user.id, ...metaOf(meta), atMs: nowMs });

@@ -3,7 +3,10 @@
 // code step, its limits and its session do not change.
 import { normalizeTypedCode } from '../../domain/codes.js';
 import { checkTotpCode } from '../../domain/totp.js';
+import type { AuthMethod } from '../../domain/auth-methods.js';
 import type { ErrorCode } from '../../errors.js';
+
+export type SecondFactorMethod = Exclude<AuthMethod, 'pwd' | 'mfa'>;
 import { type TwoFactorRow, claimTotpStep } from '../../store/two-factor.js';
 import type { UserRow } from '../../store/users.js';
 import type { ServiceContext } from '../context.js';
@@ -13,8 +16,11 @@ import { spendTypedRecoveryCode } from '../recovery-codes.js';
 import type { SecurityEventType } from '../../domain/activity.js';
 import { passkeyVerifier } from './passkey-factor.js';
 
-/** `replayed`: a valid code used before; `codeDead`: no more tries at this code (the attempt ends). */
-export type CodeCheck = { valid: true } | { valid: false; error: ErrorCode; replayed: boolean; codeDead: boolean };
+/**
+ * `method`: what the factor counts as in `amr`; `replayed`: a valid code used before;
+ * `codeDead`: no more tries at this code (the attempt ends).
+ */
+export type CodeCheck = { valid: true; method: SecondFactorMethod } | { valid: false; error: ErrorCode; replayed: boolean; codeDead: boolean };
 
 export interface CodeVerifier {
   /** how the person signed in, for the security log */
@@ -33,7 +39,7 @@ export const totpVerifier: CodeVerifier = {
     const code = normalizeTypedCode(typed);
     if (code === null || twoFactor.totp_secret === null) return wrong('wrong_code');
     const check = checkTotpCode({ secret: openTotpSecret(ctx, user.id, twoFactor.totp_secret), code, timeInMs: nowMs, lastUsedStep: twoFactor.last_used_step });
-    if (check.valid && (await claimTotpStep(ctx.db, user.id, check.step))) return { valid: true };
+    if (check.valid && (await claimTotpStep(ctx.db, user.id, check.step))) return { valid: true, method: 'otp' };
     // A valid code that lost the race for its step, or one already used, is a replay.
     const replayed = check.valid || check.reason === 'already_used';
     return { valid: false, error: replayed ? 'code_already_used' : 'wrong_code', replayed, codeDead: false };
@@ -47,7 +53,7 @@ function smsVerifier(purpose: 'sign_in' | 'recovery', how: string, signedInEvent
     async check(ctx, { user, attemptId, typed }) {
       if (!user.mobile) return wrong('sms_code_expired');
       const check = await checkSmsCode(ctx, { userId: user.id, purpose, attemptId, mobile: user.mobile }, typed);
-      if (check.valid) return { valid: true };
+      if (check.valid) return { valid: true, method: 'sms' };
       if (check.reason === 'sms_code_expired') return wrong('sms_code_expired');
       return { valid: false, error: 'wrong_sms_code', replayed: false, codeDead: check.reason === 'sms_code_tries_exhausted' };
     },
@@ -65,7 +71,8 @@ export const recoveryCodeVerifier: CodeVerifier = {
   signedInEvent: 'recovery_code_used',
   async check(ctx, { user, typed }) {
     const check = await spendTypedRecoveryCode(ctx, user.id, typed);
-    if (check.spent) return { valid: true };
+    // a recovery code is a one-time password in RFC 8176's words
+    if (check.spent) return { valid: true, method: 'otp' };
     return { valid: false, error: check.replayed ? 'recovery_code_already_used' : 'wrong_recovery_code', replayed: check.replayed, codeDead: false };
   },
 };

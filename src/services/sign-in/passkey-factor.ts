@@ -8,7 +8,7 @@ export const passkeyVerifier: CodeVerifier = {
   signedInEvent: 'signed_in',
   async check(ctx, { user, attemptId, typed, nowMs }) {
     const check = await checkPasskeyAssertion(ctx, { userId: user.id, attemptId, responseJson: typed, nowMs });
-    if (check.valid) return { valid: true };
+    if (check.valid) return { valid: true, method: check.method };
     // Not `replayed`: a used-up challenge and one left past its 5 minutes look the same here.
     return { valid: false, error: check.error, replayed: false, codeDead: false };
   },

@@ -17,6 +17,8 @@ import { sendSmsCode } from '../sms-codes.js';
 import { findPendingResetNotice } from '../two-factor-reset.js';
 import { type Refused, metaOf, refused, sendingFails } from './outcome.js';
 
+const MAX_NEXT_PATH_LENGTH = 2048;
+
 export type PasswordStepOutcome =
   | { outcome: 'signed_in'; sessionToken: string; viaRememberedDevice: boolean; twoFactorWasReset?: boolean }
   | { outcome: 'code_required'; attemptToken: string }
@@ -24,7 +26,8 @@ export type PasswordStepOutcome =
 
 export async function signInWithPassword(
   ctx: ServiceContext,
-  input: { email: unknown; password: unknown; rememberedDeviceToken?: unknown },
+  /** `nextPath`: where to go after the code step, already checked by the caller (a local path or an allowed URL) */
+  input: { email: unknown; password: unknown; rememberedDeviceToken?: unknown; nextPath?: string | null },
   meta: RequestMeta,
 ): Promise<PasswordStepOutcome> {
   const email = normalizeEmail(input.email);
@@ -52,7 +55,7 @@ export async function signInWithPassword(
   const twoFactor = await findTwoFactor(ctx.db, user.id);
   if (!twoFactor) {
     const sessionToken = await inTransaction(ctx, async (tx) => {
-      const token = await createSession(tx, user.id, meta);
+      const token = await createSession(tx, user.id, meta, ['pwd']);
       await appendSecurityEvent(tx.db, { type: 'signed_in', userId: user.id, ...metaOf(meta), detail: 'password', atMs: nowMs });
       return token;
     });
@@ -60,7 +63,9 @@ export async function signInWithPassword(
   }
   const device = await checkRememberedDevice(ctx, user.id, input.rememberedDeviceToken, meta);
   if (device.trusted) {
-    const sessionToken = await createSession(ctx, user.id, meta);
+    // The device stands in for the second factor it once passed; `amr` says only what
+    // was proved now, so an app that asks for two factors still gets a code step.
+    const sessionToken = await createSession(ctx, user.id, meta, ['pwd']);
     await appendSecurityEvent(ctx.db, { type: 'signed_in', userId: user.id, ...metaOf(meta), detail: 'password and remembered device', atMs: nowMs });
     return { outcome: 'signed_in', sessionToken, viaRememberedDevice: true };
   }
@@ -77,6 +82,7 @@ export async function signInWithPassword(
     remembered_device_note: device.note,
     last_four_tries: 0,
     recovery_unlocked: 0,
+    next_path: input.nextPath && input.nextPath.length <= MAX_NEXT_PATH_LENGTH ? input.nextPath : null,
   });
   if (twoFactor.method === 'sms' && user.mobile) {
     // A failed send is not the end: the code page offers "Send a new code".

@@ -24,6 +24,8 @@ export interface PendingSignIn {
   rememberedDeviceNote: RememberedDeviceNote | null;
   /** when the account's code entry pause ends, if one is running now; read with the user row, no extra query */
   codeLockedUntil: number | null;
+  /** where the person was going (checked by the web layer when the password was sent) */
+  nextPath: string | null;
 }
 
 /** The sign-in attempt behind a cookie, if it is still live. */
@@ -50,6 +52,7 @@ export async function loadPendingSignIn(ctx: ServiceContext, attemptToken: unkno
     recoveryUnlocked: attempt.recovery_unlocked === 1,
     rememberedDeviceNote: attempt.remembered_device_note as RememberedDeviceNote | null,
     codeLockedUntil: user.code_locked_until !== null && user.code_locked_until > nowMs ? Number(user.code_locked_until) : null,
+    nextPath: attempt.next_path,
   };
   return { pending, user, twoFactor };
 }

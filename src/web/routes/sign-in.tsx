@@ -108,7 +108,7 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
     const next = safeLocalPath(formText(request, 'next'), '/');
     const result = await signInWithPassword(
       web.services,
-      { email: formField(request, 'email'), password: formField(request, 'password'), rememberedDeviceToken: web.cookies.read(request, 'rememberedDevice') },
+      { email: formField(request, 'email'), password: formField(request, 'password'), rememberedDeviceToken: web.cookies.read(request, 'rememberedDevice'), nextPath: next === '/' ? null : next },
       requestMeta(request),
     );
     app.twofoldMetrics.signIns.inc({ step: 'password', outcome: result.outcome === 'refused' ? result.error.code : result.outcome });
@@ -138,7 +138,7 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
   app.post('/sign-in/code', async (request, reply) => {
     const rememberDevice = formField(request, 'remember_device') === 'yes';
     return answerCodeStep(request, reply, { via: 'second_factor', rememberDevice }, {
-      signedIn: () => '/',
+      signedIn: (result) => result.nextPath ?? '/',
       refused: (pending, error) => codePage(request, reply, pending, statusOf(error), { error: error.message, rememberDeviceTicked: rememberDevice }),
     });
   });
@@ -146,7 +146,7 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
   // The code step with a passkey: the authenticator's answer (JSON) is the code.
   app.post('/sign-in/code/passkey', async (request, reply) =>
     answerCodeStep(request, reply, { via: 'passkey' }, {
-      signedIn: () => '/',
+      signedIn: (result) => result.nextPath ?? '/',
       refused: (_pending, error) => sendPage(reply, statusOf(error), <PasskeyCodePage csrfToken={web.csrf.tokenFor(request, reply)} error={error.message} />),
     }),
   );
@@ -169,7 +169,7 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
   app.post('/sign-in/recovery-code', async (request, reply) =>
     answerCodeStep(request, reply, { via: 'recovery_code' }, {
       // Few left: straight to the offer of new ones.
-      signedIn: (result) => (result.recoveryCodesLeft !== null && result.recoveryCodesLeft <= RECOVERY_CODES_LOW_AT ? '/settings/security?notice=recovery_codes_low#recovery-codes' : '/'),
+      signedIn: (result) => (result.recoveryCodesLeft !== null && result.recoveryCodesLeft <= RECOVERY_CODES_LOW_AT ? '/settings/security?notice=recovery_codes_low#recovery-codes' : (result.nextPath ?? '/')),
       refused: (pending, error) =>
         sendPage(reply, statusOf(error), <RecoveryCodeSignInPage csrfToken={web.csrf.tokenFor(request, reply)} triesLeft={pending.triesLeft} pausedUntil={pending.codeLockedUntil} error={error.message} />),
     }),
