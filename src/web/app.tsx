@@ -24,6 +24,8 @@ import { registerPasskeyRoutes, registerSignedInPasskeyRoutes } from './routes/p
 import { registerSetupRoutes } from './routes/setup.js';
 import { registerSignInRoutes } from './routes/sign-in.js';
 import { registerSystemRoutes } from './routes/system.js';
+import { registerOidcRoutes } from './oidc/routes.js';
+import { hkdfSync } from 'node:crypto';
 
 const ALLOWED_DURING_REQUIRED_SETUP = ['/settings', '/sign-out', '/assets/', '/healthz', '/dev/outbox'];
 function isAllowedDuringRequiredSetup(url: string): boolean {
@@ -48,6 +50,8 @@ export interface AppOptions {
   /** createLogger(level) from ./logging.js; none: silent */
   logger?: FastifyBaseLogger;
   metrics?: TwofoldMetrics;
+  /** signs the OpenID provider's cookies (ServerKeys.oidcCookies); derived from csrfKey when not given */
+  oidcCookieKey?: Buffer;
   /** with DEV_OUTBOX=1: the key /dev/outbox asks for (main prints it once) */
   devOutboxKey?: string;
 }
@@ -112,6 +116,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     registerSignedInPasskeyRoutes(scope, web);
   });
   registerAccountLinkRoutes(app, web);
+  await registerOidcRoutes(app, web, options.oidcCookieKey ?? Buffer.from(hkdfSync('sha256', options.csrfKey, 'twofold', 'oidc-provider-cookies', 32)));
   registerDevOutboxRoutes(app, web, options.devOutboxKey);
   return app;
 }

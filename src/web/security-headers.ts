@@ -1,5 +1,6 @@
 // Headers on every reply: no inline script anywhere, no framing, no sniffing,
 // nothing cached that belongs to an account.
+import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 
 const CONTENT_SECURITY_POLICY = [
@@ -14,17 +15,31 @@ const CONTENT_SECURITY_POLICY = [
   "base-uri 'none'",
 ].join('; ');
 
-export function addSecurityHeaders(app: FastifyInstance, https: boolean): void {
-  app.addHook('onSend', async (request, reply) => {
-    reply.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
-    reply.header('X-Content-Type-Options', 'nosniff');
-    reply.header('X-Frame-Options', 'DENY');
+function securityHeaders(https: boolean, cacheable: boolean): [string, string][] {
+  return [
+    ['Content-Security-Policy', CONTENT_SECURITY_POLICY],
+    ['X-Content-Type-Options', 'nosniff'],
+    ['X-Frame-Options', 'DENY'],
     // same-origin, not no-referrer: with no-referrer Chromium sends "Origin: null" on form posts,
     // which the CSRF check must then refuse. Same-origin still keeps URLs (setup tokens) in-site.
-    reply.header('Referrer-Policy', 'same-origin');
-    reply.header('Cross-Origin-Opener-Policy', 'same-origin');
-    reply.header('Permissions-Policy', 'camera=(), microphone=(), geolocation=()');
-    if (https) reply.header('Strict-Transport-Security', 'max-age=31536000');
-    if (!request.url.startsWith('/assets/')) reply.header('Cache-Control', 'no-store');
+    ['Referrer-Policy', 'same-origin'],
+    ['Cross-Origin-Opener-Policy', 'same-origin'],
+    ['Permissions-Policy', 'camera=(), microphone=(), geolocation=()'],
+    ...(https ? ([['Strict-Transport-Security', 'max-age=31536000']] as [string, string][]) : []),
+    ...(cacheable ? [] : ([['Cache-Control', 'no-store']] as [string, string][])),
+  ];
+}
+
+/**
+ * The same headers on a reply written outside Fastify (the OpenID provider's). Its
+ * own Cache-Control (discovery, keys) is kept when `providerDecidesCaching`.
+ */
+export function applySecurityHeaders(res: ServerResponse, https: boolean, providerDecidesCaching: boolean): void {
+  for (const [name, value] of securityHeaders(https, providerDecidesCaching)) res.setHeader(name, value);
+}
+
+export function addSecurityHeaders(app: FastifyInstance, https: boolean): void {
+  app.addHook('onSend', async (request, reply) => {
+    for (const [name, value] of securityHeaders(https, request.url.startsWith('/assets/'))) reply.header(name, value);
   });
 }
