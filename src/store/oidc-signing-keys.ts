@@ -24,12 +24,3 @@ export async function deleteSigningKeysRetiredBefore(db: Db, beforeMs: number): 
   const result = await db.deleteFrom('oidc_signing_keys').where('retired_at', '<', beforeMs).executeTakeFirst();
   return Number(result.numDeletedRows);
 }
-
-/** A cheap fingerprint of the key set: nodes reload their keys when it changes. */
-export async function signingKeySetVersion(db: Db): Promise<string> {
-  const row = await db
-    .selectFrom('oidc_signing_keys')
-    .select((eb) => [eb.fn.countAll<number>().as('keys'), eb.fn.max('signs_from').as('newest'), eb.fn.max('retired_at').as('retired')])
-    .executeTakeFirst();
-  return `${row?.keys ?? 0}:${row?.newest ?? 0}:${row?.retired ?? 0}`;
-}

@@ -2,6 +2,8 @@
 import * as oidc from 'openid-client';
 import type { ServiceContext } from '../../src/services/context.js';
 import { addClient } from '../../src/services/oidc/clients.js';
+import { type Reply, TestClient } from './client.js';
+import { type TestUser, codeFor } from './fixtures.js';
 
 export const CALLBACK = 'http://localhost:4999/callback';
 export const SCOPES = 'openid email profile organization';
@@ -44,6 +46,35 @@ export async function startAuthorization(app: TestApp, extra: Record<string, str
 
 export async function exchangeCode(app: TestApp, callbackUrl: string, request: { codeVerifier: string; nonce: string; state: string }) {
   return oidc.authorizationCodeGrant(app.config, new URL(callbackUrl), { pkceCodeVerifier: request.codeVerifier, expectedNonce: request.nonce, expectedState: request.state, idTokenExpected: true });
+}
+
+/**
+ * Follows a browser from an authorization request through Twofold's pages back to the
+ * app; returns the callback URL. `first`: the reply to the authorization request when
+ * another node answered it (the rest goes to `browser`'s node).
+ */
+export async function signInThroughApp(server: { clock: { now(): number } }, browser: TestClient, url: URL, user: TestUser | null, options: { code?: boolean; first?: Reply } = {}): Promise<string> {
+  let reply = options.first ?? (await browser.get(url.pathname + url.search));
+  for (let hop = 0; hop < 12; hop++) {
+    const location = reply.location;
+    if (!location) throw new Error(`stuck at ${reply.status}: ${reply.body.slice(0, 300)}`);
+    if (location.startsWith(CALLBACK)) return location;
+    const path = location.startsWith('http') ? new URL(location).pathname + new URL(location).search : location;
+    if (path.startsWith('/sign-in?') && user) {
+      const page = await browser.get(path);
+      const next = /name="next" value="([^"]+)"/.exec(page.body)?.[1]?.replaceAll('&amp;', '&');
+      const secondFactor = page.body.includes('name="second_factor"');
+      reply = await browser.post('/sign-in', { email: user.email, password: user.password, ...(next ? { next } : {}), ...(secondFactor ? { second_factor: 'required' } : {}) });
+      continue;
+    }
+    if (path === '/sign-in/code' && user && options.code !== false) {
+      await browser.get(path);
+      reply = await browser.post('/sign-in/code', { code: codeFor(user, server.clock.now()) });
+      continue;
+    }
+    reply = await browser.get(path);
+  }
+  throw new Error('too many redirects');
 }
 
 export { oidc };

@@ -3,36 +3,11 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TestClient, alertText } from '../helpers/client.js';
 import { describeEachDatabase } from '../helpers/databases.js';
-import { codeFor, createTestUser, signIn, type TestUser } from '../helpers/fixtures.js';
+import { createTestUser, signIn } from '../helpers/fixtures.js';
 import { type OrgTree, createOrgTree } from '../helpers/org-tree.js';
 import { changePassword } from '../../src/services/passwords.js';
-import { type TestApp, CALLBACK, exchangeCode, oidc, registerTestApp, startAuthorization } from '../helpers/oidc.js';
+import { type TestApp, exchangeCode, oidc, registerTestApp, signInThroughApp, startAuthorization } from '../helpers/oidc.js';
 import { type TestServer, startTestServerAtPublicUrl } from '../helpers/server.js';
-
-/** Follows the browser through authorize → Twofold's pages → back to the app; returns the callback URL. */
-async function signInThroughApp(server: TestServer, browser: TestClient, url: URL, user: TestUser | null, options: { code?: boolean } = {}): Promise<string> {
-  let reply = await browser.get(url.pathname + url.search);
-  for (let hop = 0; hop < 12; hop++) {
-    const location = reply.location;
-    if (!location) throw new Error(`stuck at ${reply.status}: ${reply.body.slice(0, 300)}`);
-    if (location.startsWith(CALLBACK)) return location;
-    const path = location.startsWith('http') ? new URL(location).pathname + new URL(location).search : location;
-    if (path.startsWith('/sign-in?') && user) {
-      const page = await browser.get(path);
-      const next = /name="next" value="([^"]+)"/.exec(page.body)?.[1]?.replaceAll('&amp;', '&');
-      const secondFactor = page.body.includes('name="second_factor"');
-      reply = await browser.post('/sign-in', { email: user.email, password: user.password, ...(next ? { next } : {}), ...(secondFactor ? { second_factor: 'required' } : {}) });
-      continue;
-    }
-    if (path === '/sign-in/code' && user && options.code !== false) {
-      await browser.get(path);
-      reply = await browser.post('/sign-in/code', { code: codeFor(user, server.clock.now()) });
-      continue;
-    }
-    reply = await browser.get(path);
-  }
-  throw new Error('too many redirects');
-}
 
 describeEachDatabase('OpenID provider', (database) => {
   let server: TestServer;

@@ -4,7 +4,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { JsonWebKey } from 'node:crypto';
 import { NEW_KEY_SIGNS_AFTER_IN_MS, RETIRED_KEY_PUBLISHED_FOR_IN_MS, SIGNING_ALGS, type SigningAlg, orderKeysForProvider } from '../../domain/oidc.js';
-import { deleteSigningKeysRetiredBefore, insertSigningKeyIfAbsent, listSigningKeys, retireSigningKeysBut, signingKeySetVersion } from '../../store/oidc-signing-keys.js';
+import { deleteSigningKeysRetiredBefore, insertSigningKeyIfAbsent, listSigningKeys, retireSigningKeysBut } from '../../store/oidc-signing-keys.js';
 import type { ServiceContext } from '../context.js';
 import { inTransaction } from '../transaction.js';
 
@@ -42,8 +42,14 @@ export async function loadSigningJwks(ctx: ServiceContext): Promise<JsonWebKey[]
   return ordered.map(({ row }) => JSON.parse(Buffer.from(ctx.secretBox.open(row.private_jwk_sealed, purposeOf(row.kid))).toString('utf8')) as JsonWebKey);
 }
 
-export function signingKeysVersion(ctx: ServiceContext): Promise<string> {
-  return signingKeySetVersion(ctx.db);
+/**
+ * What the provider's key set depends on: the keys published and, of them, which sign
+ * now. It changes when a key is added or retired, and when a new key's time to sign comes.
+ */
+export async function signingKeysVersion(ctx: ServiceContext): Promise<string> {
+  const rows = await listSigningKeys(ctx.db);
+  const ordered = orderKeysForProvider(rows.map((row) => ({ kid: row.kid, alg: row.alg, signsFromMs: row.signs_from, retiredAtMs: row.retired_at })), ctx.now());
+  return ordered.map((k) => k.kid).join(',');
 }
 
 export interface SigningKeyInfo {

@@ -20,6 +20,13 @@ import { applySecurityHeaders } from '../security-headers.js';
 import { AppRefusedPage, InteractionExpiredPage } from '../views/oidc.js';
 import { type KoaContextWithOIDC, OIDC_ROUTES, asksForTwoFactors, createProvider, interactionPath } from './provider.js';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** loads the signing keys again when they changed (the timer does it every minute) */
+    reloadSigningKeys: () => Promise<void>;
+  }
+}
+
 const PROVIDER_PREFIXES = ['/oidc/', '/.well-known/openid-configuration'];
 const isProviderPath = (url: string | undefined) => url !== undefined && PROVIDER_PREFIXES.some((prefix) => url.startsWith(prefix));
 
@@ -48,10 +55,14 @@ export async function registerOidcRoutes(app: FastifyInstance, web: WebContext, 
     return provider;
   });
   await holder.reload(await signingKeysVersion(services));
+  // Another node or the CLI may have rotated the keys: publish what the database holds.
+  const reloadIfChanged = async () => {
+    const version = await signingKeysVersion(services);
+    if (version !== holder.version) await holder.reload(version);
+  };
+  app.decorate('reloadSigningKeys', reloadIfChanged);
   const timer = setInterval(() => {
-    void signingKeysVersion(services)
-      .then((version) => (version === holder.version ? undefined : holder.reload(version)))
-      .catch((error: unknown) => app.log.warn({ message: error instanceof Error ? error.message : String(error) }, 'could not reload the OpenID signing keys'));
+    reloadIfChanged().catch((error: unknown) => app.log.warn({ message: error instanceof Error ? error.message : String(error) }, 'could not reload the OpenID signing keys'));
   }, SIGNING_KEY_RELOAD_INTERVAL_IN_MS);
   timer.unref();
   app.addHook('onClose', async () => clearInterval(timer));
