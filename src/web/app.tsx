@@ -25,6 +25,7 @@ import { registerSetupRoutes } from './routes/setup.js';
 import { registerSignInRoutes } from './routes/sign-in.js';
 import { registerSystemRoutes } from './routes/system.js';
 import { registerOidcRoutes } from './oidc/routes.js';
+import { rememberAppSignInRequest } from './oidc/return-to-app.js';
 import { hkdfSync } from 'node:crypto';
 
 const ALLOWED_DURING_REQUIRED_SETUP = ['/settings', '/sign-out', '/assets/', '/healthz', '/dev/outbox'];
@@ -96,6 +97,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('preHandler', async (request, reply) => {
     if (!request.user?.twoFactorSetupRequired || isAllowedDuringRequiredSetup(request.url)) return;
     if (request.url.startsWith('/api/')) return reply.code(403).send({ signedIn: true, twoFactorSetupRequired: true });
+    rememberAppSignInRequest(request, reply, https);
     return reply.redirect('/settings/two-factor', 303);
   });
   app.addHook('preHandler', async (request, reply) => {

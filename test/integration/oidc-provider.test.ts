@@ -6,6 +6,7 @@ import { describeEachDatabase } from '../helpers/databases.js';
 import { createTestUser, signIn } from '../helpers/fixtures.js';
 import { type OrgTree, createOrgTree } from '../helpers/org-tree.js';
 import { changePassword } from '../../src/services/passwords.js';
+import { generateTotpCode, secretFromBase32 } from '../../src/domain/totp.js';
 import { type TestApp, exchangeCode, oidc, registerTestApp, signInThroughApp, startAuthorization } from '../helpers/oidc.js';
 import { type TestServer, startTestServerAtPublicUrl } from '../helpers/server.js';
 
@@ -246,6 +247,35 @@ describeEachDatabase('OpenID provider: apps for one organisation, sign-out and r
     const events = await server.services.db.selectFrom('security_events').select(['type', 'detail']).where('user_id', '=', outsider.id).where('type', '=', 'app_access_refused').execute();
     expect(events).toHaveLength(1);
     expect(events[0]!.detail).toContain('Harbour CRM');
+  });
+
+  it('sends a person who must set 2FA up first back to the app once it is on', async () => {
+    await server.services.db.updateTable('organizations').set({ require_two_factor: 1 }).where('id', '=', tree.aggregatorA.id).execute();
+    try {
+      const person = tree.people.memberA2;
+      await server.services.db.deleteFrom('two_factor').where('user_id', '=', person.id).execute();
+      const browser = new TestClient(server.url);
+      const request = await startAuthorization(app);
+      const atInteraction = await browser.get(pathOf(request.url));
+      const signInPage = await browser.follow(await browser.get(atInteraction.location!), 1);
+      const next = /name="next" value="([^"]+)"/.exec(signInPage.body)![1]!;
+      expect((await browser.post('/sign-in', { email: person.email, password: person.password, next })).location).toBe(atInteraction.location);
+      // Two-factor set-up comes first: the app's request waits.
+      expect((await browser.get(atInteraction.location!)).location).toBe('/settings/two-factor');
+      await browser.get('/settings/two-factor');
+      await browser.post('/settings/two-factor', { method: 'totp' });
+      const secret = secretFromBase32(/id="totp-secret"[^>]*>([^<]+)</.exec((await browser.get('/settings/two-factor/app')).body)![1]!.replace(/\s/g, ''));
+      expect((await browser.post('/settings/two-factor/app', { code: generateTotpCode({ secret, timeInMs: server.clock.now() }) })).location).toBe('/settings/recovery-codes');
+      const codes = await browser.get('/settings/recovery-codes');
+      const shown = /name="shown" value="([^"]+)"/.exec(codes.body)![1]!;
+      const saved = await browser.post('/settings/recovery-codes/saved', { saved: 'yes', shown });
+      expect(saved.location).toBe(atInteraction.location);
+      const callback = await signInThroughApp(server, browser, request.url, null, { first: saved });
+      const tokens = await exchangeCode(app, callback, request);
+      expect(tokens.claims()!.sub).toBe(person.id);
+    } finally {
+      await server.services.db.updateTable('organizations').set({ require_two_factor: 0 }).where('id', '=', tree.aggregatorA.id).execute();
+    }
   });
 
   it('signing out from the app ends the Twofold sign-in too (RP-initiated logout)', async () => {
