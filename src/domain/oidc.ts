@@ -61,3 +61,11 @@ export function checkRedirectUri(value: string): string | null {
   if (url.protocol === 'http:' && url.hostname.endsWith('.localhost')) return null;
   return 'must be https (http only for localhost)';
 }
+
+/**
+ * Ids the provider makes (and our client ids) are URL-safe random strings. Anything else
+ * (a NUL byte, which PostgreSQL refuses in text, or a megabyte of junk) names nothing.
+ */
+export function isPlausibleProviderId(id: unknown): id is string {
+  return typeof id === 'string' && id.length > 0 && id.length <= 256 && /^[A-Za-z0-9_\-.~]+$/.test(id);
+}

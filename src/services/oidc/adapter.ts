@@ -3,6 +3,7 @@
 // flow started on one node finishes on another. Expiry is on the service clock.
 import { errors } from 'oidc-provider';
 import { consumeOidcPayload, deleteOidcPayload, deleteOidcPayloadsOfGrant, findOidcPayload, findOidcPayloadBy, findOidcPayloadCreatedAt, type OidcPayloadRow, upsertOidcPayload } from '../../store/oidc-payloads.js';
+import { isPlausibleProviderId as isPlausibleId } from '../../domain/oidc.js';
 import type { ServiceContext } from '../context.js';
 import { clientMetadataFor } from './clients.js';
 
@@ -40,7 +41,7 @@ function clientAdapter(ctx: ServiceContext): ProviderAdapter {
     throw new Error('apps are registered with `twofold client add`, not through the provider');
   };
   return {
-    find: async (id) => clientMetadataFor(ctx, id),
+    find: async (id) => (isPlausibleId(id) ? clientMetadataFor(ctx, id) : undefined),
     upsert: readOnly,
     findByUserCode: async () => undefined,
     findByUid: async () => undefined,
@@ -68,9 +69,9 @@ export function createProviderAdapter(ctx: ServiceContext, model: string): Provi
         atMs: nowMs,
       });
     },
-    find: async (id) => parse(await findOidcPayload(ctx.db, model, id, ctx.now())),
-    findByUid: async (uid) => parse(await findOidcPayloadBy(ctx.db, model, 'uid', uid, ctx.now())),
-    findByUserCode: async (userCode) => parse(await findOidcPayloadBy(ctx.db, model, 'user_code', userCode, ctx.now())),
+    find: async (id) => (isPlausibleId(id) ? parse(await findOidcPayload(ctx.db, model, id, ctx.now())) : undefined),
+    findByUid: async (uid) => (isPlausibleId(uid) ? parse(await findOidcPayloadBy(ctx.db, model, 'uid', uid, ctx.now())) : undefined),
+    findByUserCode: async (userCode) => (isPlausibleId(userCode) ? parse(await findOidcPayloadBy(ctx.db, model, 'user_code', userCode, ctx.now())) : undefined),
     // Race prevented: two exchanges of one code (or one refresh token) at once. Both read
     // it unused; only one UPDATE finds consumed_at empty. The other is a reuse: like the
     // provider's own check, it revokes all the grant issued, and the exchange fails.
@@ -80,7 +81,7 @@ export function createProviderAdapter(ctx: ServiceContext, model: string): Provi
       if (row?.grantId) await deleteOidcPayloadsOfGrant(ctx.db, row.grantId);
       throw new errors.InvalidGrant(`${model === 'AuthorizationCode' ? 'authorization code' : 'token'} already used`);
     },
-    destroy: (id) => deleteOidcPayload(ctx.db, model, id),
+    destroy: async (id) => (isPlausibleId(id) ? deleteOidcPayload(ctx.db, model, id) : undefined),
     revokeByGrantId: (grantId) => deleteOidcPayloadsOfGrant(ctx.db, grantId),
   };
 }

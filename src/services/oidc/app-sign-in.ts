@@ -1,4 +1,5 @@
 // The moment Twofold tells an app who signed in: allowed or refused, and recorded.
+import { isPlausibleProviderId } from '../../domain/oidc.js';
 import { deleteOidcPayload } from '../../store/oidc-payloads.js';
 import { appendSecurityEvent } from '../../store/security-events.js';
 import { findTwoFactor } from '../../store/two-factor.js';
@@ -29,6 +30,6 @@ export async function hasSecondFactor(ctx: ServiceContext, userId: string): Prom
 
 /** Signing out of Twofold in a browser ends the apps' sign-in there too (the provider's session). */
 export async function endAppSessionOfBrowser(ctx: ServiceContext, providerSessionId: unknown): Promise<void> {
-  if (typeof providerSessionId !== 'string' || providerSessionId.length === 0 || providerSessionId.length > 128) return;
+  if (!isPlausibleProviderId(providerSessionId)) return;
   await deleteOidcPayload(ctx.db, 'Session', providerSessionId);
 }
