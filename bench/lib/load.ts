@@ -35,8 +35,8 @@ export class FlowClient {
   cookies = new Map<string, string>();
   constructor(private readonly pool: Pool) {}
 
-  async request(method: 'GET' | 'POST', path: string, body?: string, contentType = 'application/x-www-form-urlencoded'): Promise<HttpReply> {
-    const headers: Record<string, string> = { 'user-agent': 'twofold-bench' };
+  async request(method: 'GET' | 'POST', path: string, body?: string, contentType = 'application/x-www-form-urlencoded', extraHeaders: Record<string, string> = {}): Promise<HttpReply> {
+    const headers: Record<string, string> = { 'user-agent': 'twofold-bench', ...extraHeaders };
     if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     if (body !== undefined) headers['content-type'] = contentType;
     const response = await this.pool.request({ method, path, headers, ...(body === undefined ? {} : { body }) });

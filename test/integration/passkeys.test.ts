@@ -116,7 +116,7 @@ describeEachDatabase('passkeys', (database: TestDatabase) => {
     expect(options.allowCredentials).toEqual([{ id: key.credentialId, type: 'public-key', transports: ['usb'] }]);
     clock.advance(1000);
     const check = await checkPasskeyAssertion(services, { userId: user.id, attemptId: 'attempt-own', responseJson: key.answer(options), nowMs: clock.now() });
-    expect(check).toEqual({ valid: true, credentialId: key.credentialId });
+    expect(check).toEqual({ valid: true, credentialId: key.credentialId, method: 'hwk' });
     expect(await findPasskey(services.db, key.credentialId)).toMatchObject({ sign_count: 1, last_used_at: clock.now() });
     // The same answer again: its challenge is used up.
     expect(await checkPasskeyAssertion(services, { userId: user.id, attemptId: 'attempt-own', responseJson: key.answer(options), nowMs: clock.now() })).toEqual({ valid: false, error: 'passkey_request_expired' });
