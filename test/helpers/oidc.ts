@@ -53,10 +53,16 @@ export async function exchangeCode(app: TestApp, callbackUrl: string, request: {
  * app; returns the callback URL. `first`: the reply to the authorization request when
  * another node answered it (the rest goes to `browser`'s node).
  */
+/** Where a "Back to the app" page (a meta refresh, not a redirect) moves on to. */
+export function continueUrlOf(html: string): string | null {
+  const url = /<meta http-equiv="refresh" content="0;url=([^"]+)"/.exec(html)?.[1];
+  return url ? url.replaceAll('&amp;', '&') : null;
+}
+
 export async function signInThroughApp(server: { clock: { now(): number } }, browser: TestClient, url: URL, user: TestUser | null, options: { code?: boolean; first?: Reply } = {}): Promise<string> {
   let reply = options.first ?? (await browser.get(url.pathname + url.search));
   for (let hop = 0; hop < 12; hop++) {
-    const location = reply.location;
+    const location = reply.location ?? continueUrlOf(reply.body);
     if (!location) throw new Error(`stuck at ${reply.status}: ${reply.body.slice(0, 300)}`);
     if (location.startsWith(CALLBACK)) return location;
     const path = location.startsWith('http') ? new URL(location).pathname + new URL(location).search : location;

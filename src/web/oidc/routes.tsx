@@ -17,7 +17,8 @@ import type { SignedInUser } from '../../services/sessions.js';
 import { type WebContext, sendPage } from '../context.js';
 import { requestMeta } from '../form.js';
 import { applySecurityHeaders } from '../security-headers.js';
-import { AppRefusedPage, InteractionExpiredPage } from '../views/oidc.js';
+import { AppRefusedPage, ContinueToAppPage, InteractionExpiredPage } from '../views/oidc.js';
+import { renderPage } from '../views/layout.js';
 import { type KoaContextWithOIDC, OIDC_ROUTES, asksForTwoFactors, createProvider, interactionPath } from './provider.js';
 
 declare module 'fastify' {
@@ -82,7 +83,17 @@ export async function registerOidcRoutes(app: FastifyInstance, web: WebContext, 
 function watchProvider(app: FastifyInstance, web: WebContext, provider: Provider): void {
   provider.use(async (ctx, next) => {
     await next();
-    const signedOut = ctx.method === 'POST' && ctx.path === `${OIDC_ROUTES.end_session}/confirm` && ctx.status >= 300 && ctx.status < 400 && Boolean((ctx as KoaContextWithOIDC).oidc?.params?.logout);
+    const confirmed = ctx.method === 'POST' && ctx.path === `${OIDC_ROUTES.end_session}/confirm` && ctx.status >= 300 && ctx.status < 400;
+    if (!confirmed) return;
+    // Back to the app by a page that moves on, not a redirect after a form (see ContinueToAppPage).
+    const location = ctx.response.get('Location');
+    const signedOut = Boolean((ctx as KoaContextWithOIDC).oidc?.params?.logout);
+    if (location && new URL(location, web.config.publicUrl).origin !== new URL(web.config.publicUrl).origin) {
+      ctx.status = 200;
+      ctx.remove('Location');
+      ctx.type = 'html';
+      ctx.body = renderPage(ContinueToAppPage({ url: location, appName: (ctx as KoaContextWithOIDC).oidc?.client?.clientName ?? null, signingOut: signedOut }));
+    }
     if (!signedOut) return;
     const name = web.cookies.names.session;
     const user = await validateSessionToken(web.services, ctx.cookies.get(name, { signed: false }));
@@ -141,21 +152,21 @@ function registerInteractionRoutes(app: FastifyInstance, web: WebContext, provid
     }
 
     await recordAppSignIn(web.services, user.userId, client.appName, requestMeta(request));
-    reply.hijack();
-    await provider().interactionFinished(
+    const returnTo = await provider().interactionResult(
       request.raw,
       reply.raw,
       { login: { accountId: user.userId, ts: Math.floor(user.signedInAtMs / 1000), amr: user.authMethods, acr: acrOf(user.authMethods), remember: false } },
       { mergeWithLastSubmission: false },
     );
+    return sendPage(reply, 200, <ContinueToAppPage url={returnTo} appName={client.appName} />);
   });
 
   // "Go back to the app": the app learns the sign-in was refused (access_denied).
   app.post('/interaction/:uid/abort', async (request, reply) => {
     const details = await interactionOf(request, reply);
     if (!details) return expired(reply);
-    reply.hijack();
-    await provider().interactionFinished(request.raw, reply.raw, { error: 'access_denied', error_description: 'The person could not sign in to this app with Twofold.' }, { mergeWithLastSubmission: false });
+    const returnTo = await provider().interactionResult(request.raw, reply.raw, { error: 'access_denied', error_description: 'The person could not sign in to this app with Twofold.' }, { mergeWithLastSubmission: false });
+    return sendPage(reply, 200, <ContinueToAppPage url={returnTo} appName={null} />);
   });
 
   const refusedPage = (request: FastifyRequest, reply: FastifyReply, uid: string, user: SignedInUser, title: string, message: string, offerTwoFactorSetUp: boolean) =>

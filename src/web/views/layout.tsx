@@ -8,7 +8,8 @@ export function renderPage(page: ComponentChildren): string {
 }
 
 /** `scripts`: static files under /assets/ (the CSP allows no other); every page works without them. */
-export function Page(props: { title: string; children: ComponentChildren; signedInAs?: string | undefined; csrfToken?: string | undefined; wide?: boolean; scripts?: string[] }) {
+/** `refreshTo`: a page that moves on by itself at once (a redirect no form started; see ContinueToAppPage). */
+export function Page(props: { title: string; children: ComponentChildren; signedInAs?: string | undefined; csrfToken?: string | undefined; wide?: boolean; scripts?: string[]; refreshTo?: string }) {
   return (
     <html lang="en-AU">
       <head>
@@ -16,6 +17,7 @@ export function Page(props: { title: string; children: ComponentChildren; signed
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${props.title} · Twofold`}</title>
         <link rel="stylesheet" href="/assets/app.css" />
+        {props.refreshTo && <meta http-equiv="refresh" content={`0;url=${props.refreshTo}`} />}
         {props.scripts?.map((src) => (
           <script key={src} src={src} defer />
         ))}

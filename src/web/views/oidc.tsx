@@ -26,6 +26,26 @@ export function SignOutOfAppsPage(props: { form: string; appName: string | null 
   );
 }
 
+/**
+ * The last step back to an app. Twofold's pages forbid forms to lead off-site (CSP
+ * form-action 'self'), and a browser applies that to every redirect after a form: the
+ * password, the code, "Go back to the app", "Sign out". So the way back is a page that
+ * moves on by itself, a navigation no form started, with a link for the rare browser
+ * that does not.
+ */
+export function ContinueToAppPage(props: { url: string; appName: string | null; signingOut?: boolean }) {
+  const app = props.appName ?? 'the app';
+  return (
+    <Page title={`Back to ${app}`} refreshTo={props.url}>
+      <h1>{props.signingOut ? 'Signed out' : `Back to ${app}`}</h1>
+      <p role="status">{props.signingOut ? `Taking you back to ${app}…` : `Signing you in to ${app}…`}</p>
+      <p>
+        <a href={props.url}>Continue to {app}</a>
+      </p>
+    </Page>
+  );
+}
+
 export function SignedOutOfAppsPage(props: { appName: string | null }) {
   return (
     <Page title="Signed out">
