@@ -14,9 +14,16 @@ const CONTENT_SECURITY_POLICY = [
   "base-uri 'none'",
 ].join('; ');
 
-export function addSecurityHeaders(app: FastifyInstance, https: boolean): void {
+/**
+ * `formActionSources`: where else a form's answer may redirect the browser (CSP sources).
+ * Chromium checks form-action on the redirects that follow a form too, so the way back to
+ * an app behind forward auth (FORWARD_AUTH_DOMAINS), after the password or the code, must
+ * be listed there or the browser stops on Twofold's page.
+ */
+export function addSecurityHeaders(app: FastifyInstance, https: boolean, formActionSources: readonly string[] = []): void {
+  const policy = CONTENT_SECURITY_POLICY.replace("form-action 'self'", ["form-action 'self'", ...formActionSources].join(' '));
   app.addHook('onSend', async (request, reply) => {
-    reply.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+    reply.header('Content-Security-Policy', policy);
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('X-Frame-Options', 'DENY');
     // same-origin, not no-referrer: with no-referrer Chromium sends "Origin: null" on form posts,

@@ -2,7 +2,6 @@
 // handler is a ladder of early returns: wrong state → bad input → check → change → reply.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SIGN_IN_ATTEMPT_LIFETIME_IN_MS } from '../../domain/limits.js';
-import { safeLocalPath } from '../../domain/redirects.js';
 import { REMEMBER_DEVICE_DURATION_IN_MS } from '../../domain/remembered-devices.js';
 import { TwofoldError } from '../../errors.js';
 import { invalidateSession } from '../../services/sessions.js';
@@ -20,8 +19,10 @@ import { CodePage, LastFourPage, LostDeviceChoicesPage, LostDeviceCodePage, NoMo
 import { recoveryCodesLeft } from '../../services/recovery-codes.js';
 import { countPasskeys } from '../../services/passkeys.js';
 import { RECOVERY_CODES_LOW_AT } from '../../domain/recovery-codes.js';
+import { destinationOf, wayBackFrom, wayBackRuleOf } from '../way-back.js';
 
 export function registerSignInRoutes(app: FastifyInstance, web: WebContext): void {
+  const wayBackRule = wayBackRuleOf(web.config);
   const pendingOf = (request: FastifyRequest) => findPendingSignIn(web.services, web.cookies.read(request, 'signInAttempt'));
   const startSession = (reply: FastifyReply, token: string) => {
     // A browser-session cookie: the server enforces idle and absolute expiry.
@@ -97,15 +98,17 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
   };
 
   app.get('/sign-in', async (request, reply) => {
-    if (request.user) return reply.redirect('/', 303);
-    const next = queryText(request, 'next');
-    return sendPage(reply, 200, <SignInPage csrfToken={web.csrf.tokenFor(request, reply)} notice={noticeFor(queryText(request, 'notice'))} next={next && safeLocalPath(next, '') ? next : undefined} />);
+    // A local `next`, or `rd` back to an app behind forward auth (only to an allowed host).
+    const wayBack = wayBackFrom(wayBackRule, { rd: queryText(request, 'rd'), next: queryText(request, 'next') });
+    if (request.user) return reply.redirect(wayBack.rd ?? '/', 303);
+    return sendPage(reply, 200, <SignInPage csrfToken={web.csrf.tokenFor(request, reply)} notice={noticeFor(queryText(request, 'notice'))} {...wayBack} />);
   });
 
   app.post('/sign-in', async (request, reply) => {
     const typedEmail = formText(request, 'email');
     // Made safe before anything is written: a reply that cannot be sent must not leave a session behind.
-    const next = safeLocalPath(formText(request, 'next'), '/');
+    const wayBack = wayBackFrom(wayBackRule, { rd: formText(request, 'rd'), next: formText(request, 'next') });
+    const next = destinationOf(wayBack);
     const result = await signInWithPassword(
       web.services,
       { email: formField(request, 'email'), password: formField(request, 'password'), rememberedDeviceToken: web.cookies.read(request, 'rememberedDevice'), nextPath: next === '/' ? null : next },
@@ -113,7 +116,7 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
     );
     app.twofoldMetrics.signIns.inc({ step: 'password', outcome: result.outcome === 'refused' ? result.error.code : result.outcome });
     if (result.outcome === 'refused') {
-      const page = <SignInPage csrfToken={web.csrf.tokenFor(request, reply)} email={typedEmail?.slice(0, 254)} error={result.error.message} next={formText(request, 'next')} />;
+      const page = <SignInPage csrfToken={web.csrf.tokenFor(request, reply)} email={typedEmail?.slice(0, 254)} error={result.error.message} {...wayBack} />;
       return sendPage(reply, statusOf(result.error), page);
     }
     // Any session this browser had belongs to whoever was signed in before: end it.

@@ -20,7 +20,7 @@ function CodeEntryPaused(props: { until: number | null; error: string | undefine
   );
 }
 
-export function SignInPage(props: { csrfToken: string; email?: string | undefined; error?: string | undefined; notice?: string | undefined; next?: string | undefined }) {
+export function SignInPage(props: { csrfToken: string; email?: string | undefined; error?: string | undefined; notice?: string | undefined; next?: string | undefined; rd?: string | undefined }) {
   return (
     <Page title="Sign in" scripts={PASSKEY_SCRIPTS}>
       <h1>Sign in</h1>
@@ -29,6 +29,7 @@ export function SignInPage(props: { csrfToken: string; email?: string | undefine
       <form method="post" action="/sign-in" novalidate>
         <CsrfField token={props.csrfToken} />
         {props.next && <input type="hidden" name="next" value={props.next} />}
+        {props.rd && <input type="hidden" name="rd" value={props.rd} />}
         <Field name="email" label="Username (email)" type="email" autocomplete="username webauthn" value={props.email} maxLength={254} autofocus={!props.email} />
         <Field name="password" label="Password" type="password" autocomplete="current-password" maxLength={1024} autofocus={!!props.email} />
         <div class="actions">
