@@ -30,12 +30,13 @@ export function testServices(store: Store, clock: TestClock = new TestClock(), e
   return createServiceContext(config, store, deriveServerKeys(TEST_SECRET), { now: clock.now, hooks });
 }
 
-export async function startTestServer(store: Store, env: Record<string, string> = {}, options: { host?: string } = {}): Promise<TestServer> {
+/** `options.port`: a port chosen beforehand (when PUBLIC_URL must name it); else any free one. */
+export async function startTestServer(store: Store, env: Record<string, string> = {}, options: { host?: string; port?: number } = {}): Promise<TestServer> {
   const clock = new TestClock();
   const config = loadConfig({ TWOFOLD_SECRET: TEST_SECRET, DATA_DIR: '/nonexistent', LOG_LEVEL: 'silent', ...env });
   const metrics = new TwofoldMetrics();
   const services = testServices(store, clock, env, metrics.serviceHooks);
   const app = await buildApp({ config, services, metrics, csrfKey: deriveServerKeys(TEST_SECRET).csrf, ...(config.devOutbox ? { devOutboxKey: TEST_OUTBOX_KEY } : {}) });
-  const address = await app.listen({ port: 0, host: options.host ?? '127.0.0.1' });
+  const address = await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
   return { url: address, app, services, clock, ...(config.devOutbox ? { outboxUrl: `${address}/dev/outbox?key=${TEST_OUTBOX_KEY}` } : {}), close: () => app.close() };
 }
