@@ -1,6 +1,7 @@
 // Forward auth over real HTTP, once per database: what the proxy's question is answered
 // with (nginx auth_request, Traefik/Caddy forward auth), the way back after sign-in (rd,
 // only to an allowed host: open-redirect attempts land on /), and the shared session cookie.
+import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { createOrganization, createUser } from '../../src/services/accounts.js';
 import { TestClient } from '../helpers/client.js';
@@ -232,6 +233,50 @@ describeEachDatabase('forward auth', (database) => {
     expect(wrong.status).toBe(401);
     expect(wrong.body).toContain('name="rd"');
     expect((await browser.post('/sign-in', { email: user.email, password: user.password, rd: APP_PAGE })).location).toBe(APP_PAGE);
+  });
+
+  it('hostile-input: whatever rd, next or X-Forwarded-* arrive, the answer is below 500 and leads only to an allowed place', async () => {
+    const user = await createTestUser(ctx.server.services);
+    const isAllowedPlace = (location: string | null) => {
+      if (location === null || location.startsWith('/')) return true;
+      const host = new URL(location).hostname;
+      return new URL(location).protocol === 'https:' && (host === 'app.example.com' || host.endsWith('.apps.example.com'));
+    };
+    const hostile = fc.oneof(
+      fc.string({ unit: 'binary' }),
+      fc.webUrl({ withQueryParameters: true, withFragments: true }),
+      fc.constantFrom(...Object.values(OPEN_REDIRECT_ATTEMPTS), APP_PAGE, 'https://crm.apps.example.com/x', '%', '\\', 'a'.repeat(5000)),
+    );
+    // Header values: what an HTTP client can send at all (tab, printable ASCII and latin-1 bytes).
+    const headerValue = hostile.map((v) => v.replace(/[^\t\u0020-\u007e\u0080-\u00ff]/g, ''));
+    await fc.assert(
+      fc.asyncProperty(hostile, hostile, headerValue, headerValue, async (rd, next, host, uri) => {
+        const page = await client().get(`/sign-in?${new URLSearchParams({ rd, next })}`);
+        // (a NUL anywhere is refused before any handler: 400)
+        expect([200, 400]).toContain(page.status);
+        const carried = /name="rd" value="([^"]*)"/.exec(page.body)?.[1]?.replace(/&amp;/g, '&');
+        expect(isAllowedPlace(carried ?? null), carried).toBe(true);
+        const reply = await forwardAuth(client(), { 'x-forwarded-proto': 'https', 'x-forwarded-host': host, 'x-forwarded-uri': uri });
+        expect(reply.status).toBe(302);
+        const back = new URL(reply.location!).searchParams.get('rd');
+        expect(reply.location!.startsWith(`${PUBLIC_URL}/sign-in`)).toBe(true);
+        expect(isAllowedPlace(back), back ?? '').toBe(true);
+        const asked = await authRequest(client(), { 'x-original-url': host + uri });
+        expect(asked.status).toBe(401);
+      }),
+      { numRuns: 100 },
+    );
+    // Through the password step (each costs a password hash: fewer runs).
+    await fc.assert(
+      fc.asyncProperty(hostile, hostile, async (rd, next) => {
+        const browser = client();
+        await browser.get('/sign-in');
+        const reply = await browser.post('/sign-in', { email: user.email, password: user.password, rd, next });
+        expect([303, 400]).toContain(reply.status);
+        expect(isAllowedPlace(reply.location), reply.location ?? '').toBe(true);
+      }),
+      { numRuns: 15 },
+    );
   });
 
   it('lets the sign-in forms redirect to the listed hosts (CSP form-action), and nowhere else', async () => {
