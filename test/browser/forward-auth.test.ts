@@ -34,7 +34,7 @@ function startEchoApp(): Promise<{ server: Server; port: number }> {
   const server = createServer((request, response) => {
     const rows = ['remote-user', 'remote-email', 'remote-name', 'remote-groups', 'remote-id'].map((name) => `<dt>${name}</dt><dd id="${name}">${escapeHtml(String(request.headers[name] ?? '(none)'))}</dd>`);
     response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    response.end(`<!doctype html><html lang="en"><title>Protected app</title><h1>Protected app</h1><p id="path">${escapeHtml(request.url ?? '')}</p><dl>${rows.join('')}</dl></html>`);
+    response.end(`<!doctype html><html lang="en"><title>Protected app</title><h1>Protected app</h1><p id="path">${escapeHtml(`${request.method} ${request.url}`)}</p><dl>${rows.join('')}</dl></html>`);
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port })));
 }
@@ -156,16 +156,19 @@ describe('forward auth through nginx in Chromium', () => {
     await expect.poll(() => page.url()).toBe(wanted);
     await expect.poll(() => headingOf(page)).toBe('Protected app');
     await screenshot(page, 'forward-auth-02-back-on-the-app');
-    expect(await textOf(page, 'path')).toBe('/reports/2026?q=a%20b&sort=desc');
+    expect(await textOf(page, 'path')).toBe('GET /reports/2026?q=a%20b&sort=desc');
     expect(await textOf(page, 'remote-user')).toBe(user.email);
     expect(await textOf(page, 'remote-email')).toBe(user.email);
     expect(decodeURIComponent((await textOf(page, 'remote-name'))!)).toBe('李雷 Pat');
     expect(await textOf(page, 'remote-groups')).toBe(`role:member,org:${orgId},aggregator:${aggregator.id}`);
     expect(await textOf(page, 'remote-id')).toBe(user.id);
 
-    // Another page of the app: no sign-in this time.
+    // Another page of the app: no sign-in this time; a form post passes too (nginx asks with a GET).
     await page.goto(`${appUrl}/other`);
-    await expect.poll(() => textOf(page, 'path')).toBe('/other');
+    await expect.poll(() => textOf(page, 'path')).toBe('GET /other');
+    const posted = await page.evaluate(async () => (await fetch('/orders', { method: 'POST', body: 'qty=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).text());
+    expect(posted).toContain('<p id="path">POST /orders</p>');
+    expect(posted).toContain(`<dd id="remote-user">${user.email}</dd>`);
 
     // Signed out on Twofold: the app sends the browser to sign in again at once.
     await page.goto(`${authUrl}/`);
