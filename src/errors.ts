@@ -77,6 +77,14 @@ export const ERRORS = {
   passkey_not_found: { status: 404, message: 'That passkey is not on your account.' },
   passkey_sign_ins_rate_limited: { status: 429, message: 'Too many passkey sign-ins from your network. Please wait {minutes} minutes and try again.' },
   passkey_limit_reached: { status: 409, message: 'You have 20 passkeys and security keys already. Remove one before adding another.' },
+  oidc_client_name_invalid: { status: 400, message: 'Give the app a name of up to 100 characters.' },
+  oidc_redirect_uri_invalid: { status: 400, message: 'The address {uri} {why}.' },
+  oidc_redirect_uri_missing: { status: 400, message: 'Give at least one --redirect-uri: the address the app receives sign-ins at.' },
+  oidc_client_unknown: { status: 404, message: 'There is no app with that client id.' },
+  oidc_client_is_public: { status: 409, message: 'That app is public (it signs in with PKCE alone), so it has no secret to rotate.' },
+  oidc_interaction_expired: { status: 400, message: 'This sign-in request has expired or was already finished. Go back to the app and sign in again.' },
+  oidc_client_not_for_you: { status: 403, message: '{app} is only for people of {organization}, and you are signed in as {email}. Sign out and sign in with the account {organization} gave you.' },
+  oidc_two_factor_needed: { status: 403, message: '{app} asks for two-factor authentication, and your account does not have it turned on yet. Turn it on with Protect my account, then sign in to {app} again.' },
   setup_already_done: { status: 409, message: 'Twofold is already set up. Sign in instead.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

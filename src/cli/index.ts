@@ -8,6 +8,11 @@ import { openRuntime, type Runtime } from '../runtime.js';
 import { createOrganization, createUser, createUserAndInvite } from '../services/accounts.js';
 import { resetTwoFactorAsOperator, unlockCodeEntryAsOperator } from '../services/operator.js';
 import { describeMailQueue } from '../services/mail-status.js';
+import { addClient, listClients, removeClient, rotateClientSecret } from '../services/oidc/clients.js';
+import { ensureSigningKeys, listSigningKeyInfo, rotateSigningKeys } from '../services/oidc/signing-keys.js';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+const when = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
 async function withRuntime(action: (runtime: Runtime) => Promise<void>): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
@@ -95,6 +100,89 @@ export function buildCli(): Command {
         for (const failure of status.recentFailures) {
           console.log(`failed ${new Date(failure.createdAtMs).toISOString()} ${failure.kind} to ${failure.to} after ${failure.attempts} attempts: ${failure.lastError ?? ''}`);
         }
+      }),
+    );
+  const client = program.command('client').description('Apps that sign people in through Twofold (OpenID Connect)');
+  client
+    .command('add')
+    .description('Register an app; prints its client_id and, unless --public, its client_secret (shown once)')
+    .requiredOption('--name <name>', 'the app\'s name, shown to people signing in')
+    .requiredOption('--redirect-uri <uri>', 'where the app receives sign-ins (exact; repeat for several)', collect, [])
+    .option('--post-logout-redirect-uri <uri>', 'where the app may send people after signing out (repeat for several)', collect, [])
+    .option('--public', 'an app that cannot keep a secret (single-page or native): PKCE alone')
+    .option('--org <name>', 'only people of this organisation (an aggregator includes its firms)')
+    .option('--id-token-alg <alg>', 'ES256 (default) or RS256 for older apps', 'ES256')
+    .action(async (opts: { name: string; redirectUri: string[]; postLogoutRedirectUri: string[]; public?: boolean; org?: string; idTokenAlg: string }) => {
+      if (opts.idTokenAlg !== 'ES256' && opts.idTokenAlg !== 'RS256') throw new CommanderError(2, 'twofold.alg', '--id-token-alg must be ES256 or RS256');
+      await withRuntime(async ({ services }) => {
+        const created = await addClient(services, {
+          name: opts.name,
+          redirectUris: opts.redirectUri,
+          postLogoutRedirectUris: opts.postLogoutRedirectUri,
+          public: opts.public === true,
+          idTokenAlg: opts.idTokenAlg as 'ES256' | 'RS256',
+          ...(opts.org === undefined ? {} : { organizationName: opts.org }),
+        });
+        console.log(`client_id: ${created.clientId}`);
+        if (created.clientSecret) {
+          console.log(`client_secret: ${created.clientSecret}`);
+          console.log('Keep the secret in the app\'s configuration now: it is not shown again (`twofold client rotate-secret` makes a new one).');
+        }
+        console.log(`issuer: ${services.publicUrl}`);
+      });
+    });
+  client
+    .command('list')
+    .description('The registered apps')
+    .action(async () =>
+      withRuntime(async ({ services }) => {
+        const clients = await listClients(services);
+        if (clients.length === 0) console.log('No apps yet: add one with `twofold client add`.');
+        for (const c of clients) {
+          console.log(`${c.clientId}  ${c.name}  ${c.public ? 'public' : 'confidential'}  ${c.idTokenAlg}  ${c.organizationName ? `only ${c.organizationName}` : 'everyone'}  ${c.redirectUris.join(' ')}`);
+        }
+      }),
+    );
+  client
+    .command('remove <client_id>')
+    .description('Remove an app: its sign-ins, grants and tokens end at once')
+    .action(async (clientId: string) =>
+      withRuntime(async ({ services }) => {
+        await removeClient(services, clientId);
+        console.log(`Removed app ${clientId}; every token it held stopped working.`);
+      }),
+    );
+  client
+    .command('rotate-secret <client_id>')
+    .description('A new client_secret for an app; the old one stops working at once')
+    .action(async (clientId: string) =>
+      withRuntime(async ({ services }) => {
+        const secret = await rotateClientSecret(services, clientId);
+        console.log(`client_secret: ${secret}`);
+      }),
+    );
+
+  const keys = program.command('keys').description('The keys that sign ID tokens');
+  const printKeys = (list: Awaited<ReturnType<typeof listSigningKeyInfo>>) => {
+    for (const k of list) console.log(`${k.kid}  ${k.alg}  ${k.state}  signs from ${when(k.signsFromMs)}${k.retiredAtMs === null ? '' : `  retired ${when(k.retiredAtMs)}`}`);
+  };
+  keys
+    .command('list')
+    .description('The signing keys, and which sign now')
+    .action(async () =>
+      withRuntime(async ({ services }) => {
+        await ensureSigningKeys(services);
+        printKeys(await listSigningKeyInfo(services));
+      }),
+    );
+  keys
+    .command('rotate')
+    .description('New signing keys; published at once, signing once every node has them; the old ones stay published until their tokens expire')
+    .action(async () =>
+      withRuntime(async ({ services }) => {
+        await ensureSigningKeys(services);
+        printKeys(await rotateSigningKeys(services));
+        console.log('Running nodes pick the new keys up within a minute; new keys sign from the time shown.');
       }),
     );
   return program;

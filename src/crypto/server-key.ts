@@ -10,12 +10,14 @@ export interface ServerKeys {
   csrf: Buffer;
   smsCodes: Buffer;
   recoveryCodes: Buffer;
+  /** signs the OpenID Provider's cookies; every node derives the same */
+  oidcCookies: Buffer;
 }
 
 export function deriveServerKeys(masterSecret: string): ServerKeys {
   const ikm = Buffer.from(masterSecret, 'utf8');
   const derive = (info: string) => Buffer.from(hkdfSync('sha256', ikm, 'twofold', info, 32));
-  return { totpEncryption: derive('totp-secret-encryption'), csrf: derive('csrf-token'), smsCodes: derive('sms-code-hash'), recoveryCodes: derive('recovery-code-hash') };
+  return { totpEncryption: derive('totp-secret-encryption'), csrf: derive('csrf-token'), smsCodes: derive('sms-code-hash'), recoveryCodes: derive('recovery-code-hash'), oidcCookies: derive('oidc-provider-cookies') };
 }
 
 /** Returns the master secret and whether it was just generated (the console says so). */

@@ -35,7 +35,9 @@ export type SecurityEventType =
   | 'passkey_renamed'
   | 'passkey_removed'
   | 'passkey_failed'
-  | 'passkey_clone_suspected';
+  | 'passkey_clone_suspected'
+  | 'app_signed_in'
+  | 'app_access_refused';
 
 const LABELS: Record<SecurityEventType, string> = {
   signed_in: 'Signed in',
@@ -72,6 +74,8 @@ const LABELS: Record<SecurityEventType, string> = {
   passkey_removed: 'Passkey or security key removed',
   passkey_failed: 'Passkey or security key refused',
   passkey_clone_suspected: 'Security key refused: it looks copied (its use count went backwards)',
+  app_signed_in: 'Signed in to an app through Twofold',
+  app_access_refused: 'Refused entry to an app that is only for another organisation',
 };
 
 export function activityLabel(type: string): string {

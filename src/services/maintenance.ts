@@ -12,6 +12,9 @@ import { deleteExpiredTotpEnrollments } from '../store/two-factor.js';
 import { deleteExpiredTwoFactorActivations } from '../store/two-factor-activations.js';
 import { deleteExpiredRecoveryCodeReveals } from '../store/recovery-codes.js';
 import { deleteExpiredWebauthnChallenges } from '../store/webauthn-challenges.js';
+import { deleteExpiredOidcPayloads } from '../store/oidc-payloads.js';
+import { deleteSigningKeysRetiredBefore } from '../store/oidc-signing-keys.js';
+import { RETIRED_KEY_PUBLISHED_FOR_IN_MS } from '../domain/oidc.js';
 import type { ServiceContext } from './context.js';
 
 export interface PurgeCounts {
@@ -30,6 +33,10 @@ export async function purgeExpiredRecords(ctx: ServiceContext, options: { activi
   await deleteExpiredSetupTokens(ctx.db, nowMs);
   await deleteWindowsStartedBefore(ctx.db, nowMs - MAX_WINDOW_IN_MS);
   await deleteExpiredSmsCodes(ctx.db, nowMs);
+  // The OpenID Provider's codes, tokens, sessions and interactions past their lifetime,
+  // and signing keys retired long enough that nothing they signed is still valid.
+  await deleteExpiredOidcPayloads(ctx.db, nowMs);
+  await deleteSigningKeysRetiredBefore(ctx.db, nowMs - RETIRED_KEY_PUBLISHED_FOR_IN_MS);
   if (options.activityRetentionDays !== undefined) await deleteSecurityEventsOlderThan(ctx.db, nowMs - options.activityRetentionDays * 86_400_000);
   return { rememberedDevices };
 }

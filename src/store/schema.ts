@@ -292,6 +292,8 @@ export interface OidcPayloadsTable {
   uid: string | null;
   user_code: string | null;
   account_id: string | null;
+  client_id: string | null;
+  created_at: number;
   expires_at: number | null;
   consumed_at: number | null;
 }
@@ -305,6 +307,7 @@ export interface OidcClientsTable {
   /** JSON array */
   post_logout_redirect_uris: string;
   org_id: string | null;
+  id_token_alg: string;
   created_at: number;
   secret_rotated_at: number | null;
 }
@@ -314,6 +317,8 @@ export interface OidcSigningKeysTable {
   alg: string;
   private_jwk_sealed: string;
   created_at: number;
+  /** published from created_at; used to sign from here on */
+  signs_from: number;
   retired_at: number | null;
 }
 

@@ -1,5 +1,6 @@
 import type { Role } from '../domain/accounts.js';
 import type { CompiledQuery, Kysely, Selectable } from 'kysely';
+import { deleteOidcPayloadsOfAccount } from './oidc-payloads.js';
 import type { Database, SessionsTable } from './schema.js';
 
 type Db = Kysely<Database>;
@@ -19,8 +20,10 @@ export async function deleteSession(db: Db, sessionId: string): Promise<boolean>
   return result.numDeletedRows === 1n;
 }
 
+/** Every session of the person, and with them every app's sign-in, grant and token. */
 export async function deleteAllUserSessions(db: Db, userId: string): Promise<void> {
   await db.deleteFrom('sessions').where('user_id', '=', userId).execute();
+  await deleteOidcPayloadsOfAccount(db, userId);
 }
 
 /**
@@ -29,7 +32,7 @@ export async function deleteAllUserSessions(db: Db, userId: string): Promise<voi
  * before it may still work.
  */
 export async function deleteEverySignInOf(db: Db, userId: string): Promise<void> {
-  await db.deleteFrom('sessions').where('user_id', '=', userId).execute();
+  await deleteAllUserSessions(db, userId);
   await db.deleteFrom('sign_in_attempts').where('user_id', '=', userId).execute();
   await db.deleteFrom('remembered_devices').where('user_id', '=', userId).execute();
 }

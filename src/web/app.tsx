@@ -26,6 +26,9 @@ import { registerPasskeyRoutes, registerSignedInPasskeyRoutes } from './routes/p
 import { registerSetupRoutes } from './routes/setup.js';
 import { registerSignInRoutes } from './routes/sign-in.js';
 import { registerSystemRoutes } from './routes/system.js';
+import { registerOidcRoutes } from './oidc/routes.js';
+import { rememberAppSignInRequest } from './oidc/return-to-app.js';
+import { hkdfSync } from 'node:crypto';
 
 // (forward auth answers the proxy itself: a 401 there, not this page's redirect)
 const ALLOWED_DURING_REQUIRED_SETUP = ['/settings', '/sign-out', '/assets/', '/healthz', '/dev/outbox', '/api/authz/'];
@@ -51,6 +54,8 @@ export interface AppOptions {
   /** createLogger(level) from ./logging.js; none: silent */
   logger?: FastifyBaseLogger;
   metrics?: TwofoldMetrics;
+  /** signs the OpenID provider's cookies (ServerKeys.oidcCookies); derived from csrfKey when not given */
+  oidcCookieKey?: Buffer;
   /** with DEV_OUTBOX=1: the key /dev/outbox asks for (main prints it once) */
   devOutboxKey?: string;
 }
@@ -95,6 +100,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('preHandler', async (request, reply) => {
     if (!request.user?.twoFactorSetupRequired || isAllowedDuringRequiredSetup(request.url)) return;
     if (request.url.startsWith('/api/')) return reply.code(403).send({ signedIn: true, twoFactorSetupRequired: true });
+    rememberAppSignInRequest(request, reply, https);
     return reply.redirect('/settings/two-factor', 303);
   });
   app.addHook('preHandler', async (request, reply) => {
@@ -116,6 +122,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     registerSignedInPasskeyRoutes(scope, web);
   });
   registerAccountLinkRoutes(app, web);
+  await registerOidcRoutes(app, web, options.oidcCookieKey ?? Buffer.from(hkdfSync('sha256', options.csrfKey, 'twofold', 'oidc-provider-cookies', 32)));
   registerDevOutboxRoutes(app, web, options.devOutboxKey);
   return app;
 }

@@ -24,6 +24,8 @@ export const NOTICES = {
   invitation_accepted: 'Your password is set. Sign in with it now.',
   invitation_sent: 'A new invitation email is on its way. Earlier invitation links no longer work.',
   device_forgotten: 'That device has been forgotten. It will be asked for a code at its next sign-in.',
+  sign_in_again: 'The app you came from asks you to sign in again before it goes on.',
+  sign_in_again_two_factors: 'The app you came from asks for two-factor authentication: sign in again, and you will be asked for your code even on a remembered device.',
   devices_forgotten: 'All your remembered devices have been forgotten. Each will be asked for a code at its next sign-in.',
 } as const;
 

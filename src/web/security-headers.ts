@@ -1,5 +1,6 @@
 // Headers on every reply: no inline script anywhere, no framing, no sniffing,
 // nothing cached that belongs to an account.
+import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 
 const CONTENT_SECURITY_POLICY = [
@@ -14,6 +15,29 @@ const CONTENT_SECURITY_POLICY = [
   "base-uri 'none'",
 ].join('; ');
 
+function securityHeaders(https: boolean, cacheable: boolean, policy = CONTENT_SECURITY_POLICY): [string, string][] {
+  return [
+    ['Content-Security-Policy', policy],
+    ['X-Content-Type-Options', 'nosniff'],
+    ['X-Frame-Options', 'DENY'],
+    // same-origin, not no-referrer: with no-referrer Chromium sends "Origin: null" on form posts,
+    // which the CSRF check must then refuse. Same-origin still keeps URLs (setup tokens) in-site.
+    ['Referrer-Policy', 'same-origin'],
+    ['Cross-Origin-Opener-Policy', 'same-origin'],
+    ['Permissions-Policy', 'camera=(), microphone=(), geolocation=()'],
+    ...(https ? ([['Strict-Transport-Security', 'max-age=31536000']] as [string, string][]) : []),
+    ...(cacheable ? [] : ([['Cache-Control', 'no-store']] as [string, string][])),
+  ];
+}
+
+/**
+ * The same headers on a reply written outside Fastify (the OpenID provider's). Its
+ * own Cache-Control (discovery, keys) is kept when `providerDecidesCaching`.
+ */
+export function applySecurityHeaders(res: ServerResponse, https: boolean, providerDecidesCaching: boolean): void {
+  for (const [name, value] of securityHeaders(https, providerDecidesCaching)) res.setHeader(name, value);
+}
+
 /**
  * `formActionSources`: where else a form's answer may redirect the browser (CSP sources).
  * Chromium checks form-action on the redirects that follow a form too, so the way back to
@@ -23,15 +47,6 @@ const CONTENT_SECURITY_POLICY = [
 export function addSecurityHeaders(app: FastifyInstance, https: boolean, formActionSources: readonly string[] = []): void {
   const policy = CONTENT_SECURITY_POLICY.replace("form-action 'self'", ["form-action 'self'", ...formActionSources].join(' '));
   app.addHook('onSend', async (request, reply) => {
-    reply.header('Content-Security-Policy', policy);
-    reply.header('X-Content-Type-Options', 'nosniff');
-    reply.header('X-Frame-Options', 'DENY');
-    // same-origin, not no-referrer: with no-referrer Chromium sends "Origin: null" on form posts,
-    // which the CSRF check must then refuse. Same-origin still keeps URLs (setup tokens) in-site.
-    reply.header('Referrer-Policy', 'same-origin');
-    reply.header('Cross-Origin-Opener-Policy', 'same-origin');
-    reply.header('Permissions-Policy', 'camera=(), microphone=(), geolocation=()');
-    if (https) reply.header('Strict-Transport-Security', 'max-age=31536000');
-    if (!request.url.startsWith('/assets/')) reply.header('Cache-Control', 'no-store');
+    for (const [name, value] of securityHeaders(https, request.url.startsWith('/assets/'), policy)) reply.header(name, value);
   });
 }

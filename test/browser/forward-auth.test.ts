@@ -7,7 +7,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -17,15 +16,7 @@ import { headingOf, launchChromium, screenshot } from '../helpers/browser.js';
 import { DATABASES } from '../helpers/databases.js';
 import { STRONG_PASSWORD, codeFor, createTestUser } from '../helpers/fixtures.js';
 import { stopProcess } from '../helpers/processes.js';
-import { type TestServer, startTestServer } from '../helpers/server.js';
-
-async function freePort(): Promise<number> {
-  const probe = createNetServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
+import { type TestServer, freePort, startTestServer } from '../helpers/server.js';
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 

@@ -128,6 +128,58 @@ for (const target of targets) {
       }
     });
 
+    it('registers an app: prints its id and secret once, stores the secret sealed; lists, rotates and removes it', async () => {
+      expect((await runCli(['org', 'add', 'Harbour Aggregation CLI'], env)).code).toBe(0);
+      const added = await runCli(['client', 'add', '--name', 'Harbour CRM', '--redirect-uri', 'https://crm.example.com/callback', '--post-logout-redirect-uri', 'https://crm.example.com/', '--org', 'Harbour Aggregation CLI'], env);
+      expect(added).toMatchObject({ code: 0, stderr: '' });
+      const clientId = /^client_id: ([0-9a-f]{32})$/m.exec(added.stdout)![1]!;
+      const secret = /^client_secret: (\S+)$/m.exec(added.stdout)![1]!;
+      expect(secret.length).toBeGreaterThanOrEqual(40);
+      const store = openStore(url);
+      try {
+        const row = await store.db.selectFrom('oidc_clients').selectAll().where('client_id', '=', clientId).executeTakeFirstOrThrow();
+        // Sealed: a copy of the database does not give the secret away.
+        expect(row.secret_sealed).not.toContain(secret);
+        expect(row.org_id).not.toBeNull();
+      } finally {
+        await store.close();
+      }
+      const listed = await runCli(['client', 'list'], env);
+      expect(listed.stdout).toContain(`${clientId}  Harbour CRM  confidential  ES256  only Harbour Aggregation CLI  https://crm.example.com/callback`);
+      expect(listed.stdout).not.toContain(secret);
+      const rotated = await runCli(['client', 'rotate-secret', clientId], env);
+      expect(rotated.code).toBe(0);
+      expect(/^client_secret: (\S+)$/m.exec(rotated.stdout)![1]).not.toBe(secret);
+      expect(await runCli(['client', 'remove', clientId], env)).toMatchObject({ code: 0 });
+      expect((await runCli(['client', 'list'], env)).stdout).not.toContain(clientId);
+      const again = await runCli(['client', 'remove', clientId], env);
+      expect(again.code).not.toBe(0);
+      expect(again.stderr).toContain('Error: There is no app with that client id.');
+    });
+
+    it('refuses an app with a redirect address that is not https or has a fragment, and a public app has no secret', async () => {
+      const plain = await runCli(['client', 'add', '--name', 'Plain', '--redirect-uri', 'http://crm.example.com/callback'], env);
+      expect(plain.code).not.toBe(0);
+      expect(plain.stderr).toContain('Error: The address http://crm.example.com/callback must be https (http only for localhost).');
+      const fragment = await runCli(['client', 'add', '--name', 'Frag', '--redirect-uri', 'https://crm.example.com/cb#x'], env);
+      expect(fragment.stderr).toContain('must not have a #fragment');
+      const spa = await runCli(['client', 'add', '--name', 'Harbour SPA', '--redirect-uri', 'http://localhost:5173/callback', '--public'], env);
+      expect(spa.code).toBe(0);
+      expect(spa.stdout).not.toContain('client_secret');
+    });
+
+    it('rotates the signing keys: the new ones published at once and signing later, the old ones kept', async () => {
+      const before = await runCli(['keys', 'list'], env);
+      expect(before.stdout).toMatch(/^es256-initial {2}ES256 {2}signing/m);
+      expect(before.stdout).toMatch(/^rs256-initial {2}RS256 {2}signing/m);
+      const rotated = await runCli(['keys', 'rotate'], env);
+      expect(rotated.code).toBe(0);
+      // Until every node has published them, the new keys do not sign.
+      expect(rotated.stdout).toMatch(/^es256-initial {2}ES256 {2}signing .* retired /m);
+      expect(rotated.stdout).toMatch(/^es256-\d{4}-\d{2}-\d{2}-[0-9a-f]{8} {2}ES256 {2}published/m);
+      expect(rotated.stdout).toMatch(/^rs256-\d{4}-\d{2}-\d{2}-[0-9a-f]{8} {2}RS256 {2}published/m);
+    });
+
     it('says what is wrong with the configuration', async () => {
       const result = await runCli(['org', 'add', 'X'], { DATABASE_URL: 'mysql://nope', TWOFOLD_SECRET: TEST_SECRET });
       expect(result.code).not.toBe(0);

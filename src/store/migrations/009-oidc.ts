@@ -18,6 +18,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('user_code', 'text')
     // the person it belongs to: a security change ends their app sessions and tokens too
     .addColumn('account_id', 'text')
+    // the app it was issued to: removing the app removes what it holds
+    .addColumn('client_id', 'text')
+    // first written (service clock): when an app's sign-in request began
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('expires_at', 'bigint')
     .addColumn('consumed_at', 'bigint')
     .addPrimaryKeyConstraint('oidc_payloads_pk', ['model', 'id'])
@@ -25,6 +29,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.createIndex('oidc_payloads_grant_id').on('oidc_payloads').column('grant_id').execute();
   await db.schema.createIndex('oidc_payloads_uid').on('oidc_payloads').column('uid').execute();
   await db.schema.createIndex('oidc_payloads_account_id').on('oidc_payloads').column('account_id').execute();
+  await db.schema.createIndex('oidc_payloads_client_id').on('oidc_payloads').column('client_id').execute();
   await db.schema.createIndex('oidc_payloads_expires_at').on('oidc_payloads').column('expires_at').execute();
 
   // Apps registered by the operator (`twofold client add`).
@@ -39,18 +44,22 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('post_logout_redirect_uris', 'text', (c) => c.notNull())
     // only people under this organisation (a firm, or an aggregator and its firms)
     .addColumn('org_id', 'text', (c) => c.references('organizations.id').onDelete('cascade'))
+    // ES256 unless the app is too old for it (RS256)
+    .addColumn('id_token_alg', 'text', (c) => c.notNull().defaultTo('ES256'))
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('secret_rotated_at', 'bigint')
     .execute();
 
-  // The provider's signing keys, private halves sealed with the server key. A retired key
-  // is still published until the tokens it signed have expired.
+  // The provider's signing keys, private halves sealed with the server key. A new key is
+  // published before it signs (every node must serve it first); a retired key is still
+  // published until the tokens it signed have expired.
   await db.schema
     .createTable('oidc_signing_keys')
     .addColumn('kid', 'text', (c) => c.primaryKey())
     .addColumn('alg', 'text', (c) => c.notNull())
     .addColumn('private_jwk_sealed', 'text', (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .addColumn('signs_from', 'bigint', (c) => c.notNull())
     .addColumn('retired_at', 'bigint')
     .execute();
 }

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { safeLocalPath } from '../../domain/redirects.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { WEBAUTHN_CHALLENGE_LIFETIME_IN_MS } from '../../domain/passkeys.js';
 import { TwofoldError, isRefusal } from '../../errors.js';
@@ -75,7 +76,8 @@ export function registerPasskeyRoutes(app: FastifyInstance, web: WebContext): vo
     if (request.user) await invalidateSession(web.services, request.user.sessionId);
     web.cookies.set(reply, 'session', sessionToken);
     web.cookies.clear(reply, 'signInAttempt');
-    return reply.redirect('/', 303);
+    // Back where the person was going (an app's sign-in request), never off-site.
+    return reply.redirect(safeLocalPath(formField(request, 'next'), '/'), 303);
   });
 
   // The code step with a passkey: the page here; the answer goes to POST /sign-in/code/passkey (sign-in.tsx).

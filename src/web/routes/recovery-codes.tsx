@@ -1,5 +1,6 @@
 // Recovery codes in Settings: the new set shown once (after a second factor is proved,
 // or "Get new recovery codes"), its download, and "I have saved my recovery codes".
+import { takeAppSignInRequest } from '../oidc/return-to-app.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { forgetShownRecoveryCodes, recoveryCodesDownload, regenerateRecoveryCodes, shownRecoveryCodes } from '../../services/recovery-codes.js';
 import type { SignedInUser } from '../../services/sessions.js';
@@ -51,6 +52,9 @@ export function registerRecoveryCodeRoutes(app: FastifyInstance, web: WebContext
     if (refusal?.code === 'recovery_codes_changed') return codesPage(request, reply, user, statusOf(refusal), refusal.message);
     if (refusal) return securityPage(request, reply, user, statusOf(refusal), { form: 'two-factor', message: refusal.message });
     const method = turnedOn.method ?? 'totp';
+    // Sent here by an app's sign-in (2FA required of everyone): back to it now.
+    const appSignIn = takeAppSignInRequest(request, reply, web.cookies.secure);
+    if (appSignIn) return reply.redirect(appSignIn, 303);
     if (method === 'sms') return reply.redirect(`/settings/security?notice=${TURNED_ON_NOTICES.sms}`, 303);
     // The app or a passkey, and no number: offer one as a way back (optional, with Skip).
     if (!(await mobileNumberOf(web.services, user.userId))) return reply.redirect(`/settings/mobile/backup?notice=${TURNED_ON_NOTICES[method]}`, 303);

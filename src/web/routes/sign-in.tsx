@@ -5,6 +5,8 @@ import { SIGN_IN_ATTEMPT_LIFETIME_IN_MS } from '../../domain/limits.js';
 import { REMEMBER_DEVICE_DURATION_IN_MS } from '../../domain/remembered-devices.js';
 import { TwofoldError } from '../../errors.js';
 import { invalidateSession } from '../../services/sessions.js';
+import { endAppSessionOfBrowser } from '../../services/oidc/app-sign-in.js';
+import { OIDC_COOKIE_NAMES } from '../oidc/provider.js';
 import { type SignedInByCode, completeSignInWithCode, resendSignInCode } from '../../services/sign-in/code-step.js';
 import type { CodeRoute } from '../../services/sign-in/factors.js';
 import { PasskeyCodePage } from '../views/passkeys.js';
@@ -100,8 +102,23 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
   app.get('/sign-in', async (request, reply) => {
     // A local `next`, or `rd` back to an app behind forward auth (only to an allowed host).
     const wayBack = wayBackFrom(wayBackRule, { rd: queryText(request, 'rd'), next: queryText(request, 'next') });
-    if (request.user) return reply.redirect(wayBack.rd ?? '/', 303);
-    return sendPage(reply, 200, <SignInPage csrfToken={web.csrf.tokenFor(request, reply)} notice={noticeFor(queryText(request, 'notice'))} {...wayBack} />);
+    const safeNext = wayBack.next;
+    // `again`: an app asked for a fresh sign-in (prompt=login, max_age, two factors).
+    const again = queryText(request, 'again') === '1' && safeNext !== undefined;
+    if (request.user && !again) return reply.redirect(destinationOf(wayBack), 303);
+    const secondFactor = again && queryText(request, 'second_factor') === '1';
+    return sendPage(
+      reply,
+      200,
+      <SignInPage
+        csrfToken={web.csrf.tokenFor(request, reply)}
+        notice={again ? noticeFor(secondFactor ? 'sign_in_again_two_factors' : 'sign_in_again') : noticeFor(queryText(request, 'notice'))}
+        next={safeNext}
+        rd={wayBack.rd}
+        email={again ? request.user?.email : undefined}
+        secondFactorRequired={secondFactor}
+      />,
+    );
   });
 
   app.post('/sign-in', async (request, reply) => {
@@ -111,12 +128,18 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
     const next = destinationOf(wayBack);
     const result = await signInWithPassword(
       web.services,
-      { email: formField(request, 'email'), password: formField(request, 'password'), rememberedDeviceToken: web.cookies.read(request, 'rememberedDevice'), nextPath: next === '/' ? null : next },
+      {
+        email: formField(request, 'email'),
+        password: formField(request, 'password'),
+        // An app asked for two factors: this browser being remembered does not stand in for the code.
+        rememberedDeviceToken: formField(request, 'second_factor') === 'required' ? undefined : web.cookies.read(request, 'rememberedDevice'),
+        nextPath: next === '/' ? null : next,
+      },
       requestMeta(request),
     );
     app.twofoldMetrics.signIns.inc({ step: 'password', outcome: result.outcome === 'refused' ? result.error.code : result.outcome });
     if (result.outcome === 'refused') {
-      const page = <SignInPage csrfToken={web.csrf.tokenFor(request, reply)} email={typedEmail?.slice(0, 254)} error={result.error.message} {...wayBack} />;
+      const page = <SignInPage csrfToken={web.csrf.tokenFor(request, reply)} email={typedEmail?.slice(0, 254)} error={result.error.message} {...wayBack} secondFactorRequired={formField(request, 'second_factor') === 'required'} />;
       return sendPage(reply, statusOf(result.error), page);
     }
     // Any session this browser had belongs to whoever was signed in before: end it.
@@ -235,6 +258,8 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
 
   app.post('/sign-out', async (request, reply) => {
     if (request.user) await invalidateSession(web.services, request.user.sessionId);
+    // The apps' sign-in in this browser ends with Twofold's.
+    await endAppSessionOfBrowser(web.services, request.cookies[OIDC_COOKIE_NAMES.session]);
     web.cookies.clear(reply, 'session');
     return reply.redirect('/sign-in?notice=signed_out', 303);
   });

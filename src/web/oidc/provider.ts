@@ -1,0 +1,158 @@
+// Twofold as an OpenID Provider: panva's oidc-provider (certified by the OpenID
+// Foundation), configured for the authorization code flow with PKCE only, its state in
+// Twofold's database, its sign-in on Twofold's own pages (web/oidc/routes.tsx).
+import type { JsonWebKey } from 'node:crypto';
+import Provider, { type Configuration, type KoaContextWithOIDC, interactionPolicy } from 'oidc-provider';
+import { ACR_TWO_FACTORS, ACR_VALUES } from '../../domain/auth-methods.js';
+import { OIDC_TTL_IN_SECONDS } from '../../domain/oidc.js';
+import type { ServiceContext } from '../../services/context.js';
+import { accountClaimsOf, mayUseClient } from '../../services/oidc/accounts.js';
+import { createProviderAdapter } from '../../services/oidc/adapter.js';
+import { validateSessionToken } from '../../services/sessions.js';
+import type { Cookies } from '../cookies.js';
+import { renderPage } from '../views/layout.js';
+import { AppErrorPage, SignOutOfAppsPage, SignedOutOfAppsPage } from '../views/oidc.js';
+
+/** Where the provider's endpoints live; discovery stays at the issuer's /.well-known. */
+export const OIDC_ROUTES = {
+  authorization: '/oidc/auth',
+  token: '/oidc/token',
+  userinfo: '/oidc/me',
+  jwks: '/oidc/jwks',
+  end_session: '/oidc/session/end',
+  revocation: '/oidc/token/revocation',
+} as const;
+
+export const OIDC_COOKIE_NAMES = { session: 'twofold_oidc_session', interaction: 'twofold_oidc_interaction', resume: 'twofold_oidc_resume' } as const;
+
+/** Sign-in for an app happens at /interaction/<uid> (web/oidc/routes.tsx). */
+export const interactionPath = (uid: string) => `/interaction/${uid}`;
+
+/** Whether an app asked for two factors: `acr_values` naming the two-factor value and not the one-factor one. */
+export function asksForTwoFactors(acrValues: unknown): boolean {
+  if (typeof acrValues !== 'string') return false;
+  const values = acrValues.split(' ');
+  return values.includes(ACR_TWO_FACTORS) && !values.includes(ACR_VALUES[0]);
+}
+
+export interface ProviderOptions {
+  issuer: string;
+  services: ServiceContext;
+  cookies: Cookies;
+  cookieKey: Buffer;
+  jwks: JsonWebKey[];
+  trustProxy: boolean;
+}
+
+function loginPolicy(options: ProviderOptions) {
+  const policy = interactionPolicy.base();
+  const login = policy.get('login')!;
+  // The app's sign-in lasts only as long as the Twofold sign-in in this browser: signed
+  // out of Twofold (or signed in as someone else), the app gets no one until it signs in again.
+  login.checks.add(
+    new interactionPolicy.Check('twofold_session', 'the Twofold sign-in in this browser ended or is another person', async (ctx) => {
+      const user = await validateSessionToken(options.services, ctx.cookies.get(options.cookies.names.session, { signed: false }));
+      return !user || user.userId !== ctx.oidc.session?.accountId ? interactionPolicy.Check.REQUEST_PROMPT : interactionPolicy.Check.NO_NEED_TO_PROMPT;
+    }),
+    0,
+  );
+  login.checks.add(
+    new interactionPolicy.Check('two_factors_required', 'the app asks for two factors', (ctx) =>
+      asksForTwoFactors(ctx.oidc.params?.acr_values) && ctx.oidc.acr !== ACR_TWO_FACTORS ? interactionPolicy.Check.REQUEST_PROMPT : interactionPolicy.Check.NO_NEED_TO_PROMPT,
+    ),
+  );
+  return policy;
+}
+
+function configuration(options: ProviderOptions): Configuration {
+  const { services } = options;
+  const secure = new URL(options.issuer).protocol === 'https:';
+  const cookieOptions = { httpOnly: true, sameSite: 'lax' as const, secure, signed: true };
+  return {
+    adapter: (name: string) => createProviderAdapter(services, name),
+    clients: [],
+    jwks: { keys: options.jwks as never },
+    routes: OIDC_ROUTES,
+    responseTypes: ['code'],
+    scopes: ['openid', 'email', 'profile', 'organization', 'offline_access'],
+    claims: {
+      acr: null,
+      amr: null,
+      auth_time: null,
+      sid: null,
+      // How and when the person signed in travels with every ID token.
+      openid: ['sub', 'auth_time', 'acr', 'amr'],
+      email: ['email', 'email_verified'],
+      profile: ['name'],
+      organization: ['role', 'organization', 'aggregator'],
+    },
+    acrValues: [...ACR_VALUES],
+    // The ID token carries the claims of the scopes granted, as most apps expect.
+    conformIdTokenClaims: false,
+    allowOmittingSingleRegisteredRedirectUri: false,
+    pkce: { required: () => true },
+    clientDefaults: { grant_types: ['authorization_code', 'refresh_token'], id_token_signed_response_alg: 'ES256', response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' },
+    enabledJWA: { idTokenSigningAlgValues: ['ES256', 'RS256'], userinfoSigningAlgValues: ['ES256', 'RS256'] },
+    ttl: { ...OIDC_TTL_IN_SECONDS },
+    // Every refresh gives a new refresh token; the old one used again revokes the grant.
+    rotateRefreshToken: () => true,
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    // A refresh token lives no longer than the sign-in it came from.
+    expiresWithSession: async () => true,
+    async findAccount(ctx, sub) {
+      const clientId = ctx.oidc.client?.clientId;
+      // An app for one organisation loses a person who moved out, at the next token use.
+      if (clientId && !(await mayUseClient(services, sub, clientId)).allowed) return undefined;
+      const claims = await accountClaimsOf(services, sub);
+      if (!claims) return undefined;
+      return { accountId: sub, claims: async () => ({ ...claims }) };
+    },
+    // Apps are registered by the operator, so they are first-party: no consent page. The
+    // grant covers what the app asked for.
+    async loadExistingGrant(ctx) {
+      const { oidc } = ctx;
+      if (!oidc.client || !oidc.session?.accountId) return undefined;
+      const grantId = oidc.result?.consent?.grantId ?? oidc.session.grantIdFor(oidc.client.clientId);
+      const grant = (grantId ? await oidc.provider.Grant.find(grantId) : undefined) ?? new oidc.provider.Grant({ clientId: oidc.client.clientId, accountId: oidc.session.accountId });
+      const requested = [...(oidc.requestParamScopes ?? [])].join(' ');
+      if (requested) grant.addOIDCScope(requested);
+      const claims = [...(oidc.requestParamClaims ?? [])];
+      if (claims.length > 0) grant.addOIDCClaims(claims);
+      await grant.save();
+      return grant;
+    },
+    interactions: { url: async (_ctx, interaction) => interactionPath(interaction.uid), policy: loginPolicy(options) },
+    cookies: { names: { ...OIDC_COOKIE_NAMES }, keys: [options.cookieKey.toString('base64url')], long: cookieOptions, short: cookieOptions },
+    features: {
+      devInteractions: { enabled: false },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        async logoutSource(ctx, form) {
+          ctx.type = 'html';
+          ctx.body = renderPage(SignOutOfAppsPage({ form, appName: ctx.oidc.client?.clientName ?? null }));
+        },
+        async postLogoutSuccessSource(ctx) {
+          ctx.type = 'html';
+          ctx.body = renderPage(SignedOutOfAppsPage({ appName: ctx.oidc.client?.clientName ?? null }));
+        },
+      },
+    },
+    // Apps on other sites may call the token endpoint from a browser (public apps): only from their own origins.
+    clientBasedCORS: (_ctx, origin, client) => client.redirectUris?.some((uri) => new URL(uri).origin === origin) ?? false,
+    async renderError(ctx, out) {
+      ctx.type = 'html';
+      ctx.body = renderPage(AppErrorPage({ error: String(out.error ?? 'error'), description: typeof out.error_description === 'string' ? out.error_description : undefined }));
+    },
+  };
+}
+
+export function createProvider(options: ProviderOptions): Provider {
+  const provider = new Provider(options.issuer, configuration(options));
+  // Behind a proxy (TRUST_PROXY), X-Forwarded-Proto says the request came over HTTPS.
+  provider.proxy = options.trustProxy;
+  return provider;
+}
+
+export type { KoaContextWithOIDC };
