@@ -4,6 +4,8 @@
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { createOrganization, createUser } from '../../src/services/accounts.js';
+import { finishPasskeyRegistration, startPasskeyRegistration } from '../../src/services/passkeys.js';
+import { SoftwareAuthenticator } from '../helpers/authenticator.js';
 import { TestClient } from '../helpers/client.js';
 import { describeEachDatabase } from '../helpers/databases.js';
 import { STRONG_PASSWORD, type TestUser, codeFor, createTestUser, signIn } from '../helpers/fixtures.js';
@@ -177,6 +179,27 @@ describeEachDatabase('forward auth', (database) => {
     // Already signed in: /sign-in?rd= goes straight back.
     expect((await browser.get(`/sign-in?rd=${encodeURIComponent(APP_PAGE)}`)).location).toBe(APP_PAGE);
     expect((await browser.get(`/sign-in?rd=${encodeURIComponent('https://evil.example/')}`)).location).toBe('/');
+  });
+
+  it('signs in with a passkey alone and lands back on rd; an unlisted rd lands on /', async () => {
+    const { services } = ctx.server;
+    const user = await createTestUser(services);
+    const key = new SoftwareAuthenticator(PUBLIC_URL);
+    const creation = await startPasskeyRegistration(services, user.id, 'forward-auth-test');
+    await finishPasskeyRegistration(services, user.id, 'forward-auth-test', key.register(creation), 'Laptop', { ip: '127.0.0.1', userAgent: 'test' });
+    for (const [rd, expected, formsCarryingRd] of [
+      [APP_PAGE, APP_PAGE, 2],
+      ['https://app.example.com@evil.example/', '/', 0],
+    ] as const) {
+      const browser = client();
+      const page = await browser.get(`/sign-in?rd=${encodeURIComponent(rd)}`);
+      // The password form and the passkey form both carry it, or neither.
+      expect(page.body.match(/name="rd"/g) ?? []).toHaveLength(formsCarryingRd);
+      const options = JSON.parse((await browser.post('/sign-in/passkey/options', {})).body);
+      const reply = await browser.post('/sign-in/passkey', { passkey_response: key.answer(options), rd });
+      expect(reply.status, rd).toBe(303);
+      expect(reply.location, rd).toBe(expected);
+    }
   });
 
   it('signs a person without 2FA straight back to rd after the password', async () => {

@@ -40,7 +40,7 @@ export function SignInPage(props: { csrfToken: string; email?: string | undefine
         </div>
       </form>
       <div class="section">
-        <PasskeySignInForm csrfToken={props.csrfToken} next={props.next} />
+        <PasskeySignInForm csrfToken={props.csrfToken} next={props.next} rd={props.rd} />
         <NeedsJavaScript text="Sign in with a passkey needs JavaScript and a browser that supports passkeys." />
       </div>
     </Page>
