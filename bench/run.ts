@@ -22,6 +22,8 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const CROWD_USERS = Number(process.env.BENCH_CROWD_USERS ?? 1_000_000);
 const CROWD_EVENTS = Number(process.env.BENCH_CROWD_EVENTS ?? 10_000_000);
 const CODE_STEP_ATTEMPTS = Number(process.env.BENCH_CODE_ATTEMPTS ?? 150_000);
+/** BENCH_ONLY=twofold (or ceilings, peer, growth; comma separated): just those parts, for a quick look. */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'ceilings,twofold,peer,growth').split(',').map((part) => part.trim()));
 const SIGN_IN_TOTP_USERS = 20_000;
 const PLAIN_USERS = 1000;
 const CONNECTIONS = 16;
@@ -119,6 +121,10 @@ async function benchTwofold(): Promise<Record<string, RunResult>> {
     );
 
     results.session = await repeat('twofold session check', () => hammer(server, { path: '/api/session', headers: { cookie: sessionCookie }, seconds: SECONDS, connections: CONNECTIONS }));
+    // What nginx asks before every request of an app behind Twofold: must cost no more than the session check.
+    results.forwardAuth = await repeat('twofold forward-auth check', () =>
+      hammer(server, { path: '/api/authz/auth-request', headers: { cookie: sessionCookie, 'x-original-url': 'https://app.example.com/reports?page=2' }, seconds: SECONDS, connections: CONNECTIONS }),
+    );
 
     // Cheap requests while sign-ins saturate the CPU: hashing must not starve them.
     results.sessionUnderSignIns = await repeat('twofold session check during sign-ins', async () => {
@@ -338,10 +344,10 @@ function row(name: string, r: RunResult | undefined, unit = 'req/s'): string {
 async function main(): Promise<void> {
   const started = Date.now();
   log(`${RUNS} runs of ${SECONDS} s each; ${cpus().length} cores; Node ${process.version}`);
-  const ceilings = await benchCeilings();
-  const twofold = await benchTwofold();
-  const peer = await benchPeer();
-  const growth = await benchGrowth();
+  const ceilings = ONLY.has('ceilings') ? await benchCeilings() : { hello: undefined, hashesPerSecond: Number.NaN };
+  const twofold = ONLY.has('twofold') ? await benchTwofold() : {};
+  const peer = ONLY.has('peer') ? await benchPeer() : { skipped: 'not in BENCH_ONLY' };
+  const growth = ONLY.has('growth') ? await benchGrowth() : { small: {}, large: {}, activity: {}, seedSeconds: 0 };
   const peerResults = 'skipped' in peer ? undefined : peer;
   const ratio = (a: number | undefined, b: number | undefined) => (a && b ? a / b : Number.NaN);
   const ratios = {
@@ -351,7 +357,8 @@ async function main(): Promise<void> {
     sessionVsBetterAuth: ratio(twofold.session?.perSecond, peerResults?.session?.perSecond),
     passwordVsHashCeiling: ratio(twofold.password?.perSecond, ceilings.hashesPerSecond),
     fullSignInVsHashCeiling: ratio(twofold.fullSignIn?.perSecond, ceilings.hashesPerSecond),
-    sessionVsFastifyCeiling: ratio(twofold.session?.perSecond, ceilings.hello.perSecond),
+    sessionVsFastifyCeiling: ratio(twofold.session?.perSecond, ceilings.hello?.perSecond),
+    forwardAuthVsSession: ratio(twofold.forwardAuth?.perSecond, twofold.session?.perSecond),
     signInP50LargeVsSmall: ratio(growth.large.signIn?.p50Ms, growth.small.signIn?.p50Ms),
     sessionP50LargeVsSmall: ratio(growth.large.session?.p50Ms, growth.small.session?.p50Ms),
   };
@@ -365,8 +372,9 @@ async function main(): Promise<void> {
     row('3. Twofold code step alone', twofold.codeStep),
     row('4. Twofold session check', twofold.session),
     row('4b. Twofold session check while sign-ins saturate the CPU', twofold.sessionUnderSignIns),
+    row('4c. Twofold forward-auth check (GET /api/authz/auth-request)', twofold.forwardAuth),
     row('5a. Fastify hello-world ceiling', ceilings.hello),
-    `| 5b. argon2id ceiling (all cores) | ${ceilings.hashesPerSecond.toFixed(1)} hashes/s | | | | |`,
+    `| 5b. argon2id ceiling (all cores) | ${Number.isFinite(ceilings.hashesPerSecond) ? `${ceilings.hashesPerSecond.toFixed(1)} hashes/s` : '-'} | | | | |`,
     row('6.1 better-auth password step', peerResults?.password),
     row('6.2 better-auth full sign-in with TOTP', peerResults?.fullSignIn, 'sign-ins/s'),
     row('6.3 better-auth code step alone', peerResults?.codeStep),

@@ -33,6 +33,16 @@ export interface Config {
    */
   devOutbox: boolean;
   logLevel: string;
+  /**
+   * FORWARD_AUTH_DOMAINS: the hosts a sign-in may send the browser back to (`rd`), each a
+   * host name (`app.example.com`) or `.example.com` for any host under it; empty: none.
+   */
+  forwardAuthDomains: string[];
+  /**
+   * COOKIE_DOMAIN: the session cookie is sent to this domain and every host under it (one
+   * sign-in for `*.example.com`, for forward auth); unset: to Twofold's own host only.
+   */
+  cookieDomain: string | undefined;
 }
 
 export type SmsConfig =
@@ -105,8 +115,49 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (devOutbox && production) problems.push('DEV_OUTBOX=1 cannot be used with NODE_ENV=production: the outbox shows every code and reset link');
   if (devOutbox && trustProxy !== false) problems.push('DEV_OUTBOX=1 cannot be used with TRUST_PROXY: behind a proxy the outbox could be reached by anyone the proxy serves');
 
+  const forwardAuthDomains = parseForwardAuthDomains(env.FORWARD_AUTH_DOMAINS, problems);
+  const cookieDomain = parseCookieDomain(env.COOKIE_DOMAIN, publicUrl, problems);
+
   if (problems.length > 0) throw new ConfigError(problems);
-  return { port, host, databaseUrl, secret, trustProxy, publicUrl, publicUrlIsDefault: !env.PUBLIC_URL, dataDir, sessionLifetime, rememberDeviceBinding, sms, activityRetentionDays, mail, metricsToken, production, devOutbox, logLevel };
+  return { port, host, databaseUrl, secret, trustProxy, publicUrl, publicUrlIsDefault: !env.PUBLIC_URL, dataDir, sessionLifetime, rememberDeviceBinding, sms, activityRetentionDays, mail, metricsToken, production, devOutbox, logLevel, forwardAuthDomains, cookieDomain };
+}
+
+/** A DNS name in lowercase ASCII, at least two labels (a single label is a TLD or localhost), no trailing dot. */
+const DOMAIN_NAME = /^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/;
+
+function parseForwardAuthDomains(raw: string | undefined, problems: string[]): string[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  const entries = raw.split(',').map((entry) => entry.trim().toLowerCase()).filter((entry) => entry !== '');
+  for (const entry of entries) {
+    const name = entry.startsWith('.') ? entry.slice(1) : entry;
+    if (!DOMAIN_NAME.test(name) || /^[\d.]+$/.test(name)) {
+      problems.push(`FORWARD_AUTH_DOMAINS must be host names separated by commas, like app.example.com or .example.com for every host under example.com (no scheme, port or *; Unicode names in their xn-- form); got "${entry}"`);
+      return [];
+    }
+  }
+  return entries;
+}
+
+function parseCookieDomain(raw: string | undefined, publicUrl: string, problems: string[]): string | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  // A leading dot means the same to browsers (RFC 6265 ignores it).
+  const domain = raw.trim().toLowerCase().replace(/^\./, '');
+  if (!DOMAIN_NAME.test(domain) || /^[\d.]+$/.test(domain)) {
+    problems.push(`COOKIE_DOMAIN must be a domain name like example.com (got "${raw}")`);
+    return undefined;
+  }
+  let publicHost = '';
+  try {
+    publicHost = new URL(publicUrl).hostname;
+  } catch {
+    return undefined; // PUBLIC_URL's own problem is reported already
+  }
+  // A browser refuses a cookie for a domain the answering host is not inside of: sign-in would silently never stick.
+  if (publicHost !== domain && !publicHost.endsWith(`.${domain}`)) {
+    problems.push(`COOKIE_DOMAIN must be PUBLIC_URL's host or a domain it is under: PUBLIC_URL's host is "${publicHost}", which is not inside "${domain}"`);
+    return undefined;
+  }
+  return domain;
 }
 
 function parseDevOutbox(raw: string | undefined, problems: string[]): boolean {

@@ -14,6 +14,8 @@ export interface SignedInUser {
   name: string;
   role: Role;
   orgId: string;
+  /** the aggregator the person is under: their organisation's parent, or it when it is an aggregator */
+  aggregatorId: string;
   /** the person's aggregator requires 2FA and they have none yet */
   twoFactorSetupRequired: boolean;
   /** when this session signed in (an app's `auth_time`) */
@@ -55,7 +57,7 @@ export async function validateSessionToken(ctx: ServiceContext, token: unknown):
   }
   if (shouldTouchSession(times, nowMs)) await touchSession(ctx.db, sessionId, nowMs);
   const required = (row.aggregator_requires ?? row.org_requires) === 1;
-  return { sessionId, userId: row.user_id, email: row.email, name: row.name, role: row.role, orgId: row.org_id, twoFactorSetupRequired: required && row.has_factor === null, signedInAtMs: row.created_at, authMethods: parseAuthMethods(row.amr) };
+  return { sessionId, userId: row.user_id, email: row.email, name: row.name, role: row.role, orgId: row.org_id, aggregatorId: row.org_parent_id ?? row.org_id, twoFactorSetupRequired: required && row.has_factor === null, signedInAtMs: row.created_at, authMethods: parseAuthMethods(row.amr) };
 }
 
 export async function invalidateSession(ctx: ServiceContext, sessionId: string): Promise<void> {

@@ -51,6 +51,8 @@ export interface SessionLookupRow {
   name: string;
   role: Role;
   org_id: string;
+  /** the organisation's aggregator: its parent, or null when it is one */
+  org_parent_id: string | null;
   has_factor: string | null;
   org_requires: number;
   aggregator_requires: number | null;
@@ -73,6 +75,7 @@ function buildSessionLookup(db: Db, sessionId: string) {
       'users.name',
       'users.role',
       'users.org_id',
+      'org.parent_id as org_parent_id',
       'two_factor.user_id as has_factor',
       'org.require_two_factor as org_requires',
       'agg.require_two_factor as aggregator_requires',

@@ -20,6 +20,8 @@ import { registerAccountRoutes } from './routes/account.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerAccountLinkRoutes } from './routes/account-links.js';
 import { registerDevOutboxRoutes } from './routes/dev-outbox.js';
+import { registerForwardAuthRoutes } from './routes/forward-auth.js';
+import { formActionSourcesOf, wayBackRuleOf } from './way-back.js';
 import { registerPasskeyRoutes, registerSignedInPasskeyRoutes } from './routes/passkeys.js';
 import { registerSetupRoutes } from './routes/setup.js';
 import { registerSignInRoutes } from './routes/sign-in.js';
@@ -28,7 +30,8 @@ import { registerOidcRoutes } from './oidc/routes.js';
 import { rememberAppSignInRequest } from './oidc/return-to-app.js';
 import { hkdfSync } from 'node:crypto';
 
-const ALLOWED_DURING_REQUIRED_SETUP = ['/settings', '/sign-out', '/assets/', '/healthz', '/dev/outbox'];
+// (forward auth answers the proxy itself: a 401 there, not this page's redirect)
+const ALLOWED_DURING_REQUIRED_SETUP = ['/settings', '/sign-out', '/assets/', '/healthz', '/dev/outbox', '/api/authz/'];
 function isAllowedDuringRequiredSetup(url: string): boolean {
   const path = url.split('?')[0]!;
   return ALLOWED_DURING_REQUIRED_SETUP.some((allowed) => path === allowed || path.startsWith(allowed.endsWith('/') ? allowed : `${allowed}/`));
@@ -69,12 +72,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     genReqId: undefined,
     routerOptions: { maxParamLength: 200 },
   });
-  const cookies = new Cookies(https);
+  const cookies = new Cookies(https, config.cookieDomain);
   const web: WebContext = { services, config, cookies, csrf: new Csrf(options.csrfKey, cookies, new URL(config.publicUrl).origin) };
 
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: BODY_LIMIT_IN_BYTES });
-  addSecurityHeaders(app, https);
+  addSecurityHeaders(app, https, formActionSourcesOf(wayBackRuleOf(config)));
   const metrics = options.metrics ?? new TwofoldMetrics();
   metrics.install(app, config.metricsToken);
   app.decorate('twofoldMetrics', metrics);
@@ -109,6 +112,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   registerSystemRoutes(app, web);
+  registerForwardAuthRoutes(app, web);
   registerSetupRoutes(app, web);
   registerSignInRoutes(app, web);
   registerPasskeyRoutes(app, web);

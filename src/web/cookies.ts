@@ -1,5 +1,8 @@
 // The cookies Twofold sets, and how. Over HTTPS they are Secure and take the
 // __Host- prefix (no Domain, Path=/), so a sibling subdomain cannot plant one.
+// With COOKIE_DOMAIN (forward auth: one sign-in for every app under a domain) the
+// session cookie alone carries Domain= and so takes __Secure- instead (a __Host- cookie
+// cannot have a Domain); the others stay host-only: nothing but Twofold reads them.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 export interface CookieNames {
@@ -9,15 +12,20 @@ export interface CookieNames {
   rememberedDevice: string;
 }
 
-export function cookieNamesFor(secure: boolean): CookieNames {
+export function cookieNamesFor(secure: boolean, sessionDomain?: string): CookieNames {
   const prefix = secure ? '__Host-' : '';
-  return { session: `${prefix}twofold_session`, signInAttempt: `${prefix}twofold_attempt`, csrf: `${prefix}twofold_csrf`, rememberedDevice: `${prefix}twofold_device` };
+  const sessionPrefix = secure ? (sessionDomain ? '__Secure-' : '__Host-') : '';
+  return { session: `${sessionPrefix}twofold_session`, signInAttempt: `${prefix}twofold_attempt`, csrf: `${prefix}twofold_csrf`, rememberedDevice: `${prefix}twofold_device` };
 }
 
 export class Cookies {
   readonly names: CookieNames;
-  constructor(readonly secure: boolean) {
-    this.names = cookieNamesFor(secure);
+  /** `sessionDomain`: COOKIE_DOMAIN, for the session cookie only */
+  constructor(
+    readonly secure: boolean,
+    private readonly sessionDomain?: string,
+  ) {
+    this.names = cookieNamesFor(secure, sessionDomain);
   }
 
   read(request: FastifyRequest, name: keyof CookieNames): string | undefined {
@@ -26,15 +34,18 @@ export class Cookies {
 
   set(reply: FastifyReply, name: keyof CookieNames, value: string, maxAgeInSeconds?: number): void {
     reply.setCookie(this.names[name], value, {
-      path: '/',
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: this.secure,
+      ...this.attributes(name),
       ...(maxAgeInSeconds === undefined ? {} : { maxAge: maxAgeInSeconds }),
     });
   }
 
   clear(reply: FastifyReply, name: keyof CookieNames): void {
-    reply.clearCookie(this.names[name], { path: '/', httpOnly: true, sameSite: 'lax', secure: this.secure });
+    // The same Domain as when set, or the browser keeps the cookie.
+    reply.clearCookie(this.names[name], this.attributes(name));
+  }
+
+  private attributes(name: keyof CookieNames) {
+    const domain = name === 'session' ? this.sessionDomain : undefined;
+    return { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: this.secure, ...(domain ? { domain } : {}) };
   }
 }

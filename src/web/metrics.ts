@@ -8,6 +8,7 @@ export class TwofoldMetrics {
   readonly registry = new Registry();
   readonly signIns = new Counter({ name: 'twofold_sign_ins_total', help: 'Sign-in steps by step and outcome', labelNames: ['step', 'outcome'] as const, registers: [this.registry] });
   readonly codeChecks = new Counter({ name: 'twofold_code_checks_total', help: 'Second-factor code checks by outcome', labelNames: ['outcome'] as const, registers: [this.registry] });
+  readonly forwardAuth = new Counter({ name: 'twofold_forward_auth_total', help: 'Forward-auth answers to the proxy by endpoint (auth_request, forward_auth) and outcome (allowed, refused)', labelNames: ['endpoint', 'outcome'] as const, registers: [this.registry] });
   readonly sms = new Counter({ name: 'twofold_sms_total', help: 'SMS sends by provider and outcome', labelNames: ['provider', 'outcome'] as const, registers: [this.registry] });
   readonly requestDuration = new Histogram({
     name: 'twofold_http_request_duration_seconds',

@@ -15,9 +15,9 @@ const CONTENT_SECURITY_POLICY = [
   "base-uri 'none'",
 ].join('; ');
 
-function securityHeaders(https: boolean, cacheable: boolean): [string, string][] {
+function securityHeaders(https: boolean, cacheable: boolean, policy = CONTENT_SECURITY_POLICY): [string, string][] {
   return [
-    ['Content-Security-Policy', CONTENT_SECURITY_POLICY],
+    ['Content-Security-Policy', policy],
     ['X-Content-Type-Options', 'nosniff'],
     ['X-Frame-Options', 'DENY'],
     // same-origin, not no-referrer: with no-referrer Chromium sends "Origin: null" on form posts,
@@ -38,8 +38,15 @@ export function applySecurityHeaders(res: ServerResponse, https: boolean, provid
   for (const [name, value] of securityHeaders(https, providerDecidesCaching)) res.setHeader(name, value);
 }
 
-export function addSecurityHeaders(app: FastifyInstance, https: boolean): void {
+/**
+ * `formActionSources`: where else a form's answer may redirect the browser (CSP sources).
+ * Chromium checks form-action on the redirects that follow a form too, so the way back to
+ * an app behind forward auth (FORWARD_AUTH_DOMAINS), after the password or the code, must
+ * be listed there or the browser stops on Twofold's page.
+ */
+export function addSecurityHeaders(app: FastifyInstance, https: boolean, formActionSources: readonly string[] = []): void {
+  const policy = CONTENT_SECURITY_POLICY.replace("form-action 'self'", ["form-action 'self'", ...formActionSources].join(' '));
   app.addHook('onSend', async (request, reply) => {
-    for (const [name, value] of securityHeaders(https, request.url.startsWith('/assets/'))) reply.header(name, value);
+    for (const [name, value] of securityHeaders(https, request.url.startsWith('/assets/'), policy)) reply.header(name, value);
   });
 }

@@ -9,10 +9,11 @@ import { PROJECT_ROOT } from './processes.js';
 const require = createRequire(import.meta.url);
 export const SCREENSHOT_DIR = join(PROJECT_ROOT, 'test-output', 'screenshots');
 
-export async function launchChromium(): Promise<Browser> {
+/** `extraArgs`: more Chromium switches, e.g. --host-resolver-rules for test host names. */
+export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run', ...extraArgs],
   });
 }
 

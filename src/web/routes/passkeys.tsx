@@ -4,7 +4,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { safeLocalPath } from '../../domain/redirects.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { WEBAUTHN_CHALLENGE_LIFETIME_IN_MS } from '../../domain/passkeys.js';
 import { TwofoldError, isRefusal } from '../../errors.js';
@@ -14,7 +13,8 @@ import { addPasskey, removePasskey } from '../../services/two-factor.js';
 import { invalidateSession } from '../../services/sessions.js';
 import { findPendingSignIn } from '../../services/sign-in/pending.js';
 import { type WebContext, refusalOf, sendPage, signedInUser, statusOf } from '../context.js';
-import { formField, queryText, requestMeta } from '../form.js';
+import { formField, formText, queryText, requestMeta } from '../form.js';
+import { destinationOf, wayBackFrom, wayBackRuleOf } from '../way-back.js';
 import { PasskeyCodePage, PasskeySignInPage, PasskeysPage } from '../views/passkeys.js';
 
 const require = createRequire(import.meta.url);
@@ -37,6 +37,7 @@ function sendJsonRefusal(reply: FastifyReply, error: TwofoldError) {
 export function registerPasskeyRoutes(app: FastifyInstance, web: WebContext): void {
   // Not a CookieNames entry: this file is self-contained. Same rules as the others (__Host- over HTTPS).
   const browserCookie = `${web.cookies.secure ? '__Host-' : ''}twofold_passkey`;
+  const wayBackRule = wayBackRuleOf(web.config);
   const cookieOptions = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: web.cookies.secure };
 
   const script = (body: string) => async (_request: FastifyRequest, reply: FastifyReply) =>
@@ -76,8 +77,8 @@ export function registerPasskeyRoutes(app: FastifyInstance, web: WebContext): vo
     if (request.user) await invalidateSession(web.services, request.user.sessionId);
     web.cookies.set(reply, 'session', sessionToken);
     web.cookies.clear(reply, 'signInAttempt');
-    // Back where the person was going (an app's sign-in request), never off-site.
-    return reply.redirect(safeLocalPath(formField(request, 'next'), '/'), 303);
+    // Back where the person was going (an app's sign-in request, or an allowed rd), never elsewhere off-site.
+    return reply.redirect(destinationOf(wayBackFrom(wayBackRule, { rd: formText(request, 'rd'), next: formText(request, 'next') })), 303);
   });
 
   // The code step with a passkey: the page here; the answer goes to POST /sign-in/code/passkey (sign-in.tsx).

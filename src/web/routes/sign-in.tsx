@@ -2,7 +2,6 @@
 // handler is a ladder of early returns: wrong state → bad input → check → change → reply.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SIGN_IN_ATTEMPT_LIFETIME_IN_MS } from '../../domain/limits.js';
-import { safeLocalPath } from '../../domain/redirects.js';
 import { REMEMBER_DEVICE_DURATION_IN_MS } from '../../domain/remembered-devices.js';
 import { TwofoldError } from '../../errors.js';
 import { invalidateSession } from '../../services/sessions.js';
@@ -22,8 +21,10 @@ import { CodePage, LastFourPage, LostDeviceChoicesPage, LostDeviceCodePage, NoMo
 import { recoveryCodesLeft } from '../../services/recovery-codes.js';
 import { countPasskeys } from '../../services/passkeys.js';
 import { RECOVERY_CODES_LOW_AT } from '../../domain/recovery-codes.js';
+import { destinationOf, wayBackFrom, wayBackRuleOf } from '../way-back.js';
 
 export function registerSignInRoutes(app: FastifyInstance, web: WebContext): void {
+  const wayBackRule = wayBackRuleOf(web.config);
   const pendingOf = (request: FastifyRequest) => findPendingSignIn(web.services, web.cookies.read(request, 'signInAttempt'));
   const startSession = (reply: FastifyReply, token: string) => {
     // A browser-session cookie: the server enforces idle and absolute expiry.
@@ -99,11 +100,12 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
   };
 
   app.get('/sign-in', async (request, reply) => {
-    const next = queryText(request, 'next');
-    const safeNext = next && safeLocalPath(next, '') ? next : undefined;
+    // A local `next`, or `rd` back to an app behind forward auth (only to an allowed host).
+    const wayBack = wayBackFrom(wayBackRule, { rd: queryText(request, 'rd'), next: queryText(request, 'next') });
+    const safeNext = wayBack.next;
     // `again`: an app asked for a fresh sign-in (prompt=login, max_age, two factors).
     const again = queryText(request, 'again') === '1' && safeNext !== undefined;
-    if (request.user && !again) return reply.redirect(safeNext ?? '/', 303);
+    if (request.user && !again) return reply.redirect(destinationOf(wayBack), 303);
     const secondFactor = again && queryText(request, 'second_factor') === '1';
     return sendPage(
       reply,
@@ -112,6 +114,7 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
         csrfToken={web.csrf.tokenFor(request, reply)}
         notice={again ? noticeFor(secondFactor ? 'sign_in_again_two_factors' : 'sign_in_again') : noticeFor(queryText(request, 'notice'))}
         next={safeNext}
+        rd={wayBack.rd}
         email={again ? request.user?.email : undefined}
         secondFactorRequired={secondFactor}
       />,
@@ -121,7 +124,8 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
   app.post('/sign-in', async (request, reply) => {
     const typedEmail = formText(request, 'email');
     // Made safe before anything is written: a reply that cannot be sent must not leave a session behind.
-    const next = safeLocalPath(formText(request, 'next'), '/');
+    const wayBack = wayBackFrom(wayBackRule, { rd: formText(request, 'rd'), next: formText(request, 'next') });
+    const next = destinationOf(wayBack);
     const result = await signInWithPassword(
       web.services,
       {
@@ -135,7 +139,7 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
     );
     app.twofoldMetrics.signIns.inc({ step: 'password', outcome: result.outcome === 'refused' ? result.error.code : result.outcome });
     if (result.outcome === 'refused') {
-      const page = <SignInPage csrfToken={web.csrf.tokenFor(request, reply)} email={typedEmail?.slice(0, 254)} error={result.error.message} next={formText(request, 'next')} secondFactorRequired={formField(request, 'second_factor') === 'required'} />;
+      const page = <SignInPage csrfToken={web.csrf.tokenFor(request, reply)} email={typedEmail?.slice(0, 254)} error={result.error.message} {...wayBack} secondFactorRequired={formField(request, 'second_factor') === 'required'} />;
       return sendPage(reply, statusOf(result.error), page);
     }
     // Any session this browser had belongs to whoever was signed in before: end it.

@@ -43,13 +43,14 @@ export function AddPasskeyForm(props: { csrfToken: string; action?: string; butt
 }
 
 /** "Sign in with a passkey"; `autofill`: also offered in the username field's suggestions. */
-/** `next`: where to go once signed in (a local path; the server checks it again). */
-export function PasskeySignInForm(props: { csrfToken: string; autofill?: boolean; next?: string | undefined }) {
+/** `next`: where to go once signed in (a local path), or `rd` (an app behind forward auth); the server checks them again. */
+export function PasskeySignInForm(props: { csrfToken: string; autofill?: boolean; next?: string | undefined; rd?: string | undefined }) {
   return (
     <form method="post" action="/sign-in/passkey" data-passkey="authenticate" data-passkey-options="/sign-in/passkey/options" hidden {...(props.autofill ? { 'data-passkey-autofill': '' } : {})}>
       <CsrfField token={props.csrfToken} />
       <input type="hidden" name="passkey_response" data-passkey-response />
       {props.next && <input type="hidden" name="next" value={props.next} />}
+      {props.rd && <input type="hidden" name="rd" value={props.rd} />}
       <ScriptError />
       <button type="submit" class="secondary">
         Sign in with a passkey

@@ -21,7 +21,7 @@ function CodeEntryPaused(props: { until: number | null; error: string | undefine
 }
 
 /** `secondFactorRequired`: an app asked for two factors, so a remembered device does not skip the code. */
-export function SignInPage(props: { csrfToken: string; email?: string | undefined; error?: string | undefined; notice?: string | undefined; next?: string | undefined; secondFactorRequired?: boolean }) {
+export function SignInPage(props: { csrfToken: string; email?: string | undefined; error?: string | undefined; notice?: string | undefined; next?: string | undefined; rd?: string | undefined; secondFactorRequired?: boolean }) {
   return (
     <Page title="Sign in" scripts={PASSKEY_SCRIPTS}>
       <h1>Sign in</h1>
@@ -30,6 +30,7 @@ export function SignInPage(props: { csrfToken: string; email?: string | undefine
       <form method="post" action="/sign-in" novalidate>
         <CsrfField token={props.csrfToken} />
         {props.next && <input type="hidden" name="next" value={props.next} />}
+        {props.rd && <input type="hidden" name="rd" value={props.rd} />}
         {props.secondFactorRequired && <input type="hidden" name="second_factor" value="required" />}
         <Field name="email" label="Username (email)" type="email" autocomplete="username webauthn" value={props.email} maxLength={254} autofocus={!props.email} />
         <Field name="password" label="Password" type="password" autocomplete="current-password" maxLength={1024} autofocus={!!props.email} />
@@ -39,7 +40,7 @@ export function SignInPage(props: { csrfToken: string; email?: string | undefine
         </div>
       </form>
       <div class="section">
-        <PasskeySignInForm csrfToken={props.csrfToken} next={props.next} />
+        <PasskeySignInForm csrfToken={props.csrfToken} next={props.next} rd={props.rd} />
         <NeedsJavaScript text="Sign in with a passkey needs JavaScript and a browser that supports passkeys." />
       </div>
     </Page>
