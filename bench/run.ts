@@ -12,6 +12,7 @@ import { listActivity, activityCsv } from '../src/services/activity.js';
 import { migrateToLatest, openStore } from '../src/store/db.js';
 import { Pool } from 'undici';
 import { FlowClient, hammer, runFlows } from './lib/load.js';
+import { appSignIn, registerBenchApp, tokenRequest } from './lib/oidc.js';
 import { type ServerProcess, startProcess } from './lib/processes.js';
 import { BENCH_PASSWORD, BENCH_SECRET, benchAttemptToken, benchTotpSecret, plainEmail, seedBenchPeople, seedCrowd, totpEmail } from './lib/seed-twofold.js';
 import { type RunResult, median, medianOf } from './lib/stats.js';
@@ -72,6 +73,7 @@ async function benchTwofold(): Promise<Record<string, RunResult>> {
   await migrateToLatest(store);
   log(`seeding Twofold: ${PLAIN_USERS} without 2FA, ${SIGN_IN_TOTP_USERS + CODE_STEP_ATTEMPTS} with an authenticator, ${CODE_STEP_ATTEMPTS} pending code steps`);
   await seedBenchPeople(store, { plainUsers: PLAIN_USERS, totpUsers: CODE_STEP_ATTEMPTS + SIGN_IN_TOTP_USERS, attempts: CODE_STEP_ATTEMPTS });
+  const benchApp = await registerBenchApp(store);
   await store.close();
   const server = await startTwofold(dbPath);
   const results: Record<string, RunResult> = {};
@@ -125,6 +127,48 @@ async function benchTwofold(): Promise<Record<string, RunResult>> {
     results.forwardAuth = await repeat('twofold forward-auth check', () =>
       hammer(server, { path: '/api/authz/auth-request', headers: { cookie: sessionCookie, 'x-original-url': 'https://app.example.com/reports?page=2' }, seconds: SECONDS, connections: CONNECTIONS }),
     );
+
+    // The OpenID Provider: an app signing in someone already signed in to Twofold (the
+    // single sign-on case: authorize, interaction, code, token endpoint), then the token
+    // endpoint alone refreshing (each refresh rotates the token), then userinfo.
+    const signedInCookies = new Map(signedIn.cookies);
+    results.appSignIn = await repeat('twofold app sign-in through OpenID Connect (already signed in)', () =>
+      runFlows(server, {
+        seconds: SECONDS,
+        concurrency: CONNECTIONS,
+        flow: async (client) => {
+          client.cookies = new Map(signedInCookies);
+          return (await appSignIn(client, benchApp)) !== null;
+        },
+      }),
+    );
+    const chainPool = new Pool(server.url);
+    const chains: string[] = [];
+    let accessToken = '';
+    for (let i = 0; i < CONNECTIONS; i++) {
+      const client = new FlowClient(chainPool);
+      client.cookies = new Map(signedInCookies);
+      const tokens = await appSignIn(client, benchApp);
+      if (!tokens) throw new Error('bench: the app sign-in failed');
+      chains.push(tokens.refresh_token);
+      accessToken = tokens.access_token;
+    }
+    await chainPool.close();
+    // Each chain is used by one request at a time: a refresh token used twice is a theft.
+    results.refresh = await repeat('twofold token endpoint: refresh (rotating)', () =>
+      runFlows(server, {
+        seconds: SECONDS,
+        concurrency: CONNECTIONS,
+        flow: async (client) => {
+          const token = chains.pop();
+          if (!token) return false;
+          const tokens = await tokenRequest(client, benchApp, { grant_type: 'refresh_token', refresh_token: token });
+          chains.push(tokens?.refresh_token ?? token);
+          return tokens !== null;
+        },
+      }),
+    );
+    results.userinfo = await repeat('twofold userinfo', () => hammer(server, { path: '/oidc/me', headers: { authorization: `Bearer ${accessToken}` }, seconds: SECONDS, connections: CONNECTIONS }));
 
     // Cheap requests while sign-ins saturate the CPU: hashing must not starve them.
     results.sessionUnderSignIns = await repeat('twofold session check during sign-ins', async () => {
@@ -373,6 +417,9 @@ async function main(): Promise<void> {
     row('4. Twofold session check', twofold.session),
     row('4b. Twofold session check while sign-ins saturate the CPU', twofold.sessionUnderSignIns),
     row('4c. Twofold forward-auth check (GET /api/authz/auth-request)', twofold.forwardAuth),
+    row('4d. OpenID Connect: app sign-in of a signed-in person (authorize → code → token)', twofold.appSignIn, 'sign-ins/s'),
+    row('4e. OpenID Connect: token endpoint, refresh with rotation', twofold.refresh),
+    row('4f. OpenID Connect: userinfo', twofold.userinfo),
     row('5a. Fastify hello-world ceiling', ceilings.hello),
     `| 5b. argon2id ceiling (all cores) | ${Number.isFinite(ceilings.hashesPerSecond) ? `${ceilings.hashesPerSecond.toFixed(1)} hashes/s` : '-'} | | | | |`,
     row('6.1 better-auth password step', peerResults?.password),

@@ -45,8 +45,9 @@ export async function appSignIn(client: FlowClient, app: BenchApp): Promise<Toke
   const challenge = createHash('sha256').update(verifier).digest('base64url');
   const query = new URLSearchParams({ client_id: app.clientId, response_type: 'code', scope: 'openid email profile', redirect_uri: BENCH_CALLBACK, code_challenge: challenge, code_challenge_method: 'S256', state: 's', nonce: 'n' });
   let reply = await client.request('GET', `/oidc/auth?${query}`);
-  for (let hop = 0; hop < 4; hop++) {
-    const location = reply.headers.location;
+  for (let hop = 0; hop < 5; hop++) {
+    // A redirect, or the "Back to the app" page that moves on by meta refresh.
+    const location = reply.headers.location ?? /<meta http-equiv="refresh" content="0;url=([^"]+)"/.exec(reply.body)?.[1]?.replaceAll('&amp;', '&');
     if (typeof location !== 'string') return null;
     if (location.startsWith(BENCH_CALLBACK)) {
       const code = new URL(location).searchParams.get('code');

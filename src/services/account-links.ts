@@ -12,7 +12,7 @@ import { appendSecurityEvent } from '../store/security-events.js';
 import { countInWindow } from '../store/throttles.js';
 import { deleteEverySignInOf } from '../store/sessions.js';
 import { findAccountToken, hasAccountTokenSince, insertAccountToken, useAccountToken, voidAccountTokens } from '../store/account-tokens.js';
-import { findUserByEmail, findUserById, lockUserRow, updatePasswordHash } from '../store/users.js';
+import { findUserByEmail, findUserById, lockUserRow, markEmailVerified, updatePasswordHash } from '../store/users.js';
 import type { RequestMeta, ServiceContext } from './context.js';
 import { notifySecurityChange } from './notifications.js';
 import { assertAcceptableNewPassword } from './passwords.js';
@@ -99,6 +99,7 @@ export async function setPasswordFromLink(
     if (!(await useAccountToken(trx, hashToken(input.token as string), nowMs))) throw new TwofoldError(input.purpose === 'invitation' ? 'invitation_link_invalid' : 'reset_link_invalid');
     // The wrong-code count stays: whoever holds the mailbox must not restart the doubling lock.
     await updatePasswordHash(trx, link.userId, hash, nowMs);
+    await markEmailVerified(trx, link.userId, nowMs);
     // Any other link still out there dies with this one.
     await voidAccountTokens(trx, link.userId, nowMs);
     await deleteEverySignInOf(trx, link.userId);

@@ -71,6 +71,8 @@ export async function createUser(ctx: ServiceContext, input: NewUser, actorId: s
     created_at: nowMs,
     password_changed_at: password === null ? null : nowMs,
     last_sign_in_at: null,
+    // proved only when a link emailed to it is used
+    email_verified_at: null,
   };
   try {
     await insertUser(ctx.db, row);

@@ -3,7 +3,7 @@ import type { Role } from '../domain/accounts.js';
 import { type AuthMethod, formatAuthMethods, parseAuthMethods } from '../domain/auth-methods.js';
 import { generateToken, hashToken, isWellFormedToken } from '../crypto/tokens.js';
 import { isSessionExpired, shouldTouchSession } from '../domain/sessions.js';
-import { deleteAllUserSessions, deleteSession, insertSession, lookUpSessionForRequest, touchSession } from '../store/sessions.js';
+import { deleteAllUserSessions, deleteSession, findSession, insertSession, lookUpSessionForRequest, touchSession } from '../store/sessions.js';
 import { recordSignIn } from '../store/users.js';
 import type { RequestMeta, ServiceContext } from './context.js';
 
@@ -26,20 +26,23 @@ export interface SignedInUser {
 
 const MAX_USER_AGENT_LENGTH = 256;
 
-/** `methods`: how the person proved who they are for this session (RFC 8176 values). */
-export async function createSession(ctx: ServiceContext, userId: string, meta: RequestMeta, methods: readonly AuthMethod[]): Promise<string> {
+/**
+ * `methods`: how the person proved who they are for this session (RFC 8176 values).
+ * `signedInAtMs`: when they did, if not now (a session replaced after a change keeps it).
+ */
+export async function createSession(ctx: ServiceContext, userId: string, meta: RequestMeta, methods: readonly AuthMethod[] | string, signedInAtMs?: number): Promise<string> {
   const token = generateToken();
   const nowMs = ctx.now();
   await insertSession(ctx.db, {
     id: hashToken(token),
     user_id: userId,
-    created_at: nowMs,
+    created_at: signedInAtMs ?? nowMs,
     last_seen_at: nowMs,
     ip: meta.ip,
     user_agent: meta.userAgent.slice(0, MAX_USER_AGENT_LENGTH),
-    amr: formatAuthMethods(methods),
+    amr: typeof methods === 'string' ? methods : formatAuthMethods(methods),
   });
-  await recordSignIn(ctx.db, userId, nowMs);
+  if (signedInAtMs === undefined) await recordSignIn(ctx.db, userId, nowMs);
   return token;
 }
 
@@ -70,6 +73,11 @@ export async function invalidateSession(ctx: ServiceContext, sessionId: string):
  * the change is worthless after it.
  */
 export async function replaceAllUserSessions(ctx: ServiceContext, userId: string, meta: RequestMeta, methods: readonly AuthMethod[]): Promise<string> {
+  // The new token carries the old session's sign-in: when and how the person proved who
+  // they are. A change made inside a session is not a sign-in: an app asking for a fresh
+  // one (prompt=login, max_age) must not be answered by turning 2FA on without a password.
+  const current = meta.sessionId ? await findSession(ctx.db, meta.sessionId) : undefined;
   await deleteAllUserSessions(ctx.db, userId);
+  if (current && current.user_id === userId) return createSession(ctx, userId, meta, current.amr, current.created_at);
   return createSession(ctx, userId, meta, methods);
 }

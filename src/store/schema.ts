@@ -44,6 +44,8 @@ export interface UsersTable {
   /** consecutive wrong second-factor codes, across attempts and nodes */
   code_failures: Generated<number>;
   code_locked_until: number | null;
+  /** when a link emailed to the address was used (invitation, password reset) */
+  email_verified_at: number | null;
 }
 
 export interface TwoFactorTable {
@@ -298,6 +300,13 @@ export interface OidcPayloadsTable {
   consumed_at: number | null;
 }
 
+export interface OidcSessionLinksTable {
+  /** the provider session's uid (what its tokens name as sessionUid) */
+  provider_session_uid: string;
+  /** the Twofold session (SHA-256 of its cookie) it came from */
+  session_id: string;
+}
+
 export interface OidcClientsTable {
   client_id: string;
   name: string;
@@ -348,4 +357,5 @@ export interface Database {
   oidc_payloads: OidcPayloadsTable;
   oidc_clients: OidcClientsTable;
   oidc_signing_keys: OidcSigningKeysTable;
+  oidc_session_links: OidcSessionLinksTable;
 }

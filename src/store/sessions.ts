@@ -10,6 +10,10 @@ export async function insertSession(db: Db, session: SessionRow): Promise<void> 
   await db.insertInto('sessions').values(session).execute();
 }
 
+export function findSession(db: Db, sessionId: string): Promise<SessionRow | undefined> {
+  return db.selectFrom('sessions').selectAll().where('id', '=', sessionId).executeTakeFirst();
+}
+
 export async function touchSession(db: Db, sessionId: string, atMs: number): Promise<void> {
   await db.updateTable('sessions').set({ last_seen_at: atMs }).where('id', '=', sessionId).execute();
 }

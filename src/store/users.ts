@@ -30,6 +30,11 @@ export async function updatePasswordHash(db: Db, userId: string, passwordHash: s
     .execute();
 }
 
+/** A link emailed to the address was used: the address is the person's. */
+export async function markEmailVerified(db: Db, userId: string, atMs: number): Promise<void> {
+  await db.updateTable('users').set({ email_verified_at: atMs }).where('id', '=', userId).where('email_verified_at', 'is', null).execute();
+}
+
 export async function recordSignIn(db: Db, userId: string, atMs: number): Promise<void> {
   await db.updateTable('users').set({ last_sign_in_at: atMs }).where('id', '=', userId).execute();
 }

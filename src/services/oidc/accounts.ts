@@ -9,7 +9,7 @@ export interface AccountClaims {
   /** the user id: stable for life, never the email (which can change) */
   sub: string;
   email: string;
-  /** proved by a link emailed to it (an invitation or a password reset) */
+  /** proved by a link emailed to it (an invitation or a password reset); not by an operator typing it */
   email_verified: boolean;
   name: string;
   role: Role;
@@ -27,7 +27,7 @@ export async function accountClaimsOf(ctx: ServiceContext, userId: string): Prom
   return {
     sub: user.id,
     email: user.email,
-    email_verified: user.password_changed_at !== null,
+    email_verified: user.email_verified_at !== null,
     name: user.name,
     role: user.role,
     organization: { id: org.id, name: org.name },

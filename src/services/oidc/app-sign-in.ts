@@ -1,6 +1,9 @@
 // The moment Twofold tells an app who signed in: allowed or refused, and recorded.
 import { isPlausibleProviderId } from '../../domain/oidc.js';
+import { isSessionExpired, shouldTouchSession } from '../../domain/sessions.js';
 import { deleteOidcPayload } from '../../store/oidc-payloads.js';
+import { findLinkedSession, linkProviderSession } from '../../store/oidc-session-links.js';
+import { touchSession } from '../../store/sessions.js';
 import { appendSecurityEvent } from '../../store/security-events.js';
 import { findTwoFactor } from '../../store/two-factor.js';
 import type { RequestMeta, ServiceContext } from '../context.js';
@@ -32,4 +35,27 @@ export async function hasSecondFactor(ctx: ServiceContext, userId: string): Prom
 export async function endAppSessionOfBrowser(ctx: ServiceContext, providerSessionId: unknown): Promise<void> {
   if (!isPlausibleProviderId(providerSessionId)) return;
   await deleteOidcPayload(ctx.db, 'Session', providerSessionId);
+}
+
+/** Records which Twofold session an app's sign-in (the provider's session) rests on. */
+export async function bindAppSession(ctx: ServiceContext, providerSessionUid: string, sessionId: string): Promise<void> {
+  if (!isPlausibleProviderId(providerSessionUid)) return;
+  await linkProviderSession(ctx.db, providerSessionUid, sessionId);
+}
+
+/**
+ * Whether the Twofold session an app's token came from is still live: a token lives no
+ * longer than the sign-in it came from, however that sign-in ended (signed out here or
+ * from another browser, idle, too old, a password change). An app using its tokens
+ * counts as the person being active, as a page of Twofold's would.
+ */
+export async function isAppSessionLive(ctx: ServiceContext, providerSessionUid: unknown, userId: string): Promise<boolean> {
+  if (!isPlausibleProviderId(providerSessionUid)) return false;
+  const linked = await findLinkedSession(ctx.db, providerSessionUid);
+  if (!linked || linked.user_id !== userId) return false;
+  const nowMs = ctx.now();
+  const times = { createdAtMs: linked.created_at, lastSeenAtMs: linked.last_seen_at };
+  if (isSessionExpired(times, nowMs, ctx.sessionLifetime)) return false;
+  if (shouldTouchSession(times, nowMs)) await touchSession(ctx.db, linked.session_id, nowMs);
+  return true;
 }

@@ -3,6 +3,9 @@ import type { Kysely } from 'kysely';
 export async function up(db: Kysely<unknown>): Promise<void> {
   // How a session signed in (RFC 8176 values, space-separated): what an app learns as `amr`.
   await db.schema.alterTable('sessions').addColumn('amr', 'text', (c) => c.notNull().defaultTo('pwd')).execute();
+  // When a link emailed to the address was used (an invitation or a password reset): an
+  // app may trust `email_verified` only then.
+  await db.schema.alterTable('users').addColumn('email_verified_at', 'bigint').execute();
   // Where the person was going when the code step came between: an app's sign-in, a page.
   await db.schema.alterTable('sign_in_attempts').addColumn('next_path', 'text').execute();
 
@@ -31,6 +34,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.createIndex('oidc_payloads_account_id').on('oidc_payloads').column('account_id').execute();
   await db.schema.createIndex('oidc_payloads_client_id').on('oidc_payloads').column('client_id').execute();
   await db.schema.createIndex('oidc_payloads_expires_at').on('oidc_payloads').column('expires_at').execute();
+
+  // Which Twofold sign-in an app's sign-in (the provider's session) came from: when the
+  // Twofold session ends, however it ends, the app's refresh tokens end with it.
+  await db.schema
+    .createTable('oidc_session_links')
+    .addColumn('provider_session_uid', 'text', (c) => c.primaryKey())
+    .addColumn('session_id', 'text', (c) => c.notNull().references('sessions.id').onDelete('cascade'))
+    .execute();
+  await db.schema.createIndex('oidc_session_links_session_id').on('oidc_session_links').column('session_id').execute();
 
   // Apps registered by the operator (`twofold client add`).
   await db.schema
@@ -67,7 +79,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropTable('oidc_signing_keys').execute();
   await db.schema.dropTable('oidc_clients').execute();
+  await db.schema.dropTable('oidc_session_links').execute();
   await db.schema.dropTable('oidc_payloads').execute();
+  await db.schema.alterTable('users').dropColumn('email_verified_at').execute();
   await db.schema.alterTable('sign_in_attempts').dropColumn('next_path').execute();
   await db.schema.alterTable('sessions').dropColumn('amr').execute();
 }

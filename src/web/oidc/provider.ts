@@ -3,7 +3,9 @@
 // Twofold's database, its sign-in on Twofold's own pages (web/oidc/routes.tsx).
 import type { JsonWebKey } from 'node:crypto';
 import Provider, { type Configuration, type KoaContextWithOIDC, interactionPolicy } from 'oidc-provider';
-import { ACR_TWO_FACTORS, ACR_VALUES } from '../../domain/auth-methods.js';
+import { ACR_TWO_FACTORS, ACR_VALUES, acrOf, usedTwoFactors } from '../../domain/auth-methods.js';
+import { bindAppSession, isAppSessionLive } from '../../services/oidc/app-sign-in.js';
+import type { SignedInUser } from '../../services/sessions.js';
 import { OIDC_TTL_IN_SECONDS } from '../../domain/oidc.js';
 import type { ServiceContext } from '../../services/context.js';
 import { accountClaimsOf, mayUseClient } from '../../services/oidc/accounts.js';
@@ -44,22 +46,49 @@ export interface ProviderOptions {
   trustProxy: boolean;
 }
 
+const { REQUEST_PROMPT, NO_NEED_TO_PROMPT } = interactionPolicy.Check;
+
+/** The live Twofold sign-in of this browser, read once per request. */
+async function twofoldSignInOf(options: ProviderOptions, ctx: KoaContextWithOIDC): Promise<SignedInUser | null> {
+  const state = ctx.state as { twofoldUser?: SignedInUser | null };
+  if (state.twofoldUser === undefined) state.twofoldUser = await validateSessionToken(options.services, ctx.cookies.get(options.cookies.names.session, { signed: false }));
+  return state.twofoldUser;
+}
+
 function loginPolicy(options: ProviderOptions) {
   const policy = interactionPolicy.base();
   const login = policy.get('login')!;
-  // The app's sign-in lasts only as long as the Twofold sign-in in this browser: signed
-  // out of Twofold (or signed in as someone else), the app gets no one until it signs in again.
+  // An app's sign-in rests on one Twofold sign-in: this browser's, now. Signed out of
+  // Twofold, signed in again (perhaps with fewer factors: a remembered device), or as
+  // someone else, and the app's sign-in is made anew from the sign-in that is live, so
+  // its acr, amr and auth_time are never those of a sign-in that has ended.
   login.checks.add(
-    new interactionPolicy.Check('twofold_session', 'the Twofold sign-in in this browser ended or is another person', async (ctx) => {
-      const user = await validateSessionToken(options.services, ctx.cookies.get(options.cookies.names.session, { signed: false }));
-      return !user || user.userId !== ctx.oidc.session?.accountId ? interactionPolicy.Check.REQUEST_PROMPT : interactionPolicy.Check.NO_NEED_TO_PROMPT;
+    new interactionPolicy.Check('twofold_sign_in', 'the app sign-in does not rest on the live Twofold sign-in of this browser', async (ctx) => {
+      const user = await twofoldSignInOf(options, ctx);
+      const session = ctx.oidc.session;
+      if (!user || !session || user.userId !== session.accountId) return REQUEST_PROMPT;
+      if (session.loginTs !== Math.floor(user.signedInAtMs / 1000) || session.acr !== acrOf(user.authMethods)) return REQUEST_PROMPT;
+      await bindAppSession(options.services, session.uid, user.sessionId);
+      return NO_NEED_TO_PROMPT;
     }),
     0,
   );
+  // An app for one organisation: anyone else is sent to the page that says so (or, with
+  // prompt=none, the app hears login_required), never given a code.
   login.checks.add(
-    new interactionPolicy.Check('two_factors_required', 'the app asks for two factors', (ctx) =>
-      asksForTwoFactors(ctx.oidc.params?.acr_values) && ctx.oidc.acr !== ACR_TWO_FACTORS ? interactionPolicy.Check.REQUEST_PROMPT : interactionPolicy.Check.NO_NEED_TO_PROMPT,
-    ),
+    new interactionPolicy.Check('app_not_for_this_person', 'the app is only for another organisation', async (ctx) => {
+      const accountId = ctx.oidc.session?.accountId;
+      const clientId = ctx.oidc.client?.clientId;
+      if (!accountId || !clientId) return NO_NEED_TO_PROMPT;
+      return (await mayUseClient(options.services, accountId, clientId)).allowed ? NO_NEED_TO_PROMPT : REQUEST_PROMPT;
+    }),
+  );
+  login.checks.add(
+    new interactionPolicy.Check('two_factors_required', 'the app asks for two factors', async (ctx) => {
+      if (!asksForTwoFactors(ctx.oidc.params?.acr_values)) return NO_NEED_TO_PROMPT;
+      const user = await twofoldSignInOf(options, ctx);
+      return user && usedTwoFactors(user.authMethods) && ctx.oidc.acr === ACR_TWO_FACTORS ? NO_NEED_TO_PROMPT : REQUEST_PROMPT;
+    }),
   );
   return policy;
 }
@@ -99,10 +128,15 @@ function configuration(options: ProviderOptions): Configuration {
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     // A refresh token lives no longer than the sign-in it came from.
     expiresWithSession: async () => true,
-    async findAccount(ctx, sub) {
-      const clientId = ctx.oidc.client?.clientId;
-      // An app for one organisation loses a person who moved out, at the next token use.
-      if (clientId && !(await mayUseClient(services, sub, clientId)).allowed) return undefined;
+    async findAccount(ctx, sub, token) {
+      // With a token (the code exchange, a refresh, userinfo): the sign-in it came from must
+      // still be live, and an app for one organisation loses a person who moved out. Without
+      // one (the authorization request) the login policy above has decided already.
+      if (token) {
+        const clientId = ctx.oidc.client?.clientId;
+        if (!(await isAppSessionLive(services, (token as { sessionUid?: unknown }).sessionUid, sub))) return undefined;
+        if (clientId && !(await mayUseClient(services, sub, clientId)).allowed) return undefined;
+      }
       const claims = await accountClaimsOf(services, sub);
       if (!claims) return undefined;
       return { accountId: sub, claims: async () => ({ ...claims }) };
@@ -125,6 +159,8 @@ function configuration(options: ProviderOptions): Configuration {
     cookies: { names: { ...OIDC_COOKIE_NAMES }, keys: [options.cookieKey.toString('base64url')], long: cookieOptions, short: cookieOptions },
     features: {
       devInteractions: { enabled: false },
+      // Not offered: its endpoint would sit outside /oidc/, and nothing here needs it.
+      pushedAuthorizationRequests: { enabled: false },
       revocation: { enabled: true },
       userinfo: { enabled: true },
       rpInitiatedLogout: {

@@ -79,10 +79,30 @@ export async function registerOidcRoutes(app: FastifyInstance, web: WebContext, 
   registerInteractionRoutes(app, web, () => holder.provider);
 }
 
+/**
+ * response_mode=form_post answers with a form that posts the code to the app: the CSP
+ * (form-action 'self') must name the app's origin for that one page, or the browser
+ * stops there. The redirect URI has passed the provider's exact match by then.
+ */
+function allowFormPostToApp(ctx: KoaContextWithOIDC): void {
+  const params = ctx.oidc?.params as { response_mode?: unknown; redirect_uri?: unknown } | undefined;
+  if (params?.response_mode !== 'form_post' || typeof params.redirect_uri !== 'string' || !ctx.response.is('html')) return;
+  const policy = ctx.response.get('Content-Security-Policy');
+  if (!policy) return;
+  let origin: string;
+  try {
+    origin = new URL(params.redirect_uri).origin;
+  } catch {
+    return;
+  }
+  ctx.set('Content-Security-Policy', policy.replace("form-action 'self'", `form-action 'self' ${origin}`));
+}
+
 /** What the provider does that Twofold must answer for: ending the Twofold sign-in on an app's sign-out, and logging its errors. */
 function watchProvider(app: FastifyInstance, web: WebContext, provider: Provider): void {
   provider.use(async (ctx, next) => {
     await next();
+    allowFormPostToApp(ctx as KoaContextWithOIDC);
     const confirmed = ctx.method === 'POST' && ctx.path === `${OIDC_ROUTES.end_session}/confirm` && ctx.status >= 300 && ctx.status < 400;
     if (!confirmed) return;
     // Back to the app by a page that moves on, not a redirect after a form (see ContinueToAppPage).
