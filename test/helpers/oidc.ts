@@ -59,7 +59,7 @@ export function continueUrlOf(html: string): string | null {
   return url ? url.replaceAll('&amp;', '&') : null;
 }
 
-export async function signInThroughApp(server: { clock: { now(): number } }, browser: TestClient, url: URL, user: TestUser | null, options: { code?: boolean; first?: Reply } = {}): Promise<string> {
+export async function signInThroughApp(server: { clock: { now(): number; advance(ms: number): void } }, browser: TestClient, url: URL, user: TestUser | null, options: { code?: boolean; first?: Reply } = {}): Promise<string> {
   let reply = options.first ?? (await browser.get(url.pathname + url.search));
   for (let hop = 0; hop < 12; hop++) {
     const location = reply.location ?? continueUrlOf(reply.body);
@@ -67,6 +67,8 @@ export async function signInThroughApp(server: { clock: { now(): number } }, bro
     if (location.startsWith(CALLBACK)) return location;
     const path = location.startsWith('http') ? new URL(location).pathname + new URL(location).search : location;
     if (path.startsWith('/sign-in?') && user) {
+      // A person takes a moment to type: the sign-in comes after the app's request.
+      server.clock.advance(1);
       const page = await browser.get(path);
       const next = /name="next" value="([^"]+)"/.exec(page.body)?.[1]?.replaceAll('&amp;', '&');
       const secondFactor = page.body.includes('name="second_factor"');

@@ -46,6 +46,8 @@ describeEachDatabase('OpenID provider', (database) => {
     const claims = tokens.claims()!;
     expect(claims.sub).toBe(user.id);
     expect(claims.email).toBe(user.email);
+    // Typed in by whoever created the account, never proved by an emailed link.
+    expect(claims.email_verified).toBe(false);
     expect(claims.amr).toEqual(['pwd', 'otp', 'mfa']);
     expect(claims.acr).toBe('urn:twofold:acr:2fa');
     expect(claims.organization).toMatchObject({ name: expect.any(String) });
@@ -191,6 +193,41 @@ describeEachDatabase('OpenID provider refusals and sign-in rules', (database) =>
     expect(strictTokens.claims()!.acr).toBe('urn:twofold:acr:2fa');
   });
 
+  it('never lets a later one-factor sign-in inherit an ended two-factor one (stale app session)', async () => {
+    const user = await createTestUser(server.services, { withTotp: true });
+    server.clock.advance(STEP);
+    const browser = await signIn(server.url, user, server.clock.now(), { rememberDevice: true });
+    const strict = () => startAuthorization(app, { acr_values: 'urn:twofold:acr:2fa' });
+    const first = await strict();
+    expect((await exchangeCode(app, await signInThroughApp(server, browser, first.url, user), first)).claims()!.acr).toBe('urn:twofold:acr:2fa');
+    // The Twofold sign-in ends without this browser signing out (from another browser, idle…)
+    await server.services.db.deleteFrom('sessions').where('user_id', '=', user.id).execute();
+    // Someone with only the password signs in here: the remembered device skips the code.
+    await browser.get('/sign-in');
+    expect((await browser.post('/sign-in', { email: user.email, password: user.password })).location).toBe('/');
+    const second = await strict();
+    const reply = await browser.get(pathOf(second.url));
+    expect(reply.location).toMatch(/^\/interaction\//);
+    expect((await browser.get(reply.location!)).location).toMatch(/^\/sign-in\?again=1&second_factor=1/);
+  });
+
+  it('does not count turning 2FA on as signing in again (prompt=login without the password)', async () => {
+    const user = await createTestUser(server.services);
+    const browser = await signIn(server.url, user, server.clock.now());
+    server.clock.advance(1_000);
+    const request = await startAuthorization(app, { prompt: 'login' });
+    const atInteraction = await browser.get(pathOf(request.url));
+    expect((await browser.get(atInteraction.location!)).location).toMatch(/^\/sign-in\?again=1/);
+    // Instead of the password: an authenticator set up in the open session.
+    await browser.get('/settings/two-factor');
+    await browser.post('/settings/two-factor', { method: 'totp' });
+    const secret = secretFromBase32(/id="totp-secret"[^>]*>([^<]+)</.exec((await browser.get('/settings/two-factor/app')).body)![1]!.replace(/\s/g, ''));
+    await browser.post('/settings/two-factor/app', { code: generateTotpCode({ secret, timeInMs: server.clock.now() }) });
+    const shown = /name="shown" value="([^"]+)"/.exec((await browser.get('/settings/recovery-codes')).body)![1]!;
+    await browser.post('/settings/recovery-codes/saved', { saved: 'yes', shown });
+    expect((await browser.get(atInteraction.location!)).location).toMatch(/^\/sign-in\?again=1/);
+  });
+
   it('tells a person without a second factor that the app needs one, and the app hears access_denied', async () => {
     const user = await createTestUser(server.services);
     const browser = await signIn(server.url, user, server.clock.now());
@@ -311,6 +348,41 @@ describeEachDatabase('OpenID provider: apps for one organisation, sign-out and r
     const next = await startAuthorization(app);
     const atInteraction = await browser.get(pathOf(next.url));
     expect((await browser.get(atInteraction.location!)).location).toMatch(/^\/sign-in\?next=/);
+  });
+
+  it('ending a Twofold sign-in from another browser, or letting it idle out, ends that browser\'s app tokens (lost laptop)', async () => {
+    const person = tree.people.otherMemberA1;
+    server.clock.advance(30_000);
+    const laptop = new TestClient(server.url);
+    const request = await startAuthorization(app);
+    const tokens = await exchangeCode(app, await signInThroughApp(server, laptop, request.url, person), request);
+    expect((await oidc.refreshTokenGrant(app.config, tokens.refresh_token!)).access_token).toBeTruthy();
+    server.clock.advance(30_000);
+    const phone = await signIn(server.url, person, server.clock.now());
+    await phone.get('/settings/security');
+    expect((await phone.post('/settings/sessions/end-others', {})).status).toBe(303);
+    await expect(oidc.fetchUserInfo(app.config, tokens.access_token, person.id)).rejects.toBeDefined();
+
+    server.clock.advance(30_000);
+    const second = await startAuthorization(app);
+    const idle = await exchangeCode(app, await signInThroughApp(server, new TestClient(server.url), second.url, person), second);
+    server.clock.advance(31 * 60_000);
+    await expect(oidc.refreshTokenGrant(app.config, idle.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('answers an outsider already signed in to another app with login_required, not a server error (prompt=none)', async () => {
+    const outsider = tree.people.aggAdminB;
+    const everyone = await registerTestApp(server.services, server.url);
+    server.clock.advance(30_000);
+    const browser = new TestClient(server.url);
+    const first = await startAuthorization(everyone);
+    await exchangeCode(everyone, await signInThroughApp(server, browser, first.url, outsider), first);
+    const silent = await startAuthorization(app, { prompt: 'none' });
+    const reply = await browser.get(pathOf(silent.url));
+    expect(reply.location).toMatch(/^http:\/\/localhost:4999\/callback\?error=login_required/);
+    const loud = await startAuthorization(app);
+    const atInteraction = await browser.get(pathOf(loud.url));
+    expect((await browser.get(atInteraction.location!)).status).toBe(403);
   });
 
   it('a password change ends every app sign-in and token of the person (stolen tokens)', async () => {

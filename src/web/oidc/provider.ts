@@ -63,7 +63,7 @@ function loginPolicy(options: ProviderOptions) {
   // someone else, and the app's sign-in is made anew from the sign-in that is live, so
   // its acr, amr and auth_time are never those of a sign-in that has ended.
   login.checks.add(
-    new interactionPolicy.Check('twofold_sign_in', 'the app sign-in does not rest on the live Twofold sign-in of this browser', async (ctx) => {
+    new interactionPolicy.Check('twofold_sign_in', 'the app sign-in does not rest on the live Twofold sign-in of this browser', 'login_required', async (ctx) => {
       const user = await twofoldSignInOf(options, ctx);
       const session = ctx.oidc.session;
       if (!user || !session || user.userId !== session.accountId) return REQUEST_PROMPT;
@@ -76,7 +76,7 @@ function loginPolicy(options: ProviderOptions) {
   // An app for one organisation: anyone else is sent to the page that says so (or, with
   // prompt=none, the app hears login_required), never given a code.
   login.checks.add(
-    new interactionPolicy.Check('app_not_for_this_person', 'the app is only for another organisation', async (ctx) => {
+    new interactionPolicy.Check('app_not_for_this_person', 'the app is only for another organisation', 'login_required', async (ctx) => {
       const accountId = ctx.oidc.session?.accountId;
       const clientId = ctx.oidc.client?.clientId;
       if (!accountId || !clientId) return NO_NEED_TO_PROMPT;
@@ -84,7 +84,7 @@ function loginPolicy(options: ProviderOptions) {
     }),
   );
   login.checks.add(
-    new interactionPolicy.Check('two_factors_required', 'the app asks for two factors', async (ctx) => {
+    new interactionPolicy.Check('two_factors_required', 'the app asks for two factors', 'login_required', async (ctx) => {
       if (!asksForTwoFactors(ctx.oidc.params?.acr_values)) return NO_NEED_TO_PROMPT;
       const user = await twofoldSignInOf(options, ctx);
       return user && usedTwoFactors(user.authMethods) && ctx.oidc.acr === ACR_TWO_FACTORS ? NO_NEED_TO_PROMPT : REQUEST_PROMPT;

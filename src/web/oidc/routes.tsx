@@ -151,7 +151,8 @@ function registerInteractionRoutes(app: FastifyInstance, web: WebContext, provid
     const reasons = details.prompt.reasons;
     const params = details.params as { client_id?: string; max_age?: number | string; acr_values?: string };
     const startedAtMs = (await interactionStartedAt(web.services, uid)) ?? web.services.now();
-    const signedInSinceRequest = user.signedInAtMs >= startedAtMs;
+    // Strictly after: a sign-in of the same millisecond cannot have answered this request.
+    const signedInSinceRequest = user.signedInAtMs > startedAtMs;
     const maxAgeInMs = params.max_age === undefined ? null : Number(params.max_age) * 1000;
     const tooOld = maxAgeInMs !== null && Number.isFinite(maxAgeInMs) && web.services.now() - user.signedInAtMs > maxAgeInMs;
     const wantsFreshSignIn = reasons.includes('login_prompt') || reasons.includes('id_token_hint') || reasons.includes('claims_id_token_sub_value');
