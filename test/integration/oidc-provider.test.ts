@@ -205,6 +205,12 @@ describeEachDatabase('OpenID provider refusals and sign-in rules', (database) =>
     // Someone with only the password signs in here: the remembered device skips the code.
     await browser.get('/sign-in');
     expect((await browser.post('/sign-in', { email: user.email, password: user.password })).location).toBe('/');
+    // An app that asks nothing special hears of this sign-in, not the ended one.
+    server.clock.advance(1_000);
+    const plain = await startAuthorization(app);
+    const plainTokens = await exchangeCode(app, await signInThroughApp(server, browser, plain.url, null), plain);
+    expect(plainTokens.claims()!.amr).toEqual(['pwd']);
+    expect(plainTokens.claims()!.acr).toBe('urn:twofold:acr:1fa');
     const second = await strict();
     const reply = await browser.get(pathOf(second.url));
     expect(reply.location).toMatch(/^\/interaction\//);
@@ -218,7 +224,8 @@ describeEachDatabase('OpenID provider refusals and sign-in rules', (database) =>
     const request = await startAuthorization(app, { prompt: 'login' });
     const atInteraction = await browser.get(pathOf(request.url));
     expect((await browser.get(atInteraction.location!)).location).toMatch(/^\/sign-in\?again=1/);
-    // Instead of the password: an authenticator set up in the open session.
+    // Instead of the password: an authenticator set up in the open session, a moment later.
+    server.clock.advance(1_000);
     await browser.get('/settings/two-factor');
     await browser.post('/settings/two-factor', { method: 'totp' });
     const secret = secretFromBase32(/id="totp-secret"[^>]*>([^<]+)</.exec((await browser.get('/settings/two-factor/app')).body)![1]!.replace(/\s/g, ''));
