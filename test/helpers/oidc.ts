@@ -3,7 +3,31 @@ import * as oidc from 'openid-client';
 import type { ServiceContext } from '../../src/services/context.js';
 import { addClient } from '../../src/services/oidc/clients.js';
 import { type Reply, TestClient } from './client.js';
+import type { TestDatabase } from './databases.js';
+import { type TestServer, startTestServerAtPublicUrl } from './server.js';
 import { type TestUser, codeFor } from './fixtures.js';
+
+/**
+ * A Twofold at its own PUBLIC_URL over a fresh database of `database`'s kind, with the
+ * test app registered (for one organisation when `prepare` names one). `close` ends both.
+ */
+export async function startProvider(
+  database: TestDatabase,
+  prepare?: (server: TestServer) => Promise<{ organizationName?: string }>,
+): Promise<{ server: TestServer; app: TestApp; close: () => Promise<void> }> {
+  const created = await database.create();
+  const server = await startTestServerAtPublicUrl(created.store);
+  const options = prepare ? await prepare(server) : {};
+  const app = await registerTestApp(server.services, server.url, options);
+  return {
+    server,
+    app,
+    close: async () => {
+      await server.close();
+      await created.destroy();
+    },
+  };
+}
 
 export const CALLBACK = 'http://localhost:4999/callback';
 export const SCOPES = 'openid email profile organization';

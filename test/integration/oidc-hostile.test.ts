@@ -3,24 +3,18 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TestClient } from '../helpers/client.js';
 import { describeEachDatabase } from '../helpers/databases.js';
-import { type TestApp, registerTestApp, startAuthorization } from '../helpers/oidc.js';
-import { type TestServer, startTestServerAtPublicUrl } from '../helpers/server.js';
+import { type TestApp, startAuthorization, startProvider } from '../helpers/oidc.js';
+import type { TestServer } from '../helpers/server.js';
 
 describeEachDatabase('OpenID provider under hostile input', (database) => {
   let server: TestServer;
-  let destroy: () => Promise<void>;
   let app: TestApp;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    const created = await database.create();
-    destroy = created.destroy;
-    server = await startTestServerAtPublicUrl(created.store);
-    app = await registerTestApp(server.services, server.url);
+    ({ server, app, close } = await startProvider(database));
   });
-  afterAll(async () => {
-    await server.close();
-    await destroy();
-  });
+  afterAll(() => close());
 
   it('answers NUL bytes and junk in ids, codes, tokens and cookies without a server error', async () => {
     const client = new TestClient(server.url);

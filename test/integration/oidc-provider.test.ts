@@ -7,24 +7,18 @@ import { createTestUser, signIn } from '../helpers/fixtures.js';
 import { type OrgTree, createOrgTree } from '../helpers/org-tree.js';
 import { changePassword } from '../../src/services/passwords.js';
 import { generateTotpCode, secretFromBase32 } from '../../src/domain/totp.js';
-import { type TestApp, continueUrlOf, exchangeCode, oidc, registerTestApp, signInThroughApp, startAuthorization } from '../helpers/oidc.js';
-import { type TestServer, startTestServerAtPublicUrl } from '../helpers/server.js';
+import { type TestApp, continueUrlOf, exchangeCode, oidc, signInThroughApp, registerTestApp, startAuthorization, startProvider } from '../helpers/oidc.js';
+import type { TestServer } from '../helpers/server.js';
 
 describeEachDatabase('OpenID provider', (database) => {
   let server: TestServer;
-  let destroy: () => Promise<void>;
   let app: TestApp;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    const created = await database.create();
-    destroy = created.destroy;
-    server = await startTestServerAtPublicUrl(created.store);
-    app = await registerTestApp(server.services, server.url);
+    ({ server, app, close } = await startProvider(database));
   });
-  afterAll(async () => {
-    await server.close();
-    await destroy();
-  });
+  afterAll(() => close());
 
   it('publishes discovery with the code flow only, S256 PKCE and its signing keys', async () => {
     const metadata = app.config.serverMetadata();
@@ -91,20 +85,14 @@ describeEachDatabase('OpenID provider', (database) => {
 
 describeEachDatabase('OpenID provider refusals and sign-in rules', (database) => {
   let server: TestServer;
-  let destroy: () => Promise<void>;
   let app: TestApp;
+  let close: () => Promise<void>;
   const STEP = 30_000;
 
   beforeAll(async () => {
-    const created = await database.create();
-    destroy = created.destroy;
-    server = await startTestServerAtPublicUrl(created.store);
-    app = await registerTestApp(server.services, server.url);
+    ({ server, app, close } = await startProvider(database));
   });
-  afterAll(async () => {
-    await server.close();
-    await destroy();
-  });
+  afterAll(() => close());
 
   const pathOf = (url: URL | string) => {
     const u = typeof url === 'string' ? new URL(url) : url;
@@ -252,21 +240,17 @@ describeEachDatabase('OpenID provider refusals and sign-in rules', (database) =>
 
 describeEachDatabase('OpenID provider: apps for one organisation, sign-out and revocation', (database) => {
   let server: TestServer;
-  let destroy: () => Promise<void>;
   let tree: OrgTree;
   let app: TestApp;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    const created = await database.create();
-    destroy = created.destroy;
-    server = await startTestServerAtPublicUrl(created.store);
-    tree = await createOrgTree(server.services);
-    app = await registerTestApp(server.services, server.url, { organizationName: tree.aggregatorA.name });
+    ({ server, app, close } = await startProvider(database, async (started) => {
+      tree = await createOrgTree(started.services);
+      return { organizationName: tree.aggregatorA.name };
+    }));
   });
-  afterAll(async () => {
-    await server.close();
-    await destroy();
-  });
+  afterAll(() => close());
 
   const pathOf = (url: URL) => url.pathname + url.search;
 
