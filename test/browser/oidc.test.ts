@@ -295,13 +295,12 @@ describe('Harbour CRM signs in with Twofold, in Chromium', () => {
     await page.context().close();
   });
 
-  // KNOWN BUG, reported to the lead: Twofold's pages send `form-action 'self'`, and Chromium
-  // applies it to every redirect after a form is posted. Each way back to an app starts
-  // with a Twofold form (the password or code step, "Go back to the app", the sign-out
-  // confirmation) and ends with a redirect to the app's origin, which Chromium blocks.
-  // The tests above bypass the CSP (to inject axe), so they cannot see it; this one keeps it.
-  // it.fails: green while the bug is there; red once it is fixed, then drop `.fails`.
-  it.fails('under the CSP Twofold sends, every way back to the app works in Chromium', async () => {
+  // The tests above bypass the CSP (to inject axe), so they cannot see what it does. Twofold's
+  // pages send `form-action 'self'`, and Chromium applies it to every redirect after a form:
+  // each way back to an app starts with a Twofold form (the password or code step, "Go back
+  // to the app", the sign-out confirmation) and ends on the app's origin. This one keeps the
+  // CSP (it was red until the last hop became a page that moves on by itself).
+  it('under the CSP Twofold sends, every way back to the app works in Chromium', async () => {
     const kai = await person(FIRM, 'totp');
     const outsider = await person('Other Brokers', 'totp');
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
