@@ -223,6 +223,19 @@ describeEachDatabase('OpenID provider refusals and sign-in rules', (database) =>
     expect((await browser.get(atInteraction.location!)).location).toMatch(/^\/sign-in\?again=1/);
   });
 
+  it('posts the code to the app with response_mode=form_post, the CSP naming only the app as where the form may go', async () => {
+    const user = await createTestUser(server.services);
+    const browser = await signIn(server.url, user, server.clock.now());
+    const request = await startAuthorization(app, { response_mode: 'form_post' });
+    const atInteraction = await browser.get(pathOf(request.url));
+    const onward = await browser.get(atInteraction.location!);
+    const resume = await browser.get(pathOf(continueUrlOf(onward.body)!));
+    expect(resume.status).toBe(200);
+    expect(resume.body).toContain('<form method="post" action="http://localhost:4999/callback">');
+    expect(resume.body).toMatch(/name="code" value="[^"]+"/);
+    expect(resume.headers.get('content-security-policy')).toContain("form-action 'self' http://localhost:4999;");
+  });
+
   it('tells a person without a second factor that the app needs one, and the app hears access_denied', async () => {
     const user = await createTestUser(server.services);
     const browser = await signIn(server.url, user, server.clock.now());
