@@ -17,6 +17,7 @@ import { DATABASES } from '../helpers/databases.js';
 import { STRONG_PASSWORD, codeFor, createTestUser } from '../helpers/fixtures.js';
 import { stopProcess } from '../helpers/processes.js';
 import { type TestServer, freePort, startTestServer } from '../helpers/server.js';
+import { nginxPreamble } from '../helpers/nginx.js';
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -32,13 +33,7 @@ function startEchoApp(): Promise<{ server: Server; port: number }> {
 
 /** The README's nginx configuration for an app behind Twofold, with test ports and paths. */
 function nginxConfig(dir: string, port: number, twofoldPort: number, appPort: number): string {
-  return `worker_processes 1;
-error_log ${dir}/error.log warn;
-pid ${dir}/nginx.pid;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+  return `${nginxPreamble(dir)}
   server {
     listen 127.0.0.1:${port};
     server_name app.twofold.test;

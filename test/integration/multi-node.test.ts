@@ -16,6 +16,7 @@ import { type TestUser, codeFor, createTestUser } from '../helpers/fixtures.js';
 import { createPostgresDatabase } from '../helpers/databases.js';
 import { startServerProcess, stopProcess } from '../helpers/processes.js';
 import { TEST_SECRET, testServices } from '../helpers/server.js';
+import { nginxPreamble } from '../helpers/nginx.js';
 
 const TOTP_STEP_MS = TOTP_PERIOD_IN_SECONDS * 1000;
 
@@ -163,13 +164,7 @@ describe('two nodes on one PostgreSQL', () => {
       // The same shape as the README's example, with two upstreams.
       writeFileSync(
         join(dir, 'nginx.conf'),
-        `worker_processes 1;
-error_log ${dir}/error.log warn;
-pid ${dir}/nginx.pid;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+        `${nginxPreamble(dir)}
   upstream twofold { ${upstreams} }
   server {
     listen 127.0.0.1:${port};
