@@ -94,6 +94,10 @@ export const SECURITY_NOTICES = {
   recovery_codes_replaced: { subject: 'New recovery codes were made', what: 'A new set of recovery codes was made for your Twofold account. The old codes no longer work.' },
   passkey_added: { subject: 'A passkey or security key was added', what: 'A passkey or security key was added to your Twofold account. It can now be used to sign in.' },
   passkey_removed: { subject: 'A passkey or security key was removed', what: 'A passkey or security key was removed from your Twofold account.' },
+  signed_in_from_new_browser: {
+    subject: 'A sign-in from a new browser',
+    what: 'Someone signed in to your Twofold account from a browser and address it has not been used from before. You can see every browser signed in to your account, and sign any of them out, under My password and security: {url}',
+  },
   code_step_locked: { subject: 'Too many wrong codes: code entry paused', what: 'Too many wrong two-factor codes were entered for your account, so code entry is paused for a while. Someone may know your password.' },
   code_step_unlocked: {
     subject: 'Code entry was unlocked by an administrator',
@@ -108,11 +112,13 @@ export interface SecurityNoticeValues {
   actor?: string;
   /** recovery codes left */
   left?: number;
+  /** a page of Twofold's the notice points to */
+  url?: string;
 }
 
 export function securityNoticeEmail(kind: SecurityNoticeKind, ctx: SecurityNoticeContext, values: SecurityNoticeValues = {}): EmailContent {
   const notice = SECURITY_NOTICES[kind];
-  const what = notice.what.replace('{actor}', values.actor ?? 'your aggregator').replace('{left}', String(values.left ?? 0));
+  const what = notice.what.replace('{actor}', values.actor ?? 'your aggregator').replace('{left}', String(values.left ?? 0)).replace('{url}', values.url ?? '');
   const when = new Date(ctx.atMs).toLocaleString('en-AU', { dateStyle: 'long', timeStyle: 'short', timeZone: 'Australia/Sydney' });
   const facts = `When: ${when} (Sydney time)\nIP address: ${ctx.ip}\nBrowser: ${ctx.browser}`;
   const guidance = 'guidance' in notice ? notice.guidance : "If this wasn't you, change your password now and contact your aggregator straight away.";

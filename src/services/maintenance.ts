@@ -13,6 +13,9 @@ import { deleteExpiredTwoFactorActivations } from '../store/two-factor-activatio
 import { deleteExpiredRecoveryCodeReveals } from '../store/recovery-codes.js';
 import { deleteExpiredWebauthnChallenges } from '../store/webauthn-challenges.js';
 import { deleteExpiredOidcPayloads } from '../store/oidc-payloads.js';
+import { deleteKnownBrowsersNotSeenSince } from '../store/known-browsers.js';
+
+const KNOWN_BROWSER_FORGOTTEN_AFTER_IN_MS = 400 * 86_400_000;
 import { deleteSigningKeysRetiredBefore } from '../store/oidc-signing-keys.js';
 import { RETIRED_KEY_PUBLISHED_FOR_IN_MS } from '../domain/oidc.js';
 import type { ServiceContext } from './context.js';
@@ -36,6 +39,8 @@ export async function purgeExpiredRecords(ctx: ServiceContext, options: { activi
   // The OpenID Provider's codes, tokens, sessions and interactions past their lifetime,
   // and signing keys retired long enough that nothing they signed is still valid.
   await deleteExpiredOidcPayloads(ctx.db, nowMs);
+  // A browser unseen for over a year is new again (its next sign-in is emailed).
+  await deleteKnownBrowsersNotSeenSince(ctx.db, nowMs - KNOWN_BROWSER_FORGOTTEN_AFTER_IN_MS);
   await deleteSigningKeysRetiredBefore(ctx.db, nowMs - RETIRED_KEY_PUBLISHED_FOR_IN_MS);
   if (options.activityRetentionDays !== undefined) await deleteSecurityEventsOlderThan(ctx.db, nowMs - options.activityRetentionDays * 86_400_000);
   return { rememberedDevices };

@@ -14,6 +14,7 @@ import { appendSecurityEvent } from '../store/security-events.js';
 import { countInWindow } from '../store/throttles.js';
 import type { RequestMeta, ServiceContext } from './context.js';
 import { createSession } from './sessions.js';
+import { noticeSignInFromNewBrowser } from './known-browsers.js';
 import { inTransaction } from './transaction.js';
 import { credentialForVerifier, parseAuthenticationJson, relyingPartyOf, rememberChallenge, takeChallengeOf } from './passkey-webauthn.js';
 
@@ -92,6 +93,7 @@ export async function completePasskeySignIn(ctx: ServiceContext, browserToken: u
     // user verification is required for this way in: the key alone counts as two factors
     const sessionToken = await createSession(tx, check.userId, meta, authMethodsOf([check.method], { userVerified: true }));
     await appendSecurityEvent(tx.db, { type: 'signed_in', userId: check.userId, ip: meta.ip, userAgent: meta.userAgent, detail: 'passkey', atMs: ctx.now() });
+    await noticeSignInFromNewBrowser(tx, check.userId, meta);
     return { userId: check.userId, sessionToken };
   });
   if ('refused' in outcome) throw new TwofoldError(outcome.refused);

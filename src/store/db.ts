@@ -13,6 +13,7 @@ import * as enrollmentSession from './migrations/006-enrollment-session.js';
 import * as recoveryCodes from './migrations/007-recovery-codes.js';
 import * as passkeys from './migrations/008-passkeys.js';
 import * as oidc from './migrations/009-oidc.js';
+import * as knownBrowsers from './migrations/010-known-browsers.js';
 import { type ConnectionEvent, type ConnectionEvents, connectionEvents, resilientPool } from './pg-connections.js';
 import type { Database } from './schema.js';
 
@@ -38,6 +39,7 @@ const migrations: Record<string, Migration> = {
   '007-recovery-codes': recoveryCodes,
   '008-passkeys': passkeys,
   '009-oidc': oidc,
+  '010-known-browsers': knownBrowsers,
 };
 
 // int8 (bigint) comes back from pg as a string to protect precision; our bigints are

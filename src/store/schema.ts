@@ -300,6 +300,14 @@ export interface OidcPayloadsTable {
   consumed_at: number | null;
 }
 
+export interface KnownBrowsersTable {
+  /** SHA-256 of the person's id, the kind of browser ("Chrome on Windows") and the address */
+  id: string;
+  user_id: string;
+  first_seen_at: number;
+  last_seen_at: number;
+}
+
 export interface OidcSessionLinksTable {
   /** the provider session's uid (what its tokens name as sessionUid) */
   provider_session_uid: string;
@@ -358,4 +366,5 @@ export interface Database {
   oidc_clients: OidcClientsTable;
   oidc_signing_keys: OidcSigningKeysTable;
   oidc_session_links: OidcSessionLinksTable;
+  known_browsers: KnownBrowsersTable;
 }

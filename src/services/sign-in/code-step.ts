@@ -9,6 +9,7 @@ import type { RequestMeta, ServiceContext } from '../context.js';
 import { notifySecurityChange } from '../notifications.js';
 import { rememberThisDevice } from '../remembered-devices.js';
 import { createSession } from '../sessions.js';
+import { noticeSignInFromNewBrowser } from '../known-browsers.js';
 import { sendSmsCode } from '../sms-codes.js';
 import { inTransaction } from '../transaction.js';
 import { type CodeRoute, verifierFor } from './factors.js';
@@ -82,6 +83,7 @@ async function checkCodeAndSignIn(ctx: ServiceContext, loaded: LoadedSignIn, inp
     if (!(await consumeSignInAttempt(ctx.db, pending.attemptId))) return attemptExpired();
     const sessionToken = await createSession(ctx, user.id, meta, authMethodsOf(['pwd', check.method]));
     await appendSecurityEvent(ctx.db, { type: verifier.signedInEvent, userId: user.id, ...metaOf(meta), detail: verifier.how, atMs: nowMs });
+    await noticeSignInFromNewBrowser(ctx, user.id, meta);
     const recoveryCodesLeft = input.via === 'recovery_code' ? await recoveryCodesLeftOf(ctx, user.id) : null;
     if (input.via === 'lost_device_sms') await notifySecurityChange(ctx, user.id, 'signed_in_lost_device', meta);
     if (recoveryCodesLeft !== null) await notifySecurityChange(ctx, user.id, 'recovery_code_used', meta, { left: recoveryCodesLeft });

@@ -13,6 +13,7 @@ import type { RequestMeta, ServiceContext } from '../context.js';
 import { reservePasswordGuess, settleRightPassword } from '../password-guesses.js';
 import { checkRememberedDevice } from '../remembered-devices.js';
 import { createSession } from '../sessions.js';
+import { noticeSignInFromNewBrowser } from '../known-browsers.js';
 import { sendSmsCode } from '../sms-codes.js';
 import { findPendingResetNotice } from '../two-factor-reset.js';
 import { type Refused, metaOf, refused, sendingFails } from './outcome.js';
@@ -57,6 +58,7 @@ export async function signInWithPassword(
     const sessionToken = await inTransaction(ctx, async (tx) => {
       const token = await createSession(tx, user.id, meta, ['pwd']);
       await appendSecurityEvent(tx.db, { type: 'signed_in', userId: user.id, ...metaOf(meta), detail: 'password', atMs: nowMs });
+      await noticeSignInFromNewBrowser(tx, user.id, meta);
       return token;
     });
     return { outcome: 'signed_in', sessionToken, viaRememberedDevice: false, twoFactorWasReset: (await findPendingResetNotice(ctx, user.id)) !== null };
@@ -67,6 +69,7 @@ export async function signInWithPassword(
     // was proved now, so an app that asks for two factors still gets a code step.
     const sessionToken = await createSession(ctx, user.id, meta, ['pwd']);
     await appendSecurityEvent(ctx.db, { type: 'signed_in', userId: user.id, ...metaOf(meta), detail: 'password and remembered device', atMs: nowMs });
+    await noticeSignInFromNewBrowser(ctx, user.id, meta, { remembered: true });
     return { outcome: 'signed_in', sessionToken, viaRememberedDevice: true };
   }
 
