@@ -4,6 +4,7 @@ import type { Database } from './schema.js';
 
 type Db = Kysely<Database>;
 
+/** Links the provider's session to a Twofold session, or moves the link to the browser's newer one. */
 export async function linkProviderSession(db: Db, providerSessionUid: string, sessionId: string): Promise<void> {
   await db
     .insertInto('oidc_session_links')

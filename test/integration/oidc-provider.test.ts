@@ -187,10 +187,12 @@ describeEachDatabase('OpenID provider refusals and sign-in rules', (database) =>
     const browser = await signIn(server.url, user, server.clock.now(), { rememberDevice: true });
     const strict = () => startAuthorization(app, { acr_values: 'urn:twofold:acr:2fa' });
     const first = await strict();
-    expect((await exchangeCode(app, await signInThroughApp(server, browser, first.url, user), first)).claims()!.acr).toBe('urn:twofold:acr:2fa');
+    const firstTokens = await exchangeCode(app, await signInThroughApp(server, browser, first.url, user), first);
+    expect(firstTokens.claims()!.acr).toBe('urn:twofold:acr:2fa');
     // The Twofold sign-in ends without this browser signing out (from another browser, idle…)
     await server.services.db.deleteFrom('sessions').where('user_id', '=', user.id).execute();
-    // Someone with only the password signs in here: the remembered device skips the code.
+    // Someone with only the password signs in here, later: the remembered device skips the code.
+    server.clock.advance(1_000);
     await browser.get('/sign-in');
     expect((await browser.post('/sign-in', { email: user.email, password: user.password })).location).toBe('/');
     // An app that asks nothing special hears of this sign-in, not the ended one.
@@ -199,6 +201,10 @@ describeEachDatabase('OpenID provider refusals and sign-in rules', (database) =>
     const plainTokens = await exchangeCode(app, await signInThroughApp(server, browser, plain.url, null), plain);
     expect(plainTokens.claims()!.amr).toEqual(['pwd']);
     expect(plainTokens.claims()!.acr).toBe('urn:twofold:acr:1fa');
+    // The ended sign-in's tokens stay dead: the same browser signing in again does not
+    // bring its refresh token back (with its two-factor acr), nor its access token.
+    await expect(oidc.refreshTokenGrant(app.config, firstTokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(oidc.fetchUserInfo(app.config, firstTokens.access_token, user.id)).rejects.toBeDefined();
     const second = await strict();
     const reply = await browser.get(pathOf(second.url));
     expect(reply.location).toMatch(/^\/interaction\//);

@@ -4,7 +4,7 @@
 import type { JsonWebKey } from 'node:crypto';
 import Provider, { type Configuration, type KoaContextWithOIDC, interactionPolicy } from 'oidc-provider';
 import { ACR_TWO_FACTORS, ACR_VALUES, acrOf, usedTwoFactors } from '../../domain/auth-methods.js';
-import { bindAppSession, isAppSessionLive } from '../../services/oidc/app-sign-in.js';
+import { bindAppSession, isAppSessionLive, isGrantOfSignIn, revokeGrant } from '../../services/oidc/app-sign-in.js';
 import type { SignedInUser } from '../../services/sessions.js';
 import { OIDC_TTL_IN_SECONDS } from '../../domain/oidc.js';
 import type { ServiceContext } from '../../services/context.js';
@@ -134,7 +134,7 @@ function configuration(options: ProviderOptions): Configuration {
       // one (the authorization request) the login policy above has decided already.
       if (token) {
         const clientId = ctx.oidc.client?.clientId;
-        if (!(await isAppSessionLive(services, (token as { sessionUid?: unknown }).sessionUid, sub))) return undefined;
+        if (!(await isAppSessionLive(services, token as { sessionUid?: unknown; grantId?: unknown }, sub))) return undefined;
         if (clientId && !(await mayUseClient(services, sub, clientId)).allowed) return undefined;
       }
       const claims = await accountClaimsOf(services, sub);
@@ -147,7 +147,15 @@ function configuration(options: ProviderOptions): Configuration {
       const { oidc } = ctx;
       if (!oidc.client || !oidc.session?.accountId) return undefined;
       const grantId = oidc.result?.consent?.grantId ?? oidc.session.grantIdFor(oidc.client.clientId);
-      const grant = (grantId ? await oidc.provider.Grant.find(grantId) : undefined) ?? new oidc.provider.Grant({ clientId: oidc.client.clientId, accountId: oidc.session.accountId });
+      let existing = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
+      // A grant from an earlier sign-in in this browser is not carried over: it ends (with
+      // its tokens) and this sign-in gets its own.
+      const user = await twofoldSignInOf(options, ctx);
+      if (existing && grantId && user && !(await isGrantOfSignIn(services, grantId, user.signedInAtMs))) {
+        await revokeGrant(services, grantId);
+        existing = undefined;
+      }
+      const grant = existing ?? new oidc.provider.Grant({ clientId: oidc.client.clientId, accountId: oidc.session.accountId });
       const requested = [...(oidc.requestParamScopes ?? [])].join(' ');
       if (requested) grant.addOIDCScope(requested);
       const claims = [...(oidc.requestParamClaims ?? [])];

@@ -86,7 +86,10 @@ export async function registerOidcRoutes(app: FastifyInstance, web: WebContext, 
  */
 function allowFormPostToApp(ctx: KoaContextWithOIDC): void {
   const params = ctx.oidc?.params as { response_mode?: unknown; redirect_uri?: unknown } | undefined;
-  if (params?.response_mode !== 'form_post' || typeof params.redirect_uri !== 'string' || !ctx.response.is('html')) return;
+  // Only once the provider has checked the redirect URI against the app's: never on the
+  // error page for one it refused.
+  const checked = (ctx.oidc as { redirectUriCheckPerformed?: boolean } | undefined)?.redirectUriCheckPerformed === true;
+  if (!checked || params?.response_mode !== 'form_post' || typeof params.redirect_uri !== 'string' || !ctx.response.is('html')) return;
   const policy = ctx.response.get('Content-Security-Policy');
   if (!policy) return;
   let origin: string;
