@@ -189,6 +189,10 @@ describeEachDatabase('OpenID provider refusals and sign-in rules', (database) =>
     const first = await strict();
     const firstTokens = await exchangeCode(app, await signInThroughApp(server, browser, first.url, user), first);
     expect(firstTokens.claims()!.acr).toBe('urn:twofold:acr:2fa');
+    // A second app signed in through the same sign-in, which the browser will not visit again.
+    const other = await registerTestApp(server.services, server.url);
+    const otherRequest = await startAuthorization(other, { acr_values: 'urn:twofold:acr:2fa' });
+    const otherTokens = await exchangeCode(other, await signInThroughApp(server, browser, otherRequest.url, user), otherRequest);
     // The Twofold sign-in ends without this browser signing out (from another browser, idle…)
     await server.services.db.deleteFrom('sessions').where('user_id', '=', user.id).execute();
     // Someone with only the password signs in here, later: the remembered device skips the code.
@@ -205,6 +209,8 @@ describeEachDatabase('OpenID provider refusals and sign-in rules', (database) =>
     // bring its refresh token back (with its two-factor acr), nor its access token.
     await expect(oidc.refreshTokenGrant(app.config, firstTokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
     await expect(oidc.fetchUserInfo(app.config, firstTokens.access_token, user.id)).rejects.toBeDefined();
+    await expect(oidc.refreshTokenGrant(other.config, otherTokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(oidc.fetchUserInfo(other.config, otherTokens.access_token, user.id)).rejects.toBeDefined();
     const second = await strict();
     const reply = await browser.get(pathOf(second.url));
     expect(reply.location).toMatch(/^\/interaction\//);
