@@ -40,12 +40,16 @@ export async function accountClaimsOf(ctx: ServiceContext, userId: string): Prom
  * people, and for an aggregator the people of its firms too. Checked at sign-in and
  * again whenever the app uses a token (a person moved out loses it).
  */
-export async function mayUseClient(ctx: ServiceContext, userId: string, clientId: string): Promise<{ allowed: true } | { allowed: false; organizationName: string }> {
+export async function claimsForClient(
+  ctx: ServiceContext,
+  userId: string,
+  clientId: string,
+): Promise<{ allowed: true; appName: string; claims: AccountClaims } | { allowed: false; appName: string; organizationName: string }> {
   const client = await findOidcClient(ctx.db, clientId);
-  if (!client) return { allowed: false, organizationName: 'another organisation' };
-  if (client.org_id === null) return { allowed: true };
   const claims = await accountClaimsOf(ctx, userId);
-  if (claims && (claims.organization.id === client.org_id || claims.aggregator?.id === client.org_id)) return { allowed: true };
+  const appName = client?.name ?? 'This app';
+  if (!client || !claims) return { allowed: false, appName, organizationName: 'another organisation' };
+  if (client.org_id === null || claims.organization.id === client.org_id || claims.aggregator?.id === client.org_id) return { allowed: true, appName, claims };
   const org = await findOrganizationById(ctx.db, client.org_id);
-  return { allowed: false, organizationName: org?.name ?? 'another organisation' };
+  return { allowed: false, appName, organizationName: org?.name ?? 'another organisation' };
 }

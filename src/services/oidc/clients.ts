@@ -1,7 +1,7 @@
 // Apps that sign people in through Twofold, registered by the operator from the CLI.
 // A confidential app's secret is shown once and stored sealed with the server key.
 import { randomBytes } from 'node:crypto';
-import { type SigningAlg, checkRedirectUri, isPlausibleProviderId } from '../../domain/oidc.js';
+import { type SigningAlg, checkRedirectUri } from '../../domain/oidc.js';
 import { TwofoldError } from '../../errors.js';
 import { deleteOidcClient, deleteOidcPayloadsOfClient, findOidcClient, insertOidcClient, listOidcClients, updateOidcClientSecret, type OidcClientRow } from '../../store/oidc-clients.js';
 import { findOrganizationById, findOrganizationByName } from '../../store/organizations.js';
@@ -89,12 +89,6 @@ async function summaryOf(ctx: ServiceContext, row: OidcClientRow): Promise<Clien
 
 export async function listClients(ctx: ServiceContext): Promise<ClientSummary[]> {
   return Promise.all((await listOidcClients(ctx.db)).map((row) => summaryOf(ctx, row)));
-}
-
-export async function findClient(ctx: ServiceContext, clientId: unknown): Promise<ClientSummary | null> {
-  if (!isPlausibleProviderId(clientId)) return null;
-  const row = await findOidcClient(ctx.db, clientId);
-  return row ? summaryOf(ctx, row) : null;
 }
 
 /** `twofold client remove`: the app and every session, grant and token it held. */

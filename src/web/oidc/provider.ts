@@ -8,7 +8,7 @@ import { bindAppSession, isAppSessionLive, isGrantOfSignIn, revokeGrant } from '
 import type { SignedInUser } from '../../services/sessions.js';
 import { OIDC_TTL_IN_SECONDS } from '../../domain/oidc.js';
 import type { ServiceContext } from '../../services/context.js';
-import { accountClaimsOf, mayUseClient } from '../../services/oidc/accounts.js';
+import { accountClaimsOf, claimsForClient } from '../../services/oidc/accounts.js';
 import { createProviderAdapter } from '../../services/oidc/adapter.js';
 import { validateSessionToken } from '../../services/sessions.js';
 import type { Cookies } from '../cookies.js';
@@ -25,7 +25,7 @@ export const OIDC_ROUTES = {
   revocation: '/oidc/token/revocation',
 } as const;
 
-export const OIDC_COOKIE_NAMES = { session: 'twofold_oidc_session', interaction: 'twofold_oidc_interaction', resume: 'twofold_oidc_resume' } as const;
+const OIDC_COOKIE_NAMES = { session: 'twofold_oidc_session', interaction: 'twofold_oidc_interaction', resume: 'twofold_oidc_resume' } as const;
 
 /** Sign-in for an app happens at /interaction/<uid> (web/oidc/routes.tsx). */
 export const interactionPath = (uid: string) => `/interaction/${uid}`;
@@ -80,7 +80,7 @@ function loginPolicy(options: ProviderOptions) {
       const accountId = ctx.oidc.session?.accountId;
       const clientId = ctx.oidc.client?.clientId;
       if (!accountId || !clientId) return NO_NEED_TO_PROMPT;
-      return (await mayUseClient(options.services, accountId, clientId)).allowed ? NO_NEED_TO_PROMPT : REQUEST_PROMPT;
+      return (await claimsForClient(options.services, accountId, clientId)).allowed ? NO_NEED_TO_PROMPT : REQUEST_PROMPT;
     }),
   );
   login.checks.add(
@@ -132,13 +132,11 @@ function configuration(options: ProviderOptions): Configuration {
       // With a token (the code exchange, a refresh, userinfo): the sign-in it came from must
       // still be live, and an app for one organisation loses a person who moved out. Without
       // one (the authorization request) the login policy above has decided already.
-      if (token) {
-        const clientId = ctx.oidc.client?.clientId;
-        if (!(await isAppSessionLive(services, token as { sessionUid?: unknown; grantId?: unknown }, sub))) return undefined;
-        if (clientId && !(await mayUseClient(services, sub, clientId)).allowed) return undefined;
-      }
-      const claims = await accountClaimsOf(services, sub);
-      if (!claims) return undefined;
+      const clientId = ctx.oidc.client?.clientId;
+      if (token && !(await isAppSessionLive(services, token as { sessionUid?: unknown; grantId?: unknown }, sub))) return undefined;
+      const found = token && clientId ? await claimsForClient(services, sub, clientId) : { allowed: true as const, claims: await accountClaimsOf(services, sub) };
+      if (!found.allowed || !found.claims) return undefined;
+      const claims = found.claims;
       return { accountId: sub, claims: async () => ({ ...claims }) };
     },
     // Apps are registered by the operator, so they are first-party: no consent page. The

@@ -10,7 +10,8 @@ import { acrOf, usedTwoFactors } from '../../domain/auth-methods.js';
 import { SIGNING_KEY_RELOAD_INTERVAL_IN_MS } from '../../domain/oidc.js';
 import { errorMessage } from '../../errors.js';
 import { interactionStartedAt } from '../../services/oidc/adapter.js';
-import { checkAppSignIn, hasSecondFactor, recordAppSignIn } from '../../services/oidc/app-sign-in.js';
+import { checkAppSignIn, recordAppSignIn } from '../../services/oidc/app-sign-in.js';
+import { getTwoFactorStatus } from '../../services/two-factor.js';
 import { ensureSigningKeys, loadSigningJwks, signingKeysVersion } from '../../services/oidc/signing-keys.js';
 import { invalidateSession, validateSessionToken } from '../../services/sessions.js';
 import type { SignedInUser } from '../../services/sessions.js';
@@ -167,7 +168,7 @@ function registerInteractionRoutes(app: FastifyInstance, web: WebContext, provid
       return refusedPage(request, reply, uid, user, 'This app is not for your account', message, false);
     }
     if (asksForTwoFactors(params.acr_values) && !usedTwoFactors(user.authMethods)) {
-      if (!(await hasSecondFactor(web.services, user.userId))) {
+      if (!(await getTwoFactorStatus(web.services, user.userId)).enabled) {
         return refusedPage(request, reply, uid, user, 'This app asks for two-factor authentication', errorMessage('oidc_two_factor_needed', { app: client.appName }), true);
       }
       // Signed in again for this very request and still one factor: a loop would follow.

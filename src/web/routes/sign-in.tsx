@@ -5,8 +5,6 @@ import { SIGN_IN_ATTEMPT_LIFETIME_IN_MS } from '../../domain/limits.js';
 import { REMEMBER_DEVICE_DURATION_IN_MS } from '../../domain/remembered-devices.js';
 import { TwofoldError } from '../../errors.js';
 import { invalidateSession } from '../../services/sessions.js';
-import { endAppSessionOfBrowser } from '../../services/oidc/app-sign-in.js';
-import { OIDC_COOKIE_NAMES } from '../oidc/provider.js';
 import { type SignedInByCode, completeSignInWithCode, resendSignInCode } from '../../services/sign-in/code-step.js';
 import type { CodeRoute } from '../../services/sign-in/factors.js';
 import { PasskeyCodePage } from '../views/passkeys.js';
@@ -258,8 +256,6 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
 
   app.post('/sign-out', async (request, reply) => {
     if (request.user) await invalidateSession(web.services, request.user.sessionId);
-    // The apps' sign-in in this browser ends with Twofold's.
-    await endAppSessionOfBrowser(web.services, request.cookies[OIDC_COOKIE_NAMES.session]);
     web.cookies.clear(reply, 'session');
     return reply.redirect('/sign-in?notice=signed_out', 303);
   });
