@@ -3,7 +3,7 @@
 // the first sign-in ever (every browser is new then), nor for a remembered device.
 import { createHash } from 'node:crypto';
 import { describeUserAgent } from '../domain/user-agent.js';
-import { addKnownBrowser, hasKnownBrowsers, touchKnownBrowser } from '../store/known-browsers.js';
+import { addKnownBrowser, hasOtherKnownBrowsers, touchKnownBrowser } from '../store/known-browsers.js';
 import type { RequestMeta, ServiceContext } from './context.js';
 import { notifySecurityChange } from './notifications.js';
 
@@ -19,11 +19,11 @@ function knownBrowserId(userId: string, meta: RequestMeta): string {
 export async function noticeSignInFromNewBrowser(ctx: ServiceContext, userId: string, meta: RequestMeta, options: { remembered?: boolean } = {}): Promise<void> {
   const id = knownBrowserId(userId, meta);
   const nowMs = ctx.now();
-  const firstEver = !(await hasKnownBrowsers(ctx.db, userId));
+  // A known browser (the usual sign-in) costs two statements: the claim that finds it, the touch.
   if (!(await addKnownBrowser(ctx.db, id, userId, nowMs))) {
     await touchKnownBrowser(ctx.db, id, nowMs);
     return;
   }
-  if (firstEver || options.remembered) return;
+  if (options.remembered || !(await hasOtherKnownBrowsers(ctx.db, userId, id))) return;
   await notifySecurityChange(ctx, userId, 'signed_in_from_new_browser', meta, { url: `${ctx.publicUrl}/settings/security#sessions` });
 }

@@ -4,8 +4,9 @@ import type { Database } from './schema.js';
 
 type Db = Kysely<Database>;
 
-export async function hasKnownBrowsers(db: Db, userId: string): Promise<boolean> {
-  return (await db.selectFrom('known_browsers').select('id').where('user_id', '=', userId).limit(1).executeTakeFirst()) !== undefined;
+/** Whether the person has signed in from more than one browser-and-address pair. */
+export async function hasOtherKnownBrowsers(db: Db, userId: string, id: string): Promise<boolean> {
+  return (await db.selectFrom('known_browsers').select('id').where('user_id', '=', userId).where('id', '<>', id).limit(1).executeTakeFirst()) !== undefined;
 }
 
 /**
