@@ -29,6 +29,11 @@ export type SecurityEventType =
   | 'two_factor_requirement_changed'
   | 'invitation_sent'
   | 'recovery_code_used'
+  | 'recovery_code_used_to_confirm'
+  | 'sms_refused_number_limit'
+  | 'sms_refused_account_limit'
+  | 'sms_refused_address_limit'
+  | 'two_factor_reminder_sent'
   | 'recovery_codes_replaced'
   | 'session_ended'
   | 'passkey_added'
@@ -67,6 +72,11 @@ const LABELS: Record<SecurityEventType, string> = {
   invitation_sent: 'Invitation sent',
   organization_created: 'Organisation created',
   recovery_code_used: 'Signed in with a recovery code',
+  recovery_code_used_to_confirm: 'Recovery code used to confirm a change',
+  sms_refused_number_limit: 'SMS code not sent: this mobile number has had too many codes',
+  sms_refused_account_limit: 'SMS code not sent: this account has asked for too many codes',
+  sms_refused_address_limit: 'SMS code not sent: too many codes asked for from this network address',
+  two_factor_reminder_sent: 'Reminded by email to turn on two-factor authentication',
   recovery_codes_replaced: 'New recovery codes made (the old ones stopped working)',
   session_ended: 'Signed out another browser from settings',
   passkey_added: 'Passkey or security key added',

@@ -75,3 +75,16 @@ export function canResendInvitation(actor: Actor, target: Target): boolean {
 export function canRequireTwoFactor(actor: Actor, aggregatorId: string): boolean {
   return adminKindOf(actor) === 'aggregator_admin' && actor.orgId === aggregatorId;
 }
+
+/** Reminding people to turn on 2FA emails them in the aggregator's name: its admins only (firm admins read). */
+export function canRemindAboutTwoFactor(actor: Actor): boolean {
+  return adminKindOf(actor) === 'aggregator_admin';
+}
+
+/** Whose people an admin oversees: an aggregator admin its whole tree, a firm admin the firm. */
+export function adminScopeOf(actor: Actor): { aggregatorId: string } | { firmId: string } | null {
+  const kind = adminKindOf(actor);
+  if (kind === 'aggregator_admin') return { aggregatorId: actor.orgId };
+  if (kind === 'firm_admin') return { firmId: actor.orgId };
+  return null;
+}

@@ -66,6 +66,20 @@ export function invitationEmail(args: { name: string; organization: string; url:
   return { subject, text, html };
 }
 
+/** "Remind people without 2FA": from the person's aggregator, with the way to turn it on. */
+export function twoFactorReminderEmail(args: { name: string; organization: string; url: string }): EmailContent {
+  const subject = `${args.organization} asks you to turn on two-factor authentication`;
+  const steps = 'Sign in, choose Protect my account, and follow the steps. An authenticator app is recommended; a code by text message also works. It takes about two minutes.';
+  const why = 'With two-factor authentication on, someone who learns your password still cannot sign in as you.';
+  const text = [`Hello ${args.name},`, '', `${args.organization} asks everyone to turn on two-factor authentication for their Twofold account. ${why}`, '', steps, '', args.url, '', 'If you have questions, contact your aggregator.'].join('\n');
+  const html = layout(
+    subject,
+    [`Hello ${escapeHtml(args.name)},`, `${escapeHtml(args.organization)} asks everyone to turn on two-factor authentication for their Twofold account. ${why}`, steps, 'If you have questions, contact your aggregator.'],
+    { url: args.url, label: 'Protect my account' },
+  );
+  return { subject, text, html };
+}
+
 export interface SecurityNoticeContext {
   name: string;
   atMs: number;

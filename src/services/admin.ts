@@ -1,12 +1,12 @@
 // The admin area's use cases. Every one starts from the signed-in admin and the
 // organisation tree; a refusal reveals nothing and is recorded.
 import { checkReenteredPassword } from './password-guesses.js';
-import { type Actor, type Target, adminKindOf, canRequireTwoFactor, canResendInvitation, canViewUser, whyResetIsRefused, whyUnlockIsRefused } from '../domain/authorization.js';
+import { type Actor, type Target, adminKindOf, adminScopeOf, canRequireTwoFactor, canResendInvitation, canViewUser, whyResetIsRefused, whyUnlockIsRefused } from '../domain/authorization.js';
 import { ADMIN_RESETS_PER_HOUR, ADMIN_UNLOCKS_PER_HOUR } from '../domain/limits.js';
 import { parseAustralianMobile } from '../domain/phone.js';
 import { cleanFreeText } from '../domain/text.js';
 import { TwofoldError } from '../errors.js';
-import { type ManagedUserRow, findManagedUserRow, listManagedUsers } from '../store/admin.js';
+import { type ManagedUserRow, type PeopleFilter, findManagedUserRow, listManagedUsers, listOrganizationsInScope } from '../store/admin.js';
 import { findOrganizationById, setRequireTwoFactor } from '../store/organizations.js';
 import { appendSecurityEvent } from '../store/security-events.js';
 import { countInWindow } from '../store/throttles.js';
@@ -22,17 +22,35 @@ export async function actorFor(ctx: ServiceContext, user: SignedInUser): Promise
   return { userId: user.userId, role: user.role, orgId: user.orgId, parentOrgId: org?.parent_id ?? null };
 }
 
-async function refuse(ctx: ServiceContext, actor: Actor, what: string, meta: RequestMeta): Promise<never> {
+/** Records an admin's refused request and answers with the shared 403 page. */
+export async function refuse(ctx: ServiceContext, actor: Actor, what: string, meta: RequestMeta): Promise<never> {
   await appendSecurityEvent(ctx.db, { type: 'admin_access_refused', userId: actor.userId, actorId: actor.userId, ip: meta.ip, userAgent: meta.userAgent, detail: what, atMs: ctx.now() });
   throw new TwofoldError('forbidden');
 }
 
-export async function listUsersForAdmin(ctx: ServiceContext, actor: Actor, search: unknown, meta: RequestMeta): Promise<ManagedUserRow[]> {
-  const kind = adminKindOf(actor);
-  if (kind === null) return refuse(ctx, actor, 'admin area', meta);
-  const text = cleanFreeText(search, 100);
-  const scope = kind === 'aggregator_admin' ? { aggregatorId: actor.orgId } : { firmId: actor.orgId };
-  return listManagedUsers(ctx.db, scope, text, 200, ctx.now());
+export async function listUsersForAdmin(ctx: ServiceContext, actor: Actor, search: unknown, meta: RequestMeta, filter: { firm?: unknown; twoFactor?: unknown } = {}): Promise<ManagedUserRow[]> {
+  const scope = adminScopeOf(actor);
+  if (scope === null) return refuse(ctx, actor, 'admin area', meta);
+  return listManagedUsers(ctx.db, scope, cleanFreeText(search, 100), ADMIN_LIST_LIMIT, ctx.now(), peopleFilterOf(filter));
+}
+
+/** The People tab shows at most this many; search and filters reach the rest. */
+export const ADMIN_LIST_LIMIT = 200;
+
+/** The organisations an admin may filter the list by. */
+export async function listAdminFirms(ctx: ServiceContext, actor: Actor) {
+  const scope = adminScopeOf(actor);
+  return scope === null ? [] : listOrganizationsInScope(ctx.db, scope);
+}
+
+const TWO_FACTOR_FILTERS = new Set(['off', 'totp', 'sms', 'webauthn']);
+
+/** The list's filters from a URL: anything unknown is no filter (a firm outside the scope matches no one, in SQL). */
+export function peopleFilterOf(filter: { firm?: unknown; twoFactor?: unknown }): PeopleFilter {
+  const out: PeopleFilter = {};
+  if (typeof filter.firm === 'string' && filter.firm !== '' && filter.firm.length <= 64) out.firmId = filter.firm;
+  if (typeof filter.twoFactor === 'string' && TWO_FACTOR_FILTERS.has(filter.twoFactor)) out.twoFactor = filter.twoFactor as PeopleFilter['twoFactor'];
+  return out;
 }
 
 /**

@@ -1,4 +1,5 @@
-// Housekeeping: what has expired is deleted, so no table grows without bound.
+// Housekeeping: what has expired is deleted, so no table grows without bound; ended days
+// are counted for the admin Overview.
 // The security log loses only what is older than ACTIVITY_RETENTION_DAYS.
 import { MAX_WINDOW_IN_MS } from '../domain/limits.js';
 import { deleteExpiredRememberedDevices } from '../store/remembered-devices.js';
@@ -19,6 +20,7 @@ const KNOWN_BROWSER_FORGOTTEN_AFTER_IN_MS = 400 * 86_400_000;
 import { deleteSigningKeysRetiredBefore } from '../store/oidc-signing-keys.js';
 import { RETIRED_KEY_PUBLISHED_FOR_IN_MS } from '../domain/oidc.js';
 import type { ServiceContext } from './context.js';
+import { keepFinalDayCounts } from './overview.js';
 
 export interface PurgeCounts {
   rememberedDevices: number;
@@ -43,5 +45,8 @@ export async function purgeExpiredRecords(ctx: ServiceContext, options: { activi
   await deleteKnownBrowsersNotSeenSince(ctx.db, nowMs - KNOWN_BROWSER_FORGOTTEN_AFTER_IN_MS);
   await deleteSigningKeysRetiredBefore(ctx.db, nowMs - RETIRED_KEY_PUBLISHED_FOR_IN_MS);
   if (options.activityRetentionDays !== undefined) await deleteSecurityEventsOlderThan(ctx.db, nowMs - options.activityRetentionDays * 86_400_000);
+  // Not a purge, but the same rhythm: days that have ended are counted for the admin
+  // Overview here, so its page rarely has to.
+  await keepFinalDayCounts(ctx, nowMs);
   return { rememberedDevices };
 }

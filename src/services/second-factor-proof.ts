@@ -42,7 +42,7 @@ export async function proveCurrentSecondFactor(ctx: ServiceContext, user: UserRo
       await clearCodeFailures(tx.db, user.id);
       if (verifier === recoveryCodeVerifier) {
         const left = await recoveryCodesLeft(tx, user.id);
-        await appendSecurityEvent(tx.db, { type: 'recovery_code_used', ...event, detail: why });
+        await appendSecurityEvent(tx.db, { type: 'recovery_code_used_to_confirm', ...event, detail: why });
         await notifySecurityChange(tx, user.id, 'recovery_code_used', meta, { left });
       }
       return null;

@@ -16,7 +16,7 @@ import { MAX_TRIES_PER_SMS_CODE, SMS_CODE_LIFETIME_IN_MS, SMS_RESEND_WAIT_IN_MS,
 import { TwofoldError } from '../errors.js';
 import { type SmsCodeRow, deleteSmsCode, findSmsCode, markSmsCodeUsed, replaceSmsCode, takeSmsCodeTry } from '../store/sms-codes.js';
 import { appendSmsLog } from '../store/sms-log.js';
-import { appendSecurityEvent } from '../store/security-events.js';
+import { type SecurityEventType, appendSecurityEvent } from '../store/security-events.js';
 import { countInWindow } from '../store/throttles.js';
 import type { RequestMeta, ServiceContext } from './context.js';
 
@@ -46,18 +46,20 @@ export async function sendSmsCode(ctx: ServiceContext, request: SendCodeRequest,
   }
 
   // Counted before sending, so a burst of parallel requests cannot exceed any limit.
-  const limits: Array<[WindowRule, string]> = [
-    [SMS_PER_ACCOUNT_PER_HOUR, request.userId],
-    [SMS_PER_ACCOUNT_PER_DAY, request.userId],
-    [SMS_PER_NUMBER_PER_HOUR, request.mobile],
-    [SMS_PER_NUMBER_PER_DAY, request.mobile],
-    [SMS_PER_IP_PER_HOUR, meta.ip],
-    [SMS_PER_IP_PER_DAY, meta.ip],
+  // Each refusal is also security activity: the admin Overview charts the number and account ones.
+  const limits: Array<[WindowRule, string, SecurityEventType]> = [
+    [SMS_PER_ACCOUNT_PER_HOUR, request.userId, 'sms_refused_account_limit'],
+    [SMS_PER_ACCOUNT_PER_DAY, request.userId, 'sms_refused_account_limit'],
+    [SMS_PER_NUMBER_PER_HOUR, request.mobile, 'sms_refused_number_limit'],
+    [SMS_PER_NUMBER_PER_DAY, request.mobile, 'sms_refused_number_limit'],
+    [SMS_PER_IP_PER_HOUR, meta.ip, 'sms_refused_address_limit'],
+    [SMS_PER_IP_PER_DAY, meta.ip, 'sms_refused_address_limit'],
   ];
-  for (const [rule, subject] of limits) {
+  for (const [rule, subject, refusedEvent] of limits) {
     const window = await countInWindow(ctx.db, rule, subject, nowMs);
     if (window.count > rule.max) {
       await log('refused', `limit ${rule.name} (${rule.max})`);
+      await appendSecurityEvent(ctx.db, { type: refusedEvent, userId: request.userId, ip: meta.ip, userAgent: meta.userAgent, detail: `${rule.max} per ${rule.windowInMs >= 86_400_000 ? 'day' : 'hour'}`, atMs: nowMs });
       throw new TwofoldError('sms_limit_reached', { minutes: Math.max(1, Math.ceil(windowRetryAfterInMs(window, nowMs, rule) / 60_000)) });
     }
   }

@@ -1,7 +1,7 @@
 // Queries behind the admin area. Every one is scoped by organisation in SQL: a
 // person outside the admin's reach is never even loaded.
 import type { Role } from '../domain/accounts.js';
-import { type Kysely, sql } from 'kysely';
+import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import type { Database, TwoFactorMethod } from './schema.js';
 
 type Db = Kysely<Database>;
@@ -71,16 +71,26 @@ const toManagedUser = (row: QueriedRow): ManagedUserRow => ({
   awaiting_password: Number(row.awaiting_password) === 1,
 });
 
-export async function listManagedUsers(db: Db, scope: { aggregatorId?: string; firmId?: string }, search: string, limit: number, nowMs: number): Promise<ManagedUserRow[]> {
-  let query = managedUsersQuery(db, nowMs);
-  if (scope.aggregatorId !== undefined) {
-    const aggregatorId = scope.aggregatorId;
-    query = query.where((eb) => eb.or([eb('organizations.id', '=', aggregatorId), eb('organizations.parent_id', '=', aggregatorId)]));
-  } else if (scope.firmId !== undefined) {
-    query = query.where('organizations.id', '=', scope.firmId);
-  } else {
-    return [];
-  }
+/** Whose people an admin sees: an aggregator's (itself and its firms) or one firm's. */
+export type AdminScope = { aggregatorId: string } | { firmId: string };
+
+/** Which people the list shows: one firm of the scope, and one state of two-factor. */
+export interface PeopleFilter {
+  firmId?: string;
+  twoFactor?: TwoFactorMethod | 'off';
+}
+
+/** `organizations.id` within the scope, in SQL: a firm outside it matches no one. */
+function inScope(scope: AdminScope) {
+  return (eb: ExpressionBuilder<Database, 'organizations'>) =>
+    'aggregatorId' in scope ? eb.or([eb('organizations.id', '=', scope.aggregatorId), eb('organizations.parent_id', '=', scope.aggregatorId)]) : eb('organizations.id', '=', scope.firmId);
+}
+
+export async function listManagedUsers(db: Db, scope: AdminScope, search: string, limit: number, nowMs: number, filter: PeopleFilter = {}): Promise<ManagedUserRow[]> {
+  let query = managedUsersQuery(db, nowMs).where(inScope(scope));
+  if (filter.firmId !== undefined) query = query.where('organizations.id', '=', filter.firmId);
+  if (filter.twoFactor === 'off') query = query.where('two_factor.method', 'is', null);
+  else if (filter.twoFactor !== undefined) query = query.where('two_factor.method', '=', filter.twoFactor);
   if (search.trim() !== '') {
     const pattern = likePattern(search.trim());
     query = query.where((eb) =>
@@ -89,6 +99,73 @@ export async function listManagedUsers(db: Db, scope: { aggregatorId?: string; f
   }
   const rows = await query.orderBy('users.name').orderBy('users.email').limit(limit).execute();
   return rows.map((row) => toManagedUser(row as QueriedRow));
+}
+
+/** The organisations in the scope, the aggregator first, then its firms by name. */
+export function listOrganizationsInScope(db: Db, scope: AdminScope) {
+  return db
+    .selectFrom('organizations')
+    .select(['organizations.id', 'organizations.name', 'organizations.parent_id'])
+    .where(inScope(scope))
+    .orderBy(sql`case when organizations.parent_id is null then 0 else 1 end`)
+    .orderBy('organizations.name')
+    .execute();
+}
+
+export interface AdoptionCount {
+  org_id: string;
+  /** null: no second factor */
+  method: TwoFactorMethod | null;
+  /** invited, no password chosen yet */
+  awaiting_password: boolean;
+  count: number;
+}
+
+/** People per organisation of the scope, by second factor and by whether they have a password yet. */
+export async function countAdoptionByOrg(db: Db, scope: AdminScope): Promise<AdoptionCount[]> {
+  const rows = await db
+    .selectFrom('users')
+    .innerJoin('organizations', 'organizations.id', 'users.org_id')
+    .leftJoin('two_factor', 'two_factor.user_id', 'users.id')
+    .select((eb) => [
+      'users.org_id',
+      'two_factor.method',
+      eb.case().when('users.password_hash', 'is', null).then(1).else(0).end().as('awaiting_password'),
+      eb.fn.countAll<number>().as('count'),
+    ])
+    .where(inScope(scope))
+    .groupBy(['users.org_id', 'two_factor.method', 'awaiting_password'])
+    .execute();
+  return rows.map((row) => ({ org_id: row.org_id, method: row.method, awaiting_password: Number(row.awaiting_password) === 1, count: Number(row.count) }));
+}
+
+/** How many of the scope's people without a second factor were reminded after `sinceMs`. */
+export async function countRemindedWithoutTwoFactor(db: Db, scope: AdminScope, sinceMs: number): Promise<number> {
+  const row = await db
+    .selectFrom('two_factor_reminders')
+    .innerJoin('users', 'users.id', 'two_factor_reminders.user_id')
+    .innerJoin('organizations', 'organizations.id', 'users.org_id')
+    .leftJoin('two_factor', 'two_factor.user_id', 'users.id')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where(inScope(scope))
+    .where('two_factor.user_id', 'is', null)
+    .where('two_factor_reminders.sent_at', '>', sinceMs)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+/** People of the scope (or one firm of it) with a password and no second factor: whom a reminder is for. */
+export async function listPeopleWithoutTwoFactor(db: Db, scope: AdminScope, page: { firmId?: string; afterId: string; limit: number }): Promise<Array<{ id: string; email: string; name: string; org_name: string }>> {
+  let query = db
+    .selectFrom('users')
+    .innerJoin('organizations', 'organizations.id', 'users.org_id')
+    .leftJoin('two_factor', 'two_factor.user_id', 'users.id')
+    .select(['users.id', 'users.email', 'users.name', 'organizations.name as org_name'])
+    .where(inScope(scope))
+    .where('two_factor.user_id', 'is', null)
+    .where('users.password_hash', 'is not', null);
+  if (page.firmId !== undefined) query = query.where('organizations.id', '=', page.firmId);
+  return query.where('users.id', '>', page.afterId).orderBy('users.id').limit(page.limit).execute();
 }
 
 /** One person as an admin sees them; the caller decides whether this admin may. */

@@ -14,6 +14,7 @@ import * as recoveryCodes from './migrations/007-recovery-codes.js';
 import * as passkeys from './migrations/008-passkeys.js';
 import * as oidc from './migrations/009-oidc.js';
 import * as knownBrowsers from './migrations/010-known-browsers.js';
+import * as overview from './migrations/011-overview.js';
 import { type ConnectionEvent, type ConnectionEvents, connectionEvents, resilientPool } from './pg-connections.js';
 import type { Database } from './schema.js';
 
@@ -40,6 +41,7 @@ const migrations: Record<string, Migration> = {
   '008-passkeys': passkeys,
   '009-oidc': oidc,
   '010-known-browsers': knownBrowsers,
+  '011-overview': overview,
 };
 
 // int8 (bigint) comes back from pg as a string to protect precision; our bigints are

@@ -339,6 +339,27 @@ export interface OidcSigningKeysTable {
   retired_at: number | null;
 }
 
+/** One Sydney day's count of one kind of event among one organisation's people. */
+export interface ActivityDailyCountsTable {
+  org_id: string;
+  /** "2026-11-30", in Sydney */
+  day: string;
+  type: SecurityEventType;
+  count: number;
+}
+
+export interface ActivityDaysCountedTable {
+  day: string;
+  counted_at: number;
+}
+
+export interface TwoFactorRemindersTable {
+  user_id: string;
+  sent_at: number;
+  /** the admin who pressed Remind people without 2FA */
+  sent_by: string | null;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   users: UsersTable;
@@ -367,4 +388,7 @@ export interface Database {
   oidc_signing_keys: OidcSigningKeysTable;
   oidc_session_links: OidcSessionLinksTable;
   known_browsers: KnownBrowsersTable;
+  activity_daily_counts: ActivityDailyCountsTable;
+  activity_days_counted: ActivityDaysCountedTable;
+  two_factor_reminders: TwoFactorRemindersTable;
 }

@@ -66,6 +66,7 @@ describe('aggregator reset in Chromium', () => {
     await signInWithCode(admin, 'alex@harbour.com.au');
     await admin.getByRole('link', { name: 'Admin' }).click();
     await expect.poll(() => heading(admin)).toBe('Admin: Harbour Aggregation');
+    await admin.getByRole('link', { name: 'People' }).click();
     await admin.getByLabel('Search by name or email').fill('bree');
     await admin.getByRole('button', { name: 'Search' }).click();
     await look(admin, 'admin-01-list');

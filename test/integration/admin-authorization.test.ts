@@ -11,7 +11,7 @@ import { findTwoFactor } from '../../src/store/two-factor.js';
 import { listSecurityEventsForUser } from '../../src/store/security-events.js';
 
 type Person = keyof OrgTree['people'];
-type Action = 'list' | 'view' | 'csv' | 'reset';
+type Action = 'list' | 'overview' | 'remind' | 'view' | 'csv' | 'reset';
 
 // expected: HTTP status. 303 for a reset that went through.
 const TABLE: Array<[actor: Person, target: Person | 'no-such-id', action: Action, expected: number]> = [
@@ -34,6 +34,10 @@ const TABLE: Array<[actor: Person, target: Person | 'no-such-id', action: Action
   ['memberA1', 'otherMemberA1', 'view', 403],
   ['memberA1', 'otherMemberA1', 'reset', 403],
   ['memberA1', 'otherMemberA1', 'list', 403],
+  ['memberA1', 'otherMemberA1', 'overview', 403],
+  ['memberA1', 'otherMemberA1', 'remind', 403],
+  ['firmAdminA1', 'memberA1', 'remind', 403],
+  ['firmAdminA1', 'memberA1', 'overview', 200],
   ['memberA1', 'otherMemberA1', 'csv', 403],
   ['aggAdminB', 'memberA1', 'view', 404],
   ['aggAdminB', 'memberA1', 'csv', 404],
@@ -68,7 +72,12 @@ describeEachDatabase('admin authorization', (database) => {
     const refusalsBefore = (await listSecurityEventsForUser(server.services.db, tree.people[actor].id, 500)).filter((e) => e.type === 'admin_access_refused').length;
 
     let reply;
-    if (action === 'list') reply = await client.get('/admin');
+    if (action === 'list') reply = await client.get('/admin/people');
+    else if (action === 'overview') reply = await client.get('/admin');
+    else if (action === 'remind') {
+      await client.get('/');
+      reply = await client.post('/admin/remind-two-factor', {});
+    }
     else if (action === 'view') reply = await client.get(`/admin/users/${targetId}`);
     else if (action === 'csv') reply = await client.get(`/admin/users/${targetId}/activity.csv`);
     else {
@@ -96,19 +105,19 @@ describeEachDatabase('admin authorization', (database) => {
 
   it('lists only the people under the admin’s own aggregator or firm, and searches them', async () => {
     const aggAdmin = await clientFor('aggAdminA');
-    const list = await aggAdmin.get('/admin');
+    const list = await aggAdmin.get('/admin/people');
     for (const p of ['memberA1', 'memberA2', 'memberOfA', 'firmAdminA1'] as const) expect(list.body).toContain(tree.people[p].email);
     for (const p of ['memberB1', 'aggAdminB', 'firmAdminB1'] as const) expect(list.body).not.toContain(tree.people[p].email);
-    const search = await aggAdmin.get('/admin?q=membera2');
+    const search = await aggAdmin.get('/admin/people?q=membera2');
     expect(search.body).toContain(tree.people.memberA2.email);
     expect(search.body).not.toContain(tree.people.memberA1.email);
-    const wildcard = await aggAdmin.get('/admin?q=%25');
+    const wildcard = await aggAdmin.get('/admin/people?q=%25');
     expect(wildcard.body).toContain('No one matches.');
 
     const firmAdmin = await clientFor('firmAdminA1');
-    const firmList = await firmAdmin.get('/admin');
+    const firmList = await firmAdmin.get('/admin/people');
     expect(firmList.body).toContain(tree.people.memberA1.email);
     expect(firmList.body).not.toContain(tree.people.memberA2.email);
-    expect(firmList.body).not.toContain('Require two-factor authentication for everyone');
+    expect((await firmAdmin.get('/admin')).body).not.toContain('Require two-factor authentication for everyone');
   });
 });

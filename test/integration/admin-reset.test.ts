@@ -32,7 +32,7 @@ describeEachDatabase('aggregator admin reset', (database) => {
     await ctx.server.services.db.updateTable('recovery_codes').set({ used_at: ctx.server.clock.now() }).where('id', '=', one!.id).execute();
     expect((await admin.get(`/admin/users/${target.id}`)).body).toMatch(/<dt>Recovery codes<\/dt><dd>9 left<\/dd>/);
     await ctx.server.services.db.updateTable('two_factor').set({ method: 'webauthn' }).where('user_id', '=', target.id).execute();
-    const list = await admin.get(`/admin?q=${encodeURIComponent(target.email)}`);
+    const list = await admin.get(`/admin/people?q=${encodeURIComponent(target.email)}`);
     expect(list.body).toContain('On (passkey)');
     await ctx.server.services.db.updateTable('two_factor').set({ method: 'totp' }).where('user_id', '=', target.id).execute();
   });

@@ -76,7 +76,7 @@ describeEachDatabase('adding a mobile number while 2FA is on', (database) => {
     // Spent: nine are left.
     expect(await recoveryCodesLeft(server.services, user.id)).toBe(9);
     const events = await listSecurityEventsForUser(server.services.db, user.id, 20);
-    expect(events.find((e) => e.type === 'recovery_code_used')?.detail).toBe('to add a mobile number');
+    expect(events.find((e) => e.type === 'recovery_code_used_to_confirm')?.detail).toBe('to add a mobile number');
   });
 
   it('refuses a wrong password, a wrong or replayed app code and a wrong recovery code, texts nothing and saves nothing', async () => {

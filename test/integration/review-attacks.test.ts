@@ -309,7 +309,7 @@ describeEachDatabase('attacks from the outside review', (database) => {
 
     const tree = await createOrgTree(server.services);
     const admin = await signIn(server.url, tree.people.aggAdminA, server.clock.now());
-    expect((await admin.get('/admin?q=Member%00A1')).status).toBe(400);
+    expect((await admin.get('/admin/people?q=Member%00A1')).status).toBe(400);
     await admin.get(`/admin/users/${tree.people.memberA2.id}`);
     const reset = await admin.post(`/admin/users/${tree.people.memberA2.id}/reset-two-factor`, {
       admin_password: tree.people.aggAdminA.password,

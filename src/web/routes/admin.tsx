@@ -4,12 +4,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { adminKindOf, canResendInvitation, whyResetIsRefused, whyUnlockIsRefused } from '../../domain/authorization.js';
 import type { TwofoldError } from '../../errors.js';
 import { activityCsv, listActivity } from '../../services/activity.js';
-import { actorFor, adminOrganizationOf, findManagedUser, listUsersForAdmin, resendInvitation, resetTwoFactorAsAdmin, setTwoFactorRequirement, unlockCodeStepAsAdmin } from '../../services/admin.js';
+import { ADMIN_LIST_LIMIT, actorFor, adminOrganizationOf, findManagedUser, listAdminFirms, listUsersForAdmin, peopleFilterOf, resendInvitation, resetTwoFactorAsAdmin, setTwoFactorRequirement, unlockCodeStepAsAdmin } from '../../services/admin.js';
 import type { SignedInUser } from '../../services/sessions.js';
 import { type WebContext, refusalOf, sendPage, signedInUser, statusOf } from '../context.js';
 import { formField, formText, queryText, requestMeta } from '../form.js';
 import { noticeFor } from '../notices.js';
 import { AdminListPage, AdminUserPage } from '../views/admin.js';
+import { AdminOverviewPage } from '../views/admin-overview.js';
+import { loadOverview } from '../../services/overview.js';
+import { remindPeopleWithoutTwoFactor } from '../../services/two-factor-reminders.js';
 
 const DAY_IN_MS = 86_400_000;
 
@@ -51,10 +54,34 @@ export function registerAdminRoutes(app: FastifyInstance, web: WebContext): void
   };
 
   app.get('/admin', async (request, reply) => {
+    // The list used to live here: an old bookmark with a search goes to the People tab.
+    const search = queryText(request, 'q');
+    if (search !== undefined) return reply.redirect(`/admin/people?q=${encodeURIComponent(search.slice(0, 100))}`, 302);
+    const user = signedInUser(request);
+    const actor = await actorFor(web.services, user);
+    const overview = await loadOverview(web.services, actor, requestMeta(request));
+    const org = await adminOrganizationOf(web.services, actor);
+    return sendPage(
+      reply,
+      200,
+      <AdminOverviewPage
+        user={user}
+        csrfToken={web.csrf.tokenFor(request, reply)}
+        organization={org.name}
+        isAggregatorAdmin={adminKindOf(actor) === 'aggregator_admin'}
+        requireTwoFactor={org.requireTwoFactor}
+        overview={overview}
+        notice={noticeFor(queryText(request, 'notice'))}
+      />,
+    );
+  });
+
+  app.get('/admin/people', async (request, reply) => {
     const user = signedInUser(request);
     const actor = await actorFor(web.services, user);
     const search = queryText(request, 'q') ?? '';
-    const rows = await listUsersForAdmin(web.services, actor, search, requestMeta(request));
+    const filter = peopleFilterOf({ firm: queryText(request, 'firm'), twoFactor: queryText(request, 'two_factor') });
+    const rows = await listUsersForAdmin(web.services, actor, search, requestMeta(request), { firm: filter.firmId, twoFactor: filter.twoFactor });
     const org = await adminOrganizationOf(web.services, actor);
     return sendPage(
       reply,
@@ -63,9 +90,10 @@ export function registerAdminRoutes(app: FastifyInstance, web: WebContext): void
         user={user}
         csrfToken={web.csrf.tokenFor(request, reply)}
         organization={org.name}
-        isAggregatorAdmin={adminKindOf(actor) === 'aggregator_admin'}
-        requireTwoFactor={org.requireTwoFactor}
+        firms={await listAdminFirms(web.services, actor)}
+        filter={filter}
         rows={rows}
+        limit={ADMIN_LIST_LIMIT}
         search={search.slice(0, 100)}
         nowMs={web.services.now()}
         notice={noticeFor(queryText(request, 'notice'))}
@@ -78,6 +106,13 @@ export function registerAdminRoutes(app: FastifyInstance, web: WebContext): void
     const actor = await actorFor(web.services, user);
     await setTwoFactorRequirement(web.services, actor, formField(request, 'required') === 'yes', requestMeta(request));
     return reply.redirect('/admin?notice=requirement_saved', 303);
+  });
+
+  app.post('/admin/remind-two-factor', async (request, reply) => {
+    const user = signedInUser(request);
+    const actor = await actorFor(web.services, user);
+    const outcome = await remindPeopleWithoutTwoFactor(web.services, actor, formField(request, 'firm'), requestMeta(request));
+    return reply.redirect(`/admin?notice=${outcome.reminded > 0 ? 'reminders_sent' : 'reminders_none_due'}`, 303);
   });
 
   app.get('/admin/users/:id', async (request, reply) => {

@@ -5,6 +5,7 @@ import { maskMobileForAdmin } from '../../domain/phone.js';
 import { ActivityList } from './activity.js';
 import { formatDate, formatTimeWithZone } from './format.js';
 import { CsrfField, ErrorSummary, Field, Notice, Page } from './layout.js';
+import { AdminTabs } from './admin-overview.js';
 
 function twoFactorText(row: ManagedUserRow): string {
   if (row.two_factor_method === 'totp') return 'On (app)';
@@ -44,72 +45,98 @@ function UnlockSection(props: { target: ManagedUserRow; nowMs: number; canUnlock
   );
 }
 
+const TWO_FACTOR_FILTER_LABELS: Record<string, string> = { off: 'Not turned on yet', totp: 'On (app)', sms: 'On (SMS)', webauthn: 'On (passkey)' };
+
+/** The People tab: everyone in the admin's reach, searched and filtered by firm and by two-factor. */
 export function AdminListPage(props: {
   user: SignedInUser;
   csrfToken: string;
   organization: string;
-  isAggregatorAdmin: boolean;
-  requireTwoFactor: boolean;
+  firms: Array<{ id: string; name: string; parent_id: string | null }>;
+  filter: { firmId?: string; twoFactor?: string };
   rows: ManagedUserRow[];
+  limit: number;
   search: string;
   nowMs: number;
   notice?: string | undefined;
 }) {
+  const filtered = props.search !== '' || props.filter.firmId !== undefined || props.filter.twoFactor !== undefined;
   return (
-    <Page title="Admin" signedInAs={props.user.email} csrfToken={props.csrfToken} wide>
+    <Page title="People · Admin" signedInAs={props.user.email} csrfToken={props.csrfToken} full>
       <h1>Admin: {props.organization}</h1>
+      <AdminTabs current="people" />
       <Notice message={props.notice} />
-      {props.isAggregatorAdmin && (
-        <form method="post" action="/admin/require-two-factor" class="section">
-          <CsrfField token={props.csrfToken} />
-          <p>
-            Two-factor authentication is <strong>{props.requireTwoFactor ? 'required' : 'not required'}</strong> for everyone under {props.organization}.
-          </p>
-          <input type="hidden" name="required" value={props.requireTwoFactor ? 'no' : 'yes'} />
-          <button type="submit" class="secondary">
-            {props.requireTwoFactor ? 'Stop requiring two-factor authentication' : 'Require two-factor authentication for everyone'}
-          </button>
-        </form>
-      )}
-      <form method="get" action="/admin" class="search" role="search">
+      <form method="get" action="/admin/people" class="search" role="search" aria-label="People">
         <Field name="q" label="Search by name or email" type="text" value={props.search} required={false} maxLength={100} />
+        {props.firms.length > 1 && (
+          <div class="field field-select">
+            <label for="field-firm">Firm</label>
+            <select id="field-firm" name="firm">
+              <option value="">All firms</option>
+              {props.firms.map((firm) => (
+                <option key={firm.id} value={firm.id} selected={firm.id === props.filter.firmId}>
+                  {firm.parent_id === null ? `${firm.name} (its own staff)` : firm.name}
+                </option>
+              ))}
+            </select>
+          </div>
+        )}
+        <div class="field field-select">
+          <label for="field-two-factor">Two-factor</label>
+          <select id="field-two-factor" name="two_factor">
+            <option value="">Anyone</option>
+            {Object.entries(TWO_FACTOR_FILTER_LABELS).map(([value, label]) => (
+              <option key={value} value={value} selected={value === props.filter.twoFactor}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </div>
         <button type="submit">Search</button>
+        {filtered && (
+          <a href="/admin/people" class="button secondary">
+            Show everyone
+          </a>
+        )}
       </form>
       {props.rows.length === 0 ? (
         <p>No one matches.</p>
       ) : (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Firm</th>
-                <th scope="col">Two-factor</th>
-                <th scope="col">Mobile</th>
-                <th scope="col">Last sign-in</th>
-                <th scope="col">Remembered devices</th>
-                <th scope="col">Locked out</th>
-              </tr>
-            </thead>
-            <tbody>
-              {props.rows.map((row) => (
-                <tr key={row.id}>
-                  <td>
-                    <a href={`/admin/users/${row.id}`}>{row.name}</a>
-                    <br />
-                    <span class="muted">{row.email}</span>
-                  </td>
-                  <td>{row.org_name}</td>
-                  <td>{twoFactorText(row)}</td>
-                  <td>{row.mobile ? maskMobileForAdmin(row.mobile) : 'None'}</td>
-                  <td>{row.last_sign_in_at ? formatDate(row.last_sign_in_at) : 'Never'}</td>
-                  <td>{row.remembered_devices}</td>
-                  <td>{lockedText(row, props.nowMs)}</td>
+        <>
+          {props.rows.length >= props.limit && <p class="muted">Showing the first {props.limit}. Search, or choose a firm, to see others.</p>}
+          <div class="table-wrap" tabindex={0} role="region" aria-label="People">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Firm</th>
+                  <th scope="col">Two-factor</th>
+                  <th scope="col">Mobile</th>
+                  <th scope="col">Last sign-in</th>
+                  <th scope="col">Remembered devices</th>
+                  <th scope="col">Locked out</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+              </thead>
+              <tbody>
+                {props.rows.map((row) => (
+                  <tr key={row.id}>
+                    <td>
+                      <a href={`/admin/users/${row.id}`}>{row.name}</a>
+                      <br />
+                      <span class="muted">{row.email}</span>
+                    </td>
+                    <td>{row.org_name}</td>
+                    <td>{row.awaiting_password ? 'Invited, no password yet' : twoFactorText(row)}</td>
+                    <td>{row.mobile ? maskMobileForAdmin(row.mobile) : 'None'}</td>
+                    <td>{row.last_sign_in_at ? formatDate(row.last_sign_in_at) : 'Never'}</td>
+                    <td>{row.remembered_devices}</td>
+                    <td>{lockedText(row, props.nowMs)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
       )}
     </Page>
   );
@@ -135,7 +162,7 @@ export function AdminUserPage(props: {
   return (
     <Page title={`${t.name} · Admin`} signedInAs={props.user.email} csrfToken={props.csrfToken} wide>
       <p>
-        <a href="/admin">Back to everyone</a>
+        <a href="/admin/people">Back to everyone</a>
       </p>
       <h1>{t.name}</h1>
       <Notice message={props.notice} />

@@ -9,7 +9,7 @@ export function renderPage(page: ComponentChildren): string {
 
 /** `scripts`: static files under /assets/ (the CSP allows no other); every page works without them. */
 /** `refreshTo`: a page that moves on by itself at once (a redirect no form started; see ContinueToAppPage). */
-export function Page(props: { title: string; children: ComponentChildren; signedInAs?: string | undefined; csrfToken?: string | undefined; wide?: boolean; scripts?: string[]; refreshTo?: string }) {
+export function Page(props: { title: string; children: ComponentChildren; signedInAs?: string | undefined; csrfToken?: string | undefined; wide?: boolean; full?: boolean; scripts?: string[]; refreshTo?: string }) {
   return (
     <html lang="en-AU">
       <head>
@@ -40,7 +40,7 @@ export function Page(props: { title: string; children: ComponentChildren; signed
             </form>
           )}
         </header>
-        <main id="main" class={props.wide ? 'wide' : undefined}>
+        <main id="main" class={props.full ? 'full' : props.wide ? 'wide' : undefined}>
           {props.children}
         </main>
       </body>
