@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sql } from 'kysely';
 import { TOTP } from 'otpauth';
 import { generateTotpCode } from '../src/domain/totp.js';
 import { listActivity, activityCsv } from '../src/services/activity.js';
@@ -252,7 +253,27 @@ async function benchActivity(store: ReturnType<typeof openStore>): Promise<Recor
     for await (const chunk of activityCsv(ctx, 'crowd-7', now - days * 86_400_000, now + 1)) bytes += chunk.length;
     return bytes;
   };
+  // Issue 17's question: the admin Overview among ten million activity rows. An aggregator
+  // of 5,000 people in 20 firms (the size of Australia's largest) is made from the crowd;
+  // the crowd's own organisation (the rest, near a million people) is the extreme case.
+  // The first load counts the 29 ended days and keeps them; later loads read those.
+  const { loadOverview } = await import('../src/services/overview.js');
+  await store.db.insertInto('organizations').values({ id: 'bench-agg', name: 'Bench Aggregator', parent_id: null, created_at: now }).execute();
+  await store.db
+    .insertInto('organizations')
+    .values(Array.from({ length: 20 }, (_, i) => ({ id: `bench-firm-${i}`, name: `Bench Firm ${i}`, parent_id: 'bench-agg', created_at: now })))
+    .execute();
+  await sql`update users set org_id = 'bench-firm-' || (cast(substr(id, 7) as integer) % 20) where id like 'crowd-%' and cast(substr(id, 7) as integer) < 5000`.execute(store.db);
+  const meta = { ip: '127.0.0.1', userAgent: 'bench' };
+  const aggregatorAdmin = { userId: 'crowd-7', role: 'admin' as const, orgId: 'bench-agg', parentOrgId: null };
+  const crowdAdmin = { userId: 'crowd-9999', role: 'admin' as const, orgId: 'bench-org', parentOrgId: null };
+  const overviewFirstMs = await time(() => loadOverview(ctx, aggregatorAdmin, meta), 1);
+  const overviewMs = await time(() => loadOverview(ctx, aggregatorAdmin, meta), 20);
+  const overviewMillionMs = await time(() => loadOverview(ctx, crowdAdmin, meta), 5);
   return {
+    overviewFirstMs,
+    overviewMs,
+    overviewMillionMs,
     firstPageMs: await time(() => listActivity(ctx, 'crowd-7', 25), 200),
     page40Ms: await time(() => listActivity(ctx, 'crowd-7', 25, deep), 200),
     csv90DaysMs: await time(() => csv(90), 5),

@@ -84,6 +84,6 @@ export async function seedCrowd(store: Store, count: number, events: number): Pr
     const size = Math.min(chunk, events - start);
     await sql`with recursive seq(n) as (select ${start} union all select n + 1 from seq where n < ${start + size - 1})
       insert into security_events (id, user_id, actor_id, type, ip, user_agent, detail, created_at)
-      select printf('00000000-0000-4000-8000-%012d', n), 'crowd-' || (n % ${count}), null, 'signed_in', '203.0.113.' || (n % 250), 'Mozilla/5.0 Chrome/130.0', 'password', ${now} - (n * 997) % 31536000000 from seq`.execute(store.db);
+      select printf('00000000-0000-4000-8000-%012d', n), 'crowd-' || cast(n % ${count} as integer), null, 'signed_in', '203.0.113.' || (n % 250), 'Mozilla/5.0 Chrome/130.0', 'password', ${now} - (n * 997) % 31536000000 from seq`.execute(store.db);
   }
 }

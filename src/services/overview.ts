@@ -5,7 +5,7 @@ import { type Actor, adminScopeOf } from '../domain/authorization.js';
 import type { TwoFactorMethod } from '../domain/second-factors.js';
 import { DAY_FINAL_AFTER_IN_MS, TREND_CHARTS, TREND_DAYS, TREND_EVENT_TYPES, TWO_FACTOR_REMINDER_INTERVAL_IN_MS, type TrendChart, type TrendLine } from '../domain/overview.js';
 import { addDays, startOfSydneyDay, sydneyDayOf } from '../domain/time.js';
-import { countEventsByOrg, deleteDayCountsBefore, listCountedDays, saveDayCounts, sumDayCounts } from '../store/activity-counts.js';
+import { countEventsByOrg, countEventsOfOrgs, deleteDayCountsBefore, listCountedDays, saveDayCounts, sumDayCounts } from '../store/activity-counts.js';
 import { countAdoptionByOrg, countRemindedWithoutTwoFactor, listOrganizationsInScope } from '../store/admin.js';
 import type { RequestMeta, ServiceContext } from './context.js';
 import { refuse } from './admin.js';
@@ -46,11 +46,12 @@ export async function loadOverview(ctx: ServiceContext, actor: Actor, meta: Requ
   const nowMs = ctx.now();
   const orgs = await listOrganizationsInScope(ctx.db, scope);
   const organizations = adoptionOf(orgs, await countAdoptionByOrg(ctx.db, scope));
-  const { days, trends } = await loadTrends(ctx, orgs.map((org) => org.id), nowMs);
+  const totals = sumAdoption(organizations);
+  const { days, trends } = await loadTrends(ctx, orgs.map((org) => org.id), totals.people + totals.awaitingPassword, nowMs);
   return {
     days,
     organizations,
-    totals: sumAdoption(organizations),
+    totals,
     trends,
     remindedThisWeek: await countRemindedWithoutTwoFactor(ctx.db, scope, nowMs - TWO_FACTOR_REMINDER_INTERVAL_IN_MS),
   };
@@ -114,7 +115,10 @@ export async function keepFinalDayCounts(ctx: ServiceContext, nowMs = ctx.now())
   return kept;
 }
 
-async function loadTrends(ctx: ServiceContext, orgIds: string[], nowMs: number): Promise<Pick<Overview, 'days' | 'trends'>> {
+/** Up to this many people, today's events are found person by person (see countEventsOfOrgs). */
+const COUNT_PERSON_BY_PERSON_UP_TO = 20_000;
+
+async function loadTrends(ctx: ServiceContext, orgIds: string[], people: number, nowMs: number): Promise<Pick<Overview, 'days' | 'trends'>> {
   const days = trendDays(nowMs);
   const kept = await keepFinalDayCounts(ctx, nowMs);
   const index = new Map(days.map((day, i) => [day, i]));
@@ -125,11 +129,13 @@ async function loadTrends(ctx: ServiceContext, orgIds: string[], nowMs: number):
     if (series && i !== undefined) series[i]! += count;
   };
   for (const row of await sumDayCounts(ctx.db, [...kept], orgIds)) add(row.day, row.type, row.count);
-  // Today, and a day just ended that is not final yet: counted from the events.
+  // Today, and a day just ended that is not final yet: counted from the events, person by
+  // person for a reach of a few thousand, else over every event of the day.
   const inScope = new Set(orgIds);
   for (const day of days.filter((d) => !kept.has(d))) {
     const range = { fromMs: startOfSydneyDay(day), toMs: Math.min(startOfSydneyDay(addDays(day, 1)), nowMs + 1) };
-    for (const row of await countEventsByOrg(ctx.db, range, TREND_EVENT_TYPES)) if (inScope.has(row.org_id)) add(day, row.type, row.count);
+    const rows = people <= COUNT_PERSON_BY_PERSON_UP_TO ? await countEventsOfOrgs(ctx.db, range, TREND_EVENT_TYPES, orgIds) : await countEventsByOrg(ctx.db, range, TREND_EVENT_TYPES);
+    for (const row of rows) if (inScope.has(row.org_id)) add(day, row.type, row.count);
   }
   const trends = TREND_CHARTS.map((chart) => ({
     chart,

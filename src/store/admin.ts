@@ -86,8 +86,16 @@ function inScope(scope: AdminScope) {
     'aggregatorId' in scope ? eb.or([eb('organizations.id', '=', scope.aggregatorId), eb('organizations.parent_id', '=', scope.aggregatorId)]) : eb('organizations.id', '=', scope.firmId);
 }
 
+/**
+ * `users.org_id` within the scope, as a subquery over the few organisations: the people
+ * are then found through the organisation index, never by reading everyone.
+ */
+function personInScope(db: Db, scope: AdminScope) {
+  return (eb: ExpressionBuilder<Database, 'users'>) => eb('users.org_id', 'in', db.selectFrom('organizations').select('organizations.id').where(inScope(scope)));
+}
+
 export async function listManagedUsers(db: Db, scope: AdminScope, search: string, limit: number, nowMs: number, filter: PeopleFilter = {}): Promise<ManagedUserRow[]> {
-  let query = managedUsersQuery(db, nowMs).where(inScope(scope));
+  let query = managedUsersQuery(db, nowMs).where(personInScope(db, scope));
   if (filter.firmId !== undefined) query = query.where('organizations.id', '=', filter.firmId);
   if (filter.twoFactor === 'off') query = query.where('two_factor.method', 'is', null);
   else if (filter.twoFactor !== undefined) query = query.where('two_factor.method', '=', filter.twoFactor);
@@ -133,7 +141,7 @@ export async function countAdoptionByOrg(db: Db, scope: AdminScope): Promise<Ado
       eb.case().when('users.password_hash', 'is', null).then(1).else(0).end().as('awaiting_password'),
       eb.fn.countAll<number>().as('count'),
     ])
-    .where(inScope(scope))
+    .where(personInScope(db, scope))
     .groupBy(['users.org_id', 'two_factor.method', 'awaiting_password'])
     .execute();
   return rows.map((row) => ({ org_id: row.org_id, method: row.method, awaiting_password: Number(row.awaiting_password) === 1, count: Number(row.count) }));
@@ -147,7 +155,7 @@ export async function countRemindedWithoutTwoFactor(db: Db, scope: AdminScope, s
     .innerJoin('organizations', 'organizations.id', 'users.org_id')
     .leftJoin('two_factor', 'two_factor.user_id', 'users.id')
     .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where(inScope(scope))
+    .where(personInScope(db, scope))
     .where('two_factor.user_id', 'is', null)
     .where('two_factor_reminders.sent_at', '>', sinceMs)
     .executeTakeFirst();
@@ -161,7 +169,7 @@ export async function listPeopleWithoutTwoFactor(db: Db, scope: AdminScope, page
     .innerJoin('organizations', 'organizations.id', 'users.org_id')
     .leftJoin('two_factor', 'two_factor.user_id', 'users.id')
     .select(['users.id', 'users.email', 'users.name', 'organizations.name as org_name'])
-    .where(inScope(scope))
+    .where(personInScope(db, scope))
     .where('two_factor.user_id', 'is', null)
     .where('users.password_hash', 'is not', null);
   if (page.firmId !== undefined) query = query.where('organizations.id', '=', page.firmId);

@@ -14,7 +14,8 @@ import type { SignedInUser } from '../../src/services/sessions.js';
 import { appendSecurityEvent } from '../../src/store/security-events.js';
 import { findUserById } from '../../src/store/users.js';
 import { addDays, startOfSydneyDay, sydneyDayOf } from '../../src/domain/time.js';
-import { TWO_FACTOR_REMINDER_INTERVAL_IN_MS } from '../../src/domain/overview.js';
+import { TREND_EVENT_TYPES, TWO_FACTOR_REMINDER_INTERVAL_IN_MS } from '../../src/domain/overview.js';
+import { countEventsByOrg, countEventsOfOrgs } from '../../src/store/activity-counts.js';
 
 const META = { ip: '127.0.0.1', userAgent: 'test' };
 
@@ -231,6 +232,14 @@ describeEachDatabase('admin overview', (database) => {
     await services.db.updateTable('activity_daily_counts').set({ count: 40 }).where('day', '=', threeAgo).where('org_id', '=', firmA1).where('type', '=', 'code_failed').execute();
     const edited = await loadOverview(services, await actorOf('aggAdminA'), META);
     expect(delta(edited, 'wrong-codes')[edited.days.indexOf(threeAgo)]).toBe(41);
+    // Both ways of counting live (person by person for a small reach, every event of the
+    // range for a large one) agree for the reach's organisations.
+    const range = { fromMs: startOfSydneyDay(addDays(today, -12)), toMs: nowMs + 1 };
+    const reachA = [tree.aggregatorA.id, firmA1, firmA2];
+    const sorted = (rows: Array<{ org_id: string; type: string; count: number }>) => rows.map((r) => `${r.org_id} ${r.type} ${r.count}`).sort();
+    const personByPerson = await countEventsOfOrgs(services.db, range, TREND_EVENT_TYPES, reachA);
+    expect(personByPerson.length).toBeGreaterThan(3);
+    expect(sorted(personByPerson)).toEqual(sorted((await countEventsByOrg(services.db, range, TREND_EVENT_TYPES)).filter((r) => reachA.includes(r.org_id))));
     // Aggregator B's admin sees B's wrong code only.
     const other = await loadOverview(services, await actorOf('aggAdminB'), META);
     expect(series(other, 'wrong-codes')[other.days.indexOf(threeAgo)]).toBe(1);
