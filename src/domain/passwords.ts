@@ -22,13 +22,43 @@ function strengthEstimator(): ZxcvbnFactory {
 
 export type PasswordVerdict =
   | { acceptable: true }
-  | { acceptable: false; problem: 'password_too_short' | 'password_too_long' | 'password_too_weak'; suggestion?: string };
+  | { acceptable: false; problem: 'password_too_short' | 'password_too_long' | 'password_too_weak' | 'password_too_personal'; suggestion?: string };
 
-/** `relatedWords` are the user's own name and email: a password made of them is weak. */
+/**
+ * zxcvbn's user inputs from `relatedWords` (the person's name, email, organisations):
+ * each word, and each phrase run together ("Sam Lee" → "samlee"), since people type
+ * them without spaces.
+ */
+export function userInputsFrom(relatedWords: string[]): string[] {
+  const words = new Set<string>();
+  for (const phrase of relatedWords) {
+    const parts = phrase.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w !== '');
+    for (const part of parts) if (part.length >= 3) words.add(part);
+    if (parts.length > 1) words.add(parts.join(''));
+  }
+  return [...words];
+}
+
+/** Letters a password must have beyond the person's own words, digits and symbols. */
+const MIN_OWN_LETTERS = 8;
+
+/**
+ * "Bondi Home Loans 2026" for someone at Bondi Home Loans: zxcvbn rates it as three
+ * words and a year, yet it is the first thing anyone would try. What remains once the
+ * person's words, the digits and the symbols are taken out must be a phrase of its own.
+ */
+function isMadeOfWords(password: string, words: string[]): boolean {
+  let rest = password.toLowerCase().replace(/[^\p{L}]+/gu, '');
+  for (const word of [...words].sort((a, b) => b.length - a.length)) if (!/^[0-9]+$/.test(word)) rest = rest.split(word).join('');
+  return [...rest].length < MIN_OWN_LETTERS;
+}
+
+/** `relatedWords` are about the person (name, email, organisations): a password made of them is weak. */
 export function judgeNewPassword(password: string, relatedWords: string[]): PasswordVerdict {
   if ([...password].length < MIN_PASSWORD_LENGTH) return { acceptable: false, problem: 'password_too_short' };
   if (password.length > MAX_PASSWORD_LENGTH) return { acceptable: false, problem: 'password_too_long' };
-  const words = relatedWords.flatMap((w) => w.toLowerCase().split(/[^a-z0-9]+/)).filter((w) => w.length >= 3);
+  const words = userInputsFrom(relatedWords);
+  if (isMadeOfWords(password, words)) return { acceptable: false, problem: 'password_too_personal' };
   const result = strengthEstimator().check(password, words);
   if (result.score >= MIN_STRENGTH_SCORE) return { acceptable: true };
   const suggestion = result.feedback.warning || result.feedback.suggestions[0];

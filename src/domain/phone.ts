@@ -5,18 +5,37 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 
 const MAX_TYPED_LENGTH = 32;
 
-/** Returns the E.164 form of an Australian mobile number, or null for anything else. */
-export function parseAustralianMobile(input: unknown): string | null {
-  if (typeof input !== 'string' || input.length > MAX_TYPED_LENGTH) return null;
+/** Why a typed number is not an Australian mobile, each with its own sentence in the error table. */
+export type MobileRefusal = 'mobile_invalid' | 'mobile_not_australian' | 'mobile_landline' | 'mobile_wrong_length';
+
+/**
+ * The E.164 form of an Australian mobile number, or what is wrong with what was typed:
+ * people are told that a landline is a landline and a US number is not Australian,
+ * not one sentence for every mistake.
+ */
+export function checkAustralianMobile(input: unknown): { mobile: string } | { refusal: MobileRefusal } {
+  if (typeof input !== 'string' || input.length > MAX_TYPED_LENGTH) return { refusal: 'mobile_invalid' };
   const typed = input.trim();
   // Only digits, spaces, and one leading plus: libphonenumber is generous with
   // letters and punctuation ("0412-345-678 ext 9"), we are not.
-  if (!/^\+?[0-9 ]+$/.test(typed)) return null;
+  if (!/^\+?[0-9 ]+$/.test(typed)) return { refusal: 'mobile_invalid' };
   const digits = typed.replace(/ /g, '');
   const international = digits.startsWith('+') ? digits : digits.startsWith('61') && digits.length === 11 ? `+${digits}` : digits;
   const phone = parsePhoneNumberFromString(international, 'AU');
-  if (!phone || phone.country !== 'AU' || !phone.isValid() || phone.getType() !== 'MOBILE') return null;
-  return phone.number;
+  if (phone && phone.isValid() && phone.country !== 'AU') return { refusal: 'mobile_not_australian' };
+  if (phone && phone.country === 'AU' && phone.isValid() && phone.getType() === 'MOBILE') return { mobile: phone.number };
+  if (phone && phone.country === 'AU' && phone.isValid()) return { refusal: 'mobile_landline' };
+  if (international.startsWith('+') && !international.startsWith('+61')) return { refusal: 'mobile_not_australian' };
+  const national = international.startsWith('+61') ? `0${international.slice(3)}` : international;
+  if (national.startsWith('04') && national.length !== 10) return { refusal: 'mobile_wrong_length' };
+  if (national.length < 10) return { refusal: 'mobile_wrong_length' };
+  return { refusal: 'mobile_invalid' };
+}
+
+/** Returns the E.164 form of an Australian mobile number, or null for anything else. */
+export function parseAustralianMobile(input: unknown): string | null {
+  const checked = checkAustralianMobile(input);
+  return 'mobile' in checked ? checked.mobile : null;
 }
 
 /** +61412345678 → 0412345678 */

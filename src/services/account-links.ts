@@ -15,7 +15,7 @@ import { findAccountToken, hasAccountTokenSince, insertAccountToken, useAccountT
 import { findUserByEmail, findUserById, lockUserRow, markEmailVerified, updatePasswordHash } from '../store/users.js';
 import type { RequestMeta, ServiceContext } from './context.js';
 import { notifySecurityChange } from './notifications.js';
-import { assertAcceptableNewPassword } from './passwords.js';
+import { assertAcceptableNewPassword, wordsAboutPerson } from './passwords.js';
 import type { AccountTokenPurpose } from '../store/schema.js';
 import { type TransactionContext, inTransaction } from './transaction.js';
 
@@ -91,7 +91,8 @@ export async function setPasswordFromLink(
 ): Promise<void> {
   const link = await checkAccountLink(ctx, input.token, input.purpose);
   if (!link.valid) throw new TwofoldError(input.purpose === 'invitation' ? 'invitation_link_invalid' : 'reset_link_invalid');
-  const password = assertAcceptableNewPassword(input.password, input.confirmation, [link.email, link.name]);
+  const person = await findUserById(ctx.db, link.userId);
+  const password = assertAcceptableNewPassword(input.password, input.confirmation, await wordsAboutPerson(ctx, { email: link.email, name: link.name, orgId: person?.org_id ?? '' }));
   const hash = await ctx.hasher.hash(password);
   const nowMs = ctx.now();
   await inTransaction(ctx, async (tx) => {

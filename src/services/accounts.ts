@@ -1,14 +1,14 @@
 // Creating organisations and people: used by the CLI and by first-run setup.
 import { randomUUID } from 'node:crypto';
 import { type Role, normalizeDisplayName, normalizeEmail } from '../domain/accounts.js';
-import { parseAustralianMobile } from '../domain/phone.js';
+import { requireAustralianMobile } from './mobile-number.js';
 import { TwofoldError } from '../errors.js';
 import { findOrganizationById, findOrganizationByName, insertOrganization } from '../store/organizations.js';
 import { appendSecurityEvent } from '../store/security-events.js';
 import { isUniqueViolation } from '../store/errors.js';
 import { findUserByEmail, insertUser } from '../store/users.js';
 import type { ServiceContext } from './context.js';
-import { assertAcceptableNewPassword } from './passwords.js';
+import { assertAcceptableNewPassword, wordsAboutPerson } from './passwords.js';
 import { queueInvitation } from './account-links.js';
 import { inTransaction } from './transaction.js';
 
@@ -53,10 +53,9 @@ export async function createUser(ctx: ServiceContext, input: NewUser, actorId: s
   if (!org) throw new TwofoldError('organization_unknown');
   let mobile: string | null = null;
   if (input.mobile !== undefined) {
-    mobile = parseAustralianMobile(input.mobile);
-    if (mobile === null) throw new TwofoldError('mobile_invalid');
+    mobile = requireAustralianMobile(input.mobile);
   }
-  const password = input.password === undefined ? null : assertAcceptableNewPassword(input.password, undefined, [email, name]);
+  const password = input.password === undefined ? null : assertAcceptableNewPassword(input.password, undefined, await wordsAboutPerson(ctx, { email, name, orgId: org.id }));
   if (await findUserByEmail(ctx.db, email)) throw new TwofoldError('email_taken');
   const id = randomUUID();
   const nowMs = ctx.now();

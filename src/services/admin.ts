@@ -3,7 +3,7 @@
 import { checkReenteredPassword } from './password-guesses.js';
 import { type Actor, type Target, adminKindOf, adminScopeOf, canRequireTwoFactor, canResendInvitation, canViewUser, whyResetIsRefused, whyUnlockIsRefused } from '../domain/authorization.js';
 import { ADMIN_RESETS_PER_HOUR, ADMIN_UNLOCKS_PER_HOUR } from '../domain/limits.js';
-import { parseAustralianMobile } from '../domain/phone.js';
+import { requireAustralianMobile } from './mobile-number.js';
 import { cleanFreeText } from '../domain/text.js';
 import { TwofoldError } from '../errors.js';
 import { type ManagedUserRow, type PeopleFilter, findManagedUserRow, listManagedUsers, listOrganizationsInScope } from '../store/admin.js';
@@ -96,8 +96,7 @@ export async function resetTwoFactorAsAdmin(ctx: ServiceContext, actor: Actor, i
   if (verification.length < 3) throw new TwofoldError('reset_verification_required');
   let newMobile: string | null = null;
   if (typeof input.newMobile === 'string' && input.newMobile.trim() !== '') {
-    newMobile = parseAustralianMobile(input.newMobile);
-    if (newMobile === null) throw new TwofoldError('mobile_invalid');
+    newMobile = requireAustralianMobile(input.newMobile);
   }
 
   const admin = await findUserById(ctx.db, actor.userId);

@@ -3,6 +3,7 @@
 // no number may add one as a way back ("Lost your two-factor device"): with their
 // password and a current second factor, then a code texted to the new number.
 import { formatAustralianMobile, parseAustralianMobile } from '../domain/phone.js';
+import { requireAustralianMobile } from './mobile-number.js';
 import { type ErrorCode, TwofoldError } from '../errors.js';
 import { appendSecurityEvent } from '../store/security-events.js';
 import { findTwoFactor } from '../store/two-factor.js';
@@ -17,8 +18,7 @@ import { checkSmsCode, resendWaitInSeconds, secondsUntilResend, sendSmsCode } fr
 
 export async function setMobileNumber(ctx: ServiceContext, userId: string, typed: unknown, meta: RequestMeta): Promise<string> {
   if (await findTwoFactor(ctx.db, userId)) throw new TwofoldError('mobile_locked');
-  const mobile = parseAustralianMobile(typed);
-  if (mobile === null) throw new TwofoldError('mobile_invalid');
+  const mobile = requireAustralianMobile(typed);
   const refusal = await inTransaction(ctx, async (tx): Promise<ErrorCode | null> => {
     // Serialised with "turn SMS 2FA on" (see lockUserRow): that one then reads this number.
     if (!(await lockUserRow(tx.db, userId))) return 'sign_in_required';
@@ -54,8 +54,7 @@ export async function startAddingBackupMobile(ctx: ServiceContext, userId: strin
   if (!twoFactor) throw new TwofoldError('two_factor_not_on');
   // Changing a number while 2FA is on stays blocked: this adds one where there is none.
   if (user.mobile) throw new TwofoldError('mobile_locked');
-  const mobile = parseAustralianMobile(input.mobile);
-  if (mobile === null) throw new TwofoldError('mobile_invalid');
+  const mobile = requireAustralianMobile(input.mobile);
   // Refused before the factor is proved: a recovery code must not be spent on a send that
   // the 30-second wait would refuse anyway.
   const waitInSeconds = await secondsUntilResend(ctx, userId, 'backup');

@@ -1,6 +1,6 @@
 // What the operator does from the CLI, outside any organisation's admin area.
 import { normalizeEmail } from '../domain/accounts.js';
-import { parseAustralianMobile } from '../domain/phone.js';
+import { requireAustralianMobile } from './mobile-number.js';
 import { cleanFreeText } from '../domain/text.js';
 import { TwofoldError } from '../errors.js';
 import { findUserPlace } from '../store/admin.js';
@@ -17,8 +17,7 @@ export async function resetTwoFactorAsOperator(ctx: ServiceContext, input: { ema
   if (reason.length < 3) throw new TwofoldError('reset_reason_required');
   let newMobile: string | null = null;
   if (input.mobile !== undefined) {
-    newMobile = parseAustralianMobile(input.mobile);
-    if (newMobile === null) throw new TwofoldError('mobile_invalid');
+    newMobile = requireAustralianMobile(input.mobile);
   }
   const user = await findUserByEmail(ctx.db, email);
   if (!user) throw new TwofoldError('user_unknown');

@@ -3,6 +3,7 @@ import { judgeNewPassword } from '../domain/passwords.js';
 import { TwofoldError } from '../errors.js';
 import { appendSecurityEvent } from '../store/security-events.js';
 import { deleteUserSignInAttempts } from '../store/sign-in-attempts.js';
+import { findOrganizationById } from '../store/organizations.js';
 import { findUserById, updatePasswordHash } from '../store/users.js';
 import type { RequestMeta, ServiceContext } from './context.js';
 import { forgetAllRememberedDevices } from './remembered-devices.js';
@@ -12,6 +13,16 @@ import { inTransaction } from './transaction.js';
 import { replaceAllUserSessions } from './sessions.js';
 
 /** Throws the table's error for a password we would not accept. */
+/**
+ * What a password must not be made of: the person's email and name, and the names of
+ * their firm and its aggregator ("samleeharbour" for Sam Lee of Harbour is a guess away).
+ */
+export async function wordsAboutPerson(ctx: ServiceContext, person: { email: string; name: string; orgId: string }): Promise<string[]> {
+  const org = await findOrganizationById(ctx.db, person.orgId);
+  const parent = org?.parent_id ? await findOrganizationById(ctx.db, org.parent_id) : undefined;
+  return [person.email, person.name, org?.name ?? '', parent?.name ?? '', 'twofold'];
+}
+
 export function assertAcceptableNewPassword(password: unknown, confirmation: unknown, relatedWords: string[]): string {
   if (typeof password !== 'string' || password.length === 0) throw new TwofoldError('password_missing');
   if (confirmation !== undefined && confirmation !== password) throw new TwofoldError('passwords_do_not_match');
@@ -30,7 +41,7 @@ export async function changePassword(
   const user = await findUserById(ctx.db, userId);
   if (!user?.password_hash) throw new TwofoldError('sign_in_required');
   await checkReenteredPassword(ctx, user, input.currentPassword, meta, { missing: 'password_missing', wrong: 'current_password_wrong' });
-  const newPassword = assertAcceptableNewPassword(input.newPassword, input.confirmation, [user.email, user.name]);
+  const newPassword = assertAcceptableNewPassword(input.newPassword, input.confirmation, await wordsAboutPerson(ctx, { email: user.email, name: user.name, orgId: user.org_id }));
   const newHash = await ctx.hasher.hash(newPassword);
   const nowMs = ctx.now();
   // All of it or none: a new password with the old sessions still alive (a crash half-way)

@@ -50,7 +50,7 @@ describeEachDatabase('aggregator admin reset', (database) => {
       [{ admin_password: 'not my password at all' }, 'Your own password is not right. Enter it to confirm the reset.'],
       [{ reason: '' }, 'Give the reason for this reset.'],
       [{ verification: ' ' }, 'Say how you verified that this person is who they say they are.'],
-      [{ new_mobile: '0212345678' }, 'Enter an Australian mobile number like 0412345678 (10 digits starting with 04, no spaces).'],
+      [{ new_mobile: '0212345678' }, 'That looks like a landline. Enter a mobile number (10 digits starting with 04, like 0412 345 678): codes are sent by text message.'],
     ] as const) {
       const reply = await admin.post(url, { ...base, ...change });
       expect(reply.status).toBe(400);

@@ -157,6 +157,13 @@ describeEachDatabase('email', (database) => {
     const token = new URL(linkIn(mail)).searchParams.get('token')!;
     const client = new TestClient(server.url);
     await client.get(`/invitation?token=${token}`);
+    // The organisation's name (and Ivy's own) is the first thing anyone would guess.
+    for (const guessable of [`${org.name} 2026!`, 'ivy invitee invite org']) {
+      const refused = await client.post('/invitation', { token, password: guessable, confirm_password: guessable });
+      expect(refused.status).toBe(400);
+      expect(alertText(refused.body)).toContain('made of your name, email or organisation');
+      await client.get(`/invitation?token=${token}`);
+    }
     const password = 'ivy chooses a good passphrase';
     expect((await client.post('/invitation', { token, password, confirm_password: password })).location).toBe('/sign-in?notice=invitation_accepted');
     expect((await submitPassword(new TestClient(server.url), email, password)).location).toBe('/');

@@ -47,4 +47,14 @@ describe('new passwords (NIST SP 800-63B)', () => {
     expect(judgeNewPassword('lowercase only words here', [])).toEqual({ acceptable: true });
     expect(judgeNewPassword('patbrokerpatbroker', ['pat.broker@firm.com.au', 'Pat Broker']).acceptable).toBe(false);
   });
+
+  it('refuses a password made of the person’s name, email or organisations, however it is typed', () => {
+    const about = ['sam.lee@bondi.com.au', 'Sam Lee', 'Bondi Home Loans', 'Harbour Aggregation', 'twofold'];
+    for (const password of ['samleeharbour', 'Bondi Home Loans 2026', 'bondihomeloans!!', 'HarbourAggregation1', 'sam lee bondi loans', 'twofold twofold'])
+      expect(judgeNewPassword(password, about), password).toMatchObject({ acceptable: false });
+    // Without the organisations, a firm's name looks like any three words and a year.
+    expect(judgeNewPassword('Bondi Home Loans 2026', about.slice(0, 2))).toEqual({ acceptable: true });
+    // The person's words inside a phrase of its own are fine.
+    for (const password of ['harbour lights at midnight', 'sam likes purple giraffes']) expect(judgeNewPassword(password, about), password).toEqual({ acceptable: true });
+  });
 });

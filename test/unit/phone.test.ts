@@ -1,7 +1,7 @@
 // Property-based: every accepted input is a valid +614 mobile; everything else is refused.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatAustralianMobile, lastFourDigits, maskMobile, parseAustralianMobile } from '../../src/domain/phone.js';
+import { checkAustralianMobile, formatAustralianMobile, lastFourDigits, maskMobile, parseAustralianMobile } from '../../src/domain/phone.js';
 
 describe('Australian mobile numbers', () => {
   it.each(['0412345678', '0412 345 678', '+61 412 345 678', '61412345678', '+61412345678', ' 0412345678 '])('accepts %j as +61412345678', (typed) => {
@@ -12,6 +12,22 @@ describe('Australian mobile numbers', () => {
     'refuses %j',
     (typed) => expect(parseAustralianMobile(typed)).toBeNull(),
   );
+
+  it.each([
+    ['0212345678', 'mobile_landline'],
+    ['02 9876 5432', 'mobile_landline'],
+    ['+61 2 9876 5432', 'mobile_landline'],
+    ['041234567', 'mobile_wrong_length'],
+    ['04123456789', 'mobile_wrong_length'],
+    ['12345', 'mobile_wrong_length'],
+    ['+1 415 555 0100', 'mobile_not_australian'],
+    ['+44 7700 900123', 'mobile_not_australian'],
+    ['0412-345-678', 'mobile_invalid'],
+    ['mobile', 'mobile_invalid'],
+    ['', 'mobile_invalid'],
+  ])('says what is wrong with %j: %s', (typed, refusal) => {
+    expect(checkAustralianMobile(typed)).toEqual({ refusal });
+  });
 
   it('shows the canonical form, the last 4 and a mask', () => {
     expect(formatAustralianMobile('+61412345678')).toBe('0412345678');

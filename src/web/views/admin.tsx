@@ -229,7 +229,7 @@ export function AdminUserPage(props: {
                 {props.values?.verification ?? ''}
               </textarea>
             </div>
-            <Field name="new_mobile" label="New mobile number (if their old number is gone)" type="tel" required={false} maxLength={32} value={props.values?.newMobile} hint="Optional. An Australian mobile, like 0412345678." />
+            <Field name="new_mobile" label="New mobile number (if their old number is gone)" type="tel" required={false} maxLength={32} value={props.values?.newMobile} hint="Optional. An Australian mobile, like 0412 345 678 (spaces are fine)." />
             <Field name="admin_password" label="Your own password, to confirm" type="password" autocomplete="current-password" maxLength={1024} />
             <button type="submit" class="danger">
               Reset two-factor authentication

@@ -22,7 +22,7 @@ export function BackupMobileForm(props: { csrfToken: string; method: TwoFactorSt
         inputMode="tel"
         maxLength={32}
         value={props.typedMobile}
-        hint="An Australian mobile number, like 0412345678. We will text a code to it to check it is yours."
+        hint="An Australian mobile number, like 0412 345 678 (spaces are fine). We will text a code to it to check it is yours."
       />
       <Field name="password" id="backup-mobile-password" label="Your password, to add the number" type="password" autocomplete="current-password" maxLength={1024} />
       <Field

@@ -139,7 +139,7 @@ export function SecurityPage(props: {
                 inputMode="tel"
                 maxLength={32}
                 value={props.typedMobile ?? props.mobile ?? undefined}
-                hint="An Australian mobile number, like 0412345678. Used for SMS codes and to get back in if you lose your phone."
+                hint="An Australian mobile number, like 0412 345 678 (spaces are fine). Used for SMS codes and to get back in if you lose your phone."
               />
               <button type="submit" class="secondary">
                 Save mobile number
