@@ -33,6 +33,8 @@ export interface Config {
    */
   devOutbox: boolean;
   logLevel: string;
+  /** LOG_FORMAT: 'pretty' lines for a person at a terminal, 'json' for a log collector; unset: pretty on a terminal */
+  logFormat: 'json' | 'pretty' | 'auto';
   /**
    * FORWARD_AUTH_DOMAINS: the hosts a sign-in may send the browser back to (`rd`), each a
    * host name (`app.example.com`) or `.example.com` for any host under it; empty: none.
@@ -109,6 +111,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 
   const logLevel = env.LOG_LEVEL || 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
+  const logFormat = env.LOG_FORMAT || 'auto';
+  if (logFormat !== 'json' && logFormat !== 'pretty' && logFormat !== 'auto') problems.push(`LOG_FORMAT must be json or pretty (got "${logFormat}")`);
 
   const production = env.NODE_ENV === 'production';
   const devOutbox = parseDevOutbox(env.DEV_OUTBOX, problems);
@@ -119,7 +123,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const cookieDomain = parseCookieDomain(env.COOKIE_DOMAIN, publicUrl, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
-  return { port, host, databaseUrl, secret, trustProxy, publicUrl, publicUrlIsDefault: !env.PUBLIC_URL, dataDir, sessionLifetime, rememberDeviceBinding, sms, activityRetentionDays, mail, metricsToken, production, devOutbox, logLevel, forwardAuthDomains, cookieDomain };
+  return { port, host, databaseUrl, secret, trustProxy, publicUrl, publicUrlIsDefault: !env.PUBLIC_URL, dataDir, sessionLifetime, rememberDeviceBinding, sms, activityRetentionDays, mail, metricsToken, production, devOutbox, logLevel, logFormat: logFormat as Config['logFormat'], forwardAuthDomains, cookieDomain };
 }
 
 /** A DNS name in lowercase ASCII, at least two labels (a single label is a TLD or localhost), no trailing dot. */

@@ -1,6 +1,7 @@
 // `npm start`: read the configuration, open the database, serve.
 import { existsSync } from 'node:fs';
-import { ConfigError, loadConfig } from './config.js';
+import { type Config, ConfigError, loadConfig } from './config.js';
+import { STARTUP_DEADLINE_IN_MS, checkDataDir, describeDatabase, explainStartupFailure, withDeadline } from './startup-failures.js';
 import { createMailTransport, openRuntime } from './runtime.js';
 import { EmailWorker } from './services/email-worker.js';
 import { issueSetupLinkIfEmpty } from './services/first-run.js';
@@ -10,17 +11,17 @@ import { generateToken } from './crypto/tokens.js';
 import { createLogger } from './web/logging.js';
 import { TwofoldMetrics } from './web/metrics.js';
 
-async function main(): Promise<void> {
-  if (existsSync('.env')) process.loadEnvFile('.env');
-  const config = loadConfig(process.env);
-  const log = createLogger(config.logLevel);
+async function main(config: Config): Promise<void> {
+  const log = createLogger(config.logLevel, config.logFormat);
   const metrics = new TwofoldMetrics();
   let mailer: EmailWorker | undefined;
-  const runtime = await openRuntime(config, {
+  checkDataDir(config);
+  const opening = openRuntime(config, {
     // A PostgreSQL restart or failover ends connections; the store replaces them and says so here.
     onConnectionEvent: (event, details) => log.warn({ event, ...details }, 'database connection lost'),
     hooks: { ...metrics.serviceHooks, onEmailQueued: () => setImmediate(() => void mailer?.runOnce()) },
   });
+  const runtime = await withDeadline(opening, STARTUP_DEADLINE_IN_MS, `${describeDatabase(config.databaseUrl)} did not answer within ${STARTUP_DEADLINE_IN_MS / 1000} seconds. Is it reachable? Check DATABASE_URL.`);
   metrics.watchDatabase(runtime.store);
   // A new key every start: a link printed yesterday (or pasted into a ticket) stops working.
   const devOutboxKey = config.devOutbox ? generateToken() : undefined;
@@ -67,11 +68,22 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
-    console.error(error.message);
+function loadConfigOrExit(): Config {
+  try {
+    if (existsSync('.env')) process.loadEnvFile('.env');
+    return loadConfig(process.env);
+  } catch (error) {
+    console.error(error instanceof ConfigError ? error.message : `Twofold could not start: .env cannot be read (${(error as Error).message}).`);
     process.exit(2);
   }
-  console.error(error);
+}
+
+const config = loadConfigOrExit();
+main(config).catch((error: unknown) => {
+  // One line naming what to change; the stack only when asked for.
+  const explained = explainStartupFailure(error, config);
+  console.error(`Twofold could not start: ${explained ?? (error instanceof Error ? error.message : String(error))}`);
+  if (config.logLevel === 'debug' || config.logLevel === 'trace') console.error(error);
+  else if (!explained) console.error('(Start again with LOG_LEVEL=debug to see the details.)');
   process.exit(1);
 });
