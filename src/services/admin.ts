@@ -43,7 +43,7 @@ export async function listAdminFirms(ctx: ServiceContext, actor: Actor) {
   return scope === null ? [] : listOrganizationsInScope(ctx.db, scope);
 }
 
-const TWO_FACTOR_FILTERS = new Set(['off', 'totp', 'sms', 'webauthn']);
+const TWO_FACTOR_FILTERS = new Set(['off', 'totp', 'sms', 'webauthn', 'invited']);
 
 /** The list's filters from a URL: anything unknown is no filter (a firm outside the scope matches no one, in SQL). */
 export function peopleFilterOf(filter: { firm?: unknown; twoFactor?: unknown }): PeopleFilter {

@@ -3,7 +3,7 @@
 import { type Actor, adminScopeOf, canRemindAboutTwoFactor } from '../domain/authorization.js';
 import { twoFactorReminderEmail } from '../domain/emails.js';
 import { TWO_FACTOR_REMINDER_INTERVAL_IN_MS } from '../domain/overview.js';
-import { listPeopleWithoutTwoFactor } from '../store/admin.js';
+import { listOrganizationsInScope, listPeopleWithoutTwoFactor } from '../store/admin.js';
 import { enqueueEmail } from '../store/email-queue.js';
 import { findOrganizationById } from '../store/organizations.js';
 import { appendSecurityEvent } from '../store/security-events.js';
@@ -24,7 +24,14 @@ export interface ReminderOutcome {
 export async function remindPeopleWithoutTwoFactor(ctx: ServiceContext, actor: Actor, firm: unknown, meta: RequestMeta): Promise<ReminderOutcome> {
   const scope = adminScopeOf(actor);
   if (scope === null || !canRemindAboutTwoFactor(actor)) return refuse(ctx, actor, 'remind people without 2FA', meta);
-  const firmId = typeof firm === 'string' && firm !== '' && firm.length <= 64 ? firm : undefined;
+  // No firm: the whole reach. A firm: one of the reach's organisations, or a refusal
+  // (recorded): a malformed or foreign one must never widen the press to everyone.
+  let firmId: string | undefined;
+  if (firm !== undefined && firm !== '') {
+    const reach = await listOrganizationsInScope(ctx.db, scope);
+    if (typeof firm !== 'string' || !reach.some((org) => org.id === firm)) return refuse(ctx, actor, `remind people without 2FA in ${String(firm).slice(0, 64)}`, meta);
+    firmId = firm;
+  }
   const organization = (await findOrganizationById(ctx.db, actor.orgId))?.name ?? 'Your aggregator';
   const url = new URL('/settings/two-factor', ctx.publicUrl).toString();
   const outcome: ReminderOutcome = { reminded: 0, skipped: 0 };
@@ -39,7 +46,9 @@ export async function remindPeopleWithoutTwoFactor(ctx: ServiceContext, actor: A
       const ids = new Set(await claimTwoFactorReminders(tx.db, people.map((p) => p.id), { nowMs, notSinceMs: nowMs - TWO_FACTOR_REMINDER_INTERVAL_IN_MS, sentBy: actor.userId }));
       for (const person of people.filter((p) => ids.has(p.id))) {
         await enqueueEmail(tx.db, { to: person.email, content: twoFactorReminderEmail({ name: person.name, organization, url }), kind: 'two_factor_reminder', nowMs });
-        await appendSecurityEvent(tx.db, { type: 'two_factor_reminder_sent', userId: person.id, actorId: actor.userId, ip: meta.ip, userAgent: meta.userAgent, detail: `by ${organization}`, atMs: nowMs });
+        // The admin is the actor; their address and browser are not put on the person's
+        // record, where they would read like a sign-in of the person's own.
+        await appendSecurityEvent(tx.db, { type: 'two_factor_reminder_sent', userId: person.id, actorId: actor.userId, detail: `by ${organization}`, atMs: nowMs });
       }
       if (ids.size > 0) tx.afterCommit(() => ctx.onEmailQueued?.());
       return ids.size;

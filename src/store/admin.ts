@@ -77,7 +77,8 @@ export type AdminScope = { aggregatorId: string } | { firmId: string };
 /** Which people the list shows: one firm of the scope, and one state of two-factor. */
 export interface PeopleFilter {
   firmId?: string;
-  twoFactor?: TwoFactorMethod | 'off';
+  /** off: has a password, no second factor; invited: no password chosen yet */
+  twoFactor?: TwoFactorMethod | 'off' | 'invited';
 }
 
 /** `organizations.id` within the scope, in SQL: a firm outside it matches no one. */
@@ -97,7 +98,8 @@ function personInScope(db: Db, scope: AdminScope) {
 export async function listManagedUsers(db: Db, scope: AdminScope, search: string, limit: number, nowMs: number, filter: PeopleFilter = {}): Promise<ManagedUserRow[]> {
   let query = managedUsersQuery(db, nowMs).where(personInScope(db, scope));
   if (filter.firmId !== undefined) query = query.where('organizations.id', '=', filter.firmId);
-  if (filter.twoFactor === 'off') query = query.where('two_factor.method', 'is', null);
+  if (filter.twoFactor === 'off') query = query.where('two_factor.method', 'is', null).where('users.password_hash', 'is not', null);
+  else if (filter.twoFactor === 'invited') query = query.where('users.password_hash', 'is', null);
   else if (filter.twoFactor !== undefined) query = query.where('two_factor.method', '=', filter.twoFactor);
   if (search.trim() !== '') {
     const pattern = likePattern(search.trim());

@@ -22,6 +22,7 @@ export const NOTICES = {
   requirement_saved: 'The two-factor requirement has been saved.',
   reminders_sent: 'Reminder emails are on their way to the people without two-factor authentication. Anyone reminded in the last 7 days was skipped.',
   reminders_none_due: 'No reminder was sent: everyone without two-factor authentication was reminded in the last 7 days.',
+  reminders_nobody: 'No reminder was sent: everyone here has two-factor authentication on.',
   password_reset_done: 'Your new password is set and all your sessions have ended. Sign in with it; you will still be asked for your two-factor code.',
   invitation_accepted: 'Your password is set. Sign in with it now.',
   invitation_sent: 'A new invitation email is on its way. Earlier invitation links no longer work.',

@@ -95,6 +95,10 @@ describe('admin overview in Chromium', () => {
       await page.emulateMedia({ forcedColors: 'active' });
       await lookAt(page, `overview-02-${label}-forced-colours`);
       await page.emulateMedia({ forcedColors: 'none' });
+      // The People tab too: a long firm name in the Firm list must not widen the page.
+      await page.getByRole('link', { name: 'People' }).click();
+      await expect.poll(() => page.getByLabel('Firm').count()).toBe(1);
+      await lookAt(page, `people-01-${label}`);
       await context.close();
     }
   });

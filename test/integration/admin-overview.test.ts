@@ -114,6 +114,11 @@ describeEachDatabase('admin overview', (database) => {
     expect(off.body).toContain('NoneOneB');
     expect(off.body).not.toContain('SmsOne');
     expect(off.body).not.toContain('NoneTwo');
+    // "Not turned on yet" is what the bar counts: not the invited, who have their own filter.
+    expect(off.body).not.toContain('Invited One');
+    const invited = await admin.get(`/admin/people?firm=${firmA1}&two_factor=invited`);
+    expect(invited.body).toContain('Invited One');
+    expect(invited.body).not.toContain('NoneOneA');
     expect((await admin.get(`/admin/people?two_factor=sms`)).body).toContain('SmsOne');
     // Another aggregator's firm as the filter: no one, not its people.
     const firmB1 = (await findUserById(ctx.server.services.db, tree.people.memberB1.id))!.org_id;
@@ -124,6 +129,9 @@ describeEachDatabase('admin overview', (database) => {
     for (const bad of ['?two_factor=%00', '?firm=' + 'x'.repeat(300), '?two_factor=everyone']) expect((await admin.get(`/admin/people${bad}`)).status).toBeLessThan(500);
     // The old list address with a search goes to the People tab.
     expect((await admin.get('/admin?q=None')).location).toBe('/admin/people?q=None');
+    // Cut at 100 characters inside an emoji: still a redirect, never a 500.
+    const cut = await admin.get(`/admin?q=${'a'.repeat(99)}%F0%9F%98%80`);
+    expect(cut.status).toBe(302);
   });
 
   it('a firm admin may look but not remind; a member may not look', async () => {
@@ -136,6 +144,19 @@ describeEachDatabase('admin overview', (database) => {
     expect(await remindersTo(added.noneA1a!)).toHaveLength(0);
     const member = await fresh('memberA1');
     expect((await member.get('/admin')).status).not.toBe(200);
+  });
+
+  it('a remind press for a firm outside the reach, or a malformed one, is refused and recorded, never widened to everyone', async () => {
+    const admin = await fresh('aggAdminA');
+    const firmB1 = (await findUserById(ctx.server.services.db, tree.people.memberB1.id))!.org_id;
+    const refusalsBefore = await ctx.server.services.db.selectFrom('security_events').select('id').where('user_id', '=', tree.people.aggAdminA.id).where('type', '=', 'admin_access_refused').execute();
+    for (const firm of [firmB1, `${firmA1}${'x'.repeat(40)}`, 'no-such-firm']) {
+      await admin.get('/admin');
+      expect((await admin.post('/admin/remind-two-factor', { firm })).status).toBe(403);
+    }
+    for (const id of [added.noneA1a!, added.noneA1b!, added.noneA2!, added.noneB!]) expect(await remindersTo(id)).toHaveLength(0);
+    const refusalsAfter = await ctx.server.services.db.selectFrom('security_events').select('id').where('user_id', '=', tree.people.aggAdminA.id).where('type', '=', 'admin_access_refused').execute();
+    expect(refusalsAfter.length - refusalsBefore.length).toBe(3);
   });
 
   it('reminds each person without 2FA once a week, however many admins press at once', async () => {
@@ -153,9 +174,11 @@ describeEachDatabase('admin overview', (database) => {
     }
     // Not the invited (no password yet), not anyone with 2FA, not another aggregator's people.
     for (const id of [added.invitedA1!, added.smsA1!, added.passkeyA2!, added.noneB!, tree.people.memberA1.id]) expect(await remindersTo(id)).toHaveLength(0);
-    const events = await services.db.selectFrom('security_events').select(['user_id', 'actor_id']).where('type', '=', 'two_factor_reminder_sent').execute();
+    const events = await services.db.selectFrom('security_events').select(['user_id', 'actor_id', 'ip']).where('type', '=', 'two_factor_reminder_sent').execute();
     expect(events).toHaveLength(3);
     expect(new Set(events.map((e) => e.actor_id))).toEqual(new Set([tree.people.aggAdminA.id]));
+    // The admin's address is not put on the person's record as if they had been there.
+    expect(events.map((e) => e.ip)).toEqual([null, null, null]);
     const page = await first.get('/admin');
     expect(page.body).toContain('All 3 people without two-factor authentication were reminded in the last 7 days');
 
@@ -168,7 +191,10 @@ describeEachDatabase('admin overview', (database) => {
     ctx.server.clock.advance(86_400_000);
     const week = await fresh('aggAdminA');
     await week.get('/admin');
-    expect((await week.post('/admin/remind-two-factor', { firm: firmA2 })).location).toBe('/admin?notice=reminders_sent');
+    // From the People tab, filtered to one firm: back to that list.
+    const firmList = await week.get(`/admin/people?firm=${firmA2}&two_factor=off`);
+    expect(firmList.body).toContain('Remind people without 2FA');
+    expect((await week.post('/admin/remind-two-factor', { firm: firmA2, back: 'people' })).location).toBe(`/admin/people?firm=${firmA2}&two_factor=off&notice=reminders_sent`);
     // The firm field limits the press to that firm.
     expect(await remindersTo(added.noneA2!)).toHaveLength(2);
     expect(await remindersTo(added.noneA1a!)).toHaveLength(1);

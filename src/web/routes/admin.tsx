@@ -1,7 +1,7 @@
 // The admin area: aggregator admins (and, read-only, firm admins) over their people.
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { adminKindOf, canResendInvitation, whyResetIsRefused, whyUnlockIsRefused } from '../../domain/authorization.js';
+import { adminKindOf, canRemindAboutTwoFactor, canResendInvitation, whyResetIsRefused, whyUnlockIsRefused } from '../../domain/authorization.js';
 import type { TwofoldError } from '../../errors.js';
 import { activityCsv, listActivity } from '../../services/activity.js';
 import { ADMIN_LIST_LIMIT, actorFor, adminOrganizationOf, findManagedUser, listAdminFirms, listUsersForAdmin, peopleFilterOf, resendInvitation, resetTwoFactorAsAdmin, setTwoFactorRequirement, unlockCodeStepAsAdmin } from '../../services/admin.js';
@@ -55,9 +55,10 @@ export function registerAdminRoutes(app: FastifyInstance, web: WebContext): void
 
   app.get('/admin', async (request, reply) => {
     // The list used to live here: an old bookmark with a search goes to the People tab.
-    const search = queryText(request, 'q');
-    if (search !== undefined) return reply.redirect(`/admin/people?q=${encodeURIComponent(search.slice(0, 100))}`, 302);
     const user = signedInUser(request);
+    const search = queryText(request, 'q');
+    // URLSearchParams, not encodeURIComponent: a lone half of an emoji must not throw.
+    if (search !== undefined) return reply.redirect(`/admin/people?${new URLSearchParams({ q: [...search].slice(0, 100).join('') }).toString()}`, 302);
     const actor = await actorFor(web.services, user);
     const overview = await loadOverview(web.services, actor, requestMeta(request));
     const org = await adminOrganizationOf(web.services, actor);
@@ -94,6 +95,7 @@ export function registerAdminRoutes(app: FastifyInstance, web: WebContext): void
         filter={filter}
         rows={rows}
         limit={ADMIN_LIST_LIMIT}
+        canRemind={canRemindAboutTwoFactor(actor)}
         search={search.slice(0, 100)}
         nowMs={web.services.now()}
         notice={noticeFor(queryText(request, 'notice'))}
@@ -112,7 +114,9 @@ export function registerAdminRoutes(app: FastifyInstance, web: WebContext): void
     const user = signedInUser(request);
     const actor = await actorFor(web.services, user);
     const outcome = await remindPeopleWithoutTwoFactor(web.services, actor, formField(request, 'firm'), requestMeta(request));
-    return reply.redirect(`/admin?notice=${outcome.reminded > 0 ? 'reminders_sent' : 'reminders_none_due'}`, 303);
+    const notice = outcome.reminded > 0 ? 'reminders_sent' : outcome.skipped > 0 ? 'reminders_none_due' : 'reminders_nobody';
+    const back = formText(request, 'back') === 'people' && typeof formField(request, 'firm') === 'string' ? `/admin/people?${new URLSearchParams({ firm: String(formField(request, 'firm')), two_factor: 'off', notice }).toString()}` : `/admin?notice=${notice}`;
+    return reply.redirect(back, 303);
   });
 
   app.get('/admin/users/:id', async (request, reply) => {

@@ -45,7 +45,7 @@ function UnlockSection(props: { target: ManagedUserRow; nowMs: number; canUnlock
   );
 }
 
-const TWO_FACTOR_FILTER_LABELS: Record<string, string> = { off: 'Not turned on yet', totp: 'On (app)', sms: 'On (SMS)', webauthn: 'On (passkey)' };
+const TWO_FACTOR_FILTER_LABELS: Record<string, string> = { off: 'Not turned on yet', totp: 'On (app)', sms: 'On (SMS)', webauthn: 'On (passkey)', invited: 'Invited, no password yet' };
 
 /** The People tab: everyone in the admin's reach, searched and filtered by firm and by two-factor. */
 export function AdminListPage(props: {
@@ -58,8 +58,10 @@ export function AdminListPage(props: {
   limit: number;
   search: string;
   nowMs: number;
+  canRemind: boolean;
   notice?: string | undefined;
 }) {
+  const firm = props.firms.find((f) => f.id === props.filter.firmId);
   const filtered = props.search !== '' || props.filter.firmId !== undefined || props.filter.twoFactor !== undefined;
   return (
     <Page title="People · Admin" signedInAs={props.user.email} csrfToken={props.csrfToken} full>
@@ -99,13 +101,26 @@ export function AdminListPage(props: {
           </a>
         )}
       </form>
+      {firm && props.filter.twoFactor === 'off' && props.rows.length > 0 && props.canRemind && (
+        <form method="post" action="/admin/remind-two-factor" class="remind">
+          <CsrfField token={props.csrfToken} />
+          <input type="hidden" name="firm" value={firm.id} />
+          <input type="hidden" name="back" value="people" />
+          <button type="submit" class="secondary" aria-describedby="remind-firm-hint">
+            Remind people without 2FA
+          </button>
+          <p class="hint" id="remind-firm-hint">
+            Emails the people of {firm.name} listed here, with the steps to turn it on. Anyone reminded in the last 7 days is skipped.
+          </p>
+        </form>
+      )}
       {props.rows.length === 0 ? (
         <p>No one matches.</p>
       ) : (
         <>
           {props.rows.length >= props.limit && <p class="muted">Showing the first {props.limit}. Search, or choose a firm, to see others.</p>}
           <div class="table-wrap" tabindex={0} role="region" aria-label="People">
-            <table>
+            <table class="people">
               <thead>
                 <tr>
                   <th scope="col">Name</th>
@@ -120,17 +135,17 @@ export function AdminListPage(props: {
               <tbody>
                 {props.rows.map((row) => (
                   <tr key={row.id}>
-                    <td>
+                    <td class="person">
                       <a href={`/admin/users/${row.id}`}>{row.name}</a>
                       <br />
                       <span class="muted">{row.email}</span>
                     </td>
-                    <td>{row.org_name}</td>
-                    <td>{row.awaiting_password ? 'Invited, no password yet' : twoFactorText(row)}</td>
-                    <td>{row.mobile ? maskMobileForAdmin(row.mobile) : 'None'}</td>
-                    <td>{row.last_sign_in_at ? formatDate(row.last_sign_in_at) : 'Never'}</td>
-                    <td>{row.remembered_devices}</td>
-                    <td>{lockedText(row, props.nowMs)}</td>
+                    <td data-label="Firm">{row.org_name}</td>
+                    <td data-label="Two-factor">{row.awaiting_password ? 'Invited, no password yet' : twoFactorText(row)}</td>
+                    <td data-label="Mobile">{row.mobile ? maskMobileForAdmin(row.mobile) : 'None'}</td>
+                    <td data-label="Last sign-in">{row.last_sign_in_at ? formatDate(row.last_sign_in_at) : 'Never'}</td>
+                    <td data-label="Remembered devices">{row.remembered_devices}</td>
+                    <td data-label="Locked out">{lockedText(row, props.nowMs)}</td>
                   </tr>
                 ))}
               </tbody>
