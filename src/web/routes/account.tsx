@@ -19,7 +19,7 @@ import { type WebContext, refusalOf, sendPage, signedInUser, statusOf } from '..
 import { formField, formText, queryText, requestMeta } from '../form.js';
 import { noticeFor } from '../notices.js';
 import { HomePage } from '../views/home.js';
-import { type SecurityForm, SecurityPage } from '../views/security.js';
+import { type SecurityError, SecurityPage } from '../views/security.js';
 import { BackupMobileCodePage, BackupMobileOfferPage } from '../views/backup-mobile.js';
 import { AppSetupPage, ChooseMethodPage, PasskeySetupPage, SmsSetupPage } from '../views/two-factor-setup.js';
 
@@ -28,7 +28,7 @@ export function registerAccountRoutes(app: FastifyInstance, web: WebContext): vo
 
   const mobileOf = (userId: string) => mobileNumberOf(web.services, userId);
 
-  const securityPage = async (request: FastifyRequest, reply: FastifyReply, user: SignedInUser, status: number, error?: { form: SecurityForm; message: string }, typedMobile?: string) =>
+  const securityPage = async (request: FastifyRequest, reply: FastifyReply, user: SignedInUser, status: number, error?: SecurityError, typedMobile?: string) =>
     sendPage(
       reply,
       status,
@@ -72,14 +72,14 @@ export function registerAccountRoutes(app: FastifyInstance, web: WebContext): vo
     const user = signedInUser(request);
     const input = { currentPassword: formField(request, 'current_password'), newPassword: formField(request, 'new_password'), confirmation: formField(request, 'confirm_password') };
     const refusal = await refusalOf(async () => newSession(reply, await changePassword(web.services, user.userId, input, requestMeta(request))));
-    if (refusal) return securityPage(request, reply, user, statusOf(refusal), { form: 'password', message: refusal.message });
+    if (refusal) return securityPage(request, reply, user, statusOf(refusal), { form: 'password', message: refusal.message, code: refusal.code });
     return reply.redirect('/settings/security?notice=password_changed', 303);
   });
 
   app.post('/settings/two-factor/remove', async (request, reply) => {
     const user = signedInUser(request);
     const refusal = await refusalOf(async () => newSession(reply, await removeTwoFactor(web.services, user.userId, formField(request, 'password'), requestMeta(request))));
-    if (refusal) return securityPage(request, reply, user, statusOf(refusal), { form: 'remove', message: refusal.message });
+    if (refusal) return securityPage(request, reply, user, statusOf(refusal), { form: 'remove', message: refusal.message, code: refusal.code });
     return reply.redirect('/settings/security?notice=two_factor_removed', 303);
   });
 
@@ -202,7 +202,7 @@ export function registerAccountRoutes(app: FastifyInstance, web: WebContext): vo
   app.post('/settings/mobile', async (request, reply) => {
     const user = signedInUser(request);
     const refusal = await refusalOf(() => setMobileNumber(web.services, user.userId, formField(request, 'mobile'), requestMeta(request)));
-    if (refusal) return securityPage(request, reply, user, statusOf(refusal), { form: 'mobile', message: refusal.message }, formText(request, 'mobile')?.slice(0, 32));
+    if (refusal) return securityPage(request, reply, user, statusOf(refusal), { form: 'mobile', message: refusal.message, code: refusal.code }, formText(request, 'mobile')?.slice(0, 32));
     return reply.redirect('/settings/security?notice=mobile_saved', 303);
   });
 
@@ -234,7 +234,7 @@ export function registerAccountRoutes(app: FastifyInstance, web: WebContext): vo
     const refusal = await refusalOf(() => startAddingBackupMobile(web.services, user.userId, input, requestMeta(request)));
     const typedMobile = formText(request, 'mobile')?.slice(0, 32);
     if (refusal && formField(request, 'from') === 'offer') return backupOfferPage(request, reply, user, statusOf(refusal), refusal.message, typedMobile);
-    if (refusal) return securityPage(request, reply, user, statusOf(refusal), { form: 'mobile', message: refusal.message }, typedMobile);
+    if (refusal) return securityPage(request, reply, user, statusOf(refusal), { form: 'mobile', message: refusal.message, code: refusal.code }, typedMobile);
     return reply.redirect('/settings/mobile/backup/code', 303);
   });
 
@@ -261,14 +261,14 @@ export function registerAccountRoutes(app: FastifyInstance, web: WebContext): vo
     const user = signedInUser(request);
     const refusal = await refusalOf(() => confirmBackupMobile(web.services, user.userId, { mobile: formField(request, 'mobile'), code: formField(request, 'code') }, requestMeta(request)));
     if (refusal?.code === 'wrong_sms_code') return backupCodePage(request, reply, user, statusOf(refusal), refusal.message);
-    if (refusal) return securityPage(request, reply, user, statusOf(refusal), { form: 'mobile', message: refusal.message });
+    if (refusal) return securityPage(request, reply, user, statusOf(refusal), { form: 'mobile', message: refusal.message, code: refusal.code });
     return reply.redirect('/settings/security?notice=mobile_added', 303);
   });
 
   app.post('/settings/mobile/backup/resend', async (request, reply) => {
     const user = signedInUser(request);
     const refusal = await refusalOf(() => resendBackupMobileCode(web.services, user.userId, requestMeta(request)));
-    if (refusal?.code === 'backup_mobile_expired') return securityPage(request, reply, user, statusOf(refusal), { form: 'mobile', message: refusal.message });
+    if (refusal?.code === 'backup_mobile_expired') return securityPage(request, reply, user, statusOf(refusal), { form: 'mobile', message: refusal.message, code: refusal.code });
     if (refusal) return backupCodePage(request, reply, user, statusOf(refusal), refusal.message);
     return reply.redirect('/settings/mobile/backup/code?notice=code_sent', 303);
   });

@@ -6,7 +6,7 @@ import { forgetShownRecoveryCodes, recoveryCodesDownload, regenerateRecoveryCode
 import type { SignedInUser } from '../../services/sessions.js';
 import { turnOnTwoFactor } from '../../services/two-factor.js';
 import { mobileNumberOf } from '../../services/mobile.js';
-import { TwofoldError } from '../../errors.js';
+import { type ErrorCode, TwofoldError } from '../../errors.js';
 import type { TwoFactorMethod } from '../../domain/second-factors.js';
 import { type WebContext, refusalOf, sendPage, signedInUser, statusOf } from '../context.js';
 import { formField, requestMeta } from '../form.js';
@@ -50,7 +50,7 @@ export function registerRecoveryCodeRoutes(app: FastifyInstance, web: WebContext
     });
     if (refusal?.code === 'two_factor_already_on') return reply.redirect('/settings/security', 303);
     if (refusal?.code === 'recovery_codes_changed') return codesPage(request, reply, user, statusOf(refusal), refusal.message);
-    if (refusal) return securityPage(request, reply, user, statusOf(refusal), { form: 'two-factor', message: refusal.message });
+    if (refusal) return securityPage(request, reply, user, statusOf(refusal), { form: 'two-factor', message: refusal.message, code: refusal.code });
     const method = turnedOn.method ?? 'totp';
     // Sent here by an app's sign-in (2FA required of everyone): back to it now.
     const appSignIn = takeAppSignInRequest(request, reply, web.cookies.secure);
@@ -64,7 +64,7 @@ export function registerRecoveryCodeRoutes(app: FastifyInstance, web: WebContext
   app.post('/settings/recovery-codes/new', async (request, reply) => {
     const user = signedInUser(request);
     const refusal = await refusalOf(() => regenerateRecoveryCodes(web.services, user.userId, formField(request, 'password'), requestMeta(request)));
-    if (refusal) return securityPage(request, reply, user, statusOf(refusal), { form: 'recovery-codes', message: refusal.message });
+    if (refusal) return securityPage(request, reply, user, statusOf(refusal), { form: 'recovery-codes', message: refusal.message, code: refusal.code });
     return reply.redirect('/settings/recovery-codes', 303);
   });
 }
@@ -74,5 +74,5 @@ export type SecurityPageWithError = (
   reply: FastifyReply,
   user: SignedInUser,
   status: number,
-  error: { form: 'two-factor' | 'recovery-codes'; message: string },
+  error: { form: 'two-factor' | 'recovery-codes'; message: string; code: ErrorCode },
 ) => Promise<FastifyReply>;

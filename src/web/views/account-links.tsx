@@ -39,12 +39,12 @@ export function ChoosePasswordPage(props: { csrfToken: string; token: string; ac
         For <strong>{props.email}</strong>.{' '}
         {invitation ? 'Then sign in with it.' : 'Afterwards you sign in with it, and then your two-factor code as usual. All your sessions will end.'}
       </p>
-      <ErrorSummary message={props.error} />
+      <ErrorSummary message={props.error} id="error-password" />
       <form method="post" action={props.action} novalidate>
         <CsrfField token={props.csrfToken} />
         <input type="hidden" name="token" value={props.token} />
         <input type="text" name="username" autocomplete="username" value={props.email} hidden readOnly />
-        <Field name="password" label="New password" type="password" autocomplete="new-password" maxLength={1024} autofocus hint="At least 12 characters. A few unrelated words make a strong password that is easy to remember." />
+        <Field name="password" label="New password" type="password" autocomplete="new-password" maxLength={1024} autofocus error={props.error ? 'error-password' : undefined} hint="At least 12 characters. A few unrelated words make a strong password that is easy to remember." />
         <Field name="confirm_password" label="New password again" type="password" autocomplete="new-password" maxLength={1024} />
         <button type="submit">{invitation ? 'Set my password' : 'Set new password'}</button>
       </form>

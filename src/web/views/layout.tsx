@@ -52,10 +52,15 @@ export function CsrfField(props: { token: string }) {
   return <input type="hidden" name="_csrf" value={props.token} />;
 }
 
-export function ErrorSummary(props: { message: string | undefined }) {
+/**
+ * A refused form's message, announced (role=alert). A field in error points at it by
+ * `id` (aria-describedby) and takes the focus itself; with no field to blame, `focus`
+ * puts the focus here instead, so the message is never ~1,000 px below the fold.
+ */
+export function ErrorSummary(props: { message: string | undefined; id?: string; focus?: boolean }) {
   if (!props.message) return null;
   return (
-    <div class="alert alert-error" role="alert">
+    <div class="alert alert-error" role="alert" id={props.id} tabindex={props.focus ? -1 : undefined} autofocus={props.focus || undefined}>
       {props.message}
     </div>
   );
@@ -84,9 +89,12 @@ export function Field(props: {
   pattern?: string;
   maxLength?: number;
   autofocus?: boolean;
+  /** the id of the ErrorSummary that blames this field: marked invalid, described by it, focused */
+  error?: string | undefined;
 }) {
   const id = props.id ?? `field-${props.name}`;
   const hintId = props.hint ? `${id}-hint` : undefined;
+  const describedBy = [hintId, props.error].filter(Boolean).join(' ') || undefined;
   return (
     <div class="field">
       <label for={id}>{props.label}</label>
@@ -105,14 +113,15 @@ export function Field(props: {
         inputMode={props.inputMode}
         pattern={props.pattern}
         maxLength={props.maxLength}
-        autofocus={props.autofocus}
-        aria-describedby={hintId}
+        autofocus={props.autofocus ?? (props.error ? true : undefined)}
+        aria-invalid={props.error ? 'true' : undefined}
+        aria-describedby={describedBy}
       />
     </div>
   );
 }
 
 /** The one-time-code input: phones offer the code from a text message; a keypad, not a keyboard. */
-export function CodeField(props: { label: string; hint?: string; autofocus?: boolean }) {
-  return <Field name="code" label={props.label} autocomplete="one-time-code" inputMode="numeric" maxLength={12} autofocus={props.autofocus ?? true} {...(props.hint ? { hint: props.hint } : {})} />;
+export function CodeField(props: { label: string; hint?: string; autofocus?: boolean; error?: string | undefined }) {
+  return <Field name="code" label={props.label} autocomplete="one-time-code" inputMode="numeric" maxLength={12} autofocus={props.autofocus ?? true} error={props.error} {...(props.hint ? { hint: props.hint } : {})} />;
 }

@@ -85,7 +85,7 @@ export function PasskeysPage(props: {
       <h1>Passkeys and security keys</h1>
       <SettingsTabs />
       <Notice message={props.notice} />
-      <ErrorSummary message={props.error} />
+      <ErrorSummary message={props.error} focus />
       <p>
         A passkey (on your phone or computer) or a security key (such as a YubiKey) signs you in with your fingerprint, face, PIN or a touch. It only works on this
         site, so a fake sign-in page cannot steal it.
@@ -141,7 +141,7 @@ export function PasskeySignInPage(props: { csrfToken: string; error?: string | u
   return (
     <Page title="Sign in with a passkey" scripts={PASSKEY_SCRIPTS}>
       <h1>Sign in with a passkey</h1>
-      <ErrorSummary message={props.error} />
+      <ErrorSummary message={props.error} focus />
       <NeedsJavaScript />
       <PasskeySignInForm csrfToken={props.csrfToken} />
       <p class="section">
@@ -157,7 +157,7 @@ export function PasskeyCodePage(props: { csrfToken: string; error?: string | und
     <Page title="Use your passkey" scripts={PASSKEY_SCRIPTS}>
       <h1>Use your passkey or security key</h1>
       <p>Any passkey or security key you added to your account works here.</p>
-      <ErrorSummary message={props.error} />
+      <ErrorSummary message={props.error} focus />
       <NeedsJavaScript />
       <PasskeyCodeForm csrfToken={props.csrfToken} />
       <p class="section">

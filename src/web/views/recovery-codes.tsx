@@ -34,7 +34,7 @@ export function RecoveryCodesPage(props: { user: SignedInUser; csrfToken: string
         </button>
       </div>
       <p class="muted no-print" role="status" id="copy-status"></p>
-      <ErrorSummary message={props.error} />
+      <ErrorSummary message={props.error} focus />
       <form method="post" action="/settings/recovery-codes/saved" class="no-print" novalidate>
         <CsrfField token={props.csrfToken} />
         <input type="hidden" name="shown" value={String(props.madeAtMs)} />

@@ -8,8 +8,21 @@ import { formatDate } from './format.js';
 import type { TwoFactorStatus } from '../../services/two-factor.js';
 import type { TwoFactorMethod } from '../../domain/second-factors.js';
 import { CsrfField, ErrorSummary, Field, Notice, Page } from './layout.js';
+import type { ErrorCode } from '../../errors.js';
 
 export type SecurityForm = 'password' | 'remove' | 'mobile' | 'two-factor' | 'recovery-codes';
+export interface SecurityError {
+  form: SecurityForm;
+  message: string;
+  code: ErrorCode;
+}
+
+/** Which field of the password form a refusal is about: that one is marked and focused. */
+function passwordFieldInError(code: ErrorCode): 'current_password' | 'new_password' | 'confirm_password' {
+  if (code === 'passwords_do_not_match') return 'confirm_password';
+  if (code.startsWith('password_too_')) return 'new_password';
+  return 'current_password';
+}
 
 const METHOD_TEXT: Record<TwoFactorMethod, string> = {
   totp: 'a code from your authenticator app',
@@ -46,9 +59,11 @@ export function SecurityPage(props: {
   typedMobile?: string | undefined;
   activity: ActivityItem[];
   notice?: string | undefined;
-  error?: { form: SecurityForm; message: string } | undefined;
+  error?: SecurityError | undefined;
 }) {
   const errorFor = (form: SecurityForm) => (props.error?.form === form ? props.error.message : undefined);
+  /** The ErrorSummary's id when `form` was refused, for its field's aria-describedby. */
+  const blame = (form: SecurityForm, field?: string) => (props.error?.form === form && (field === undefined || passwordFieldInError(props.error.code) === field) ? `error-${form}` : undefined);
   return (
     <Page title="My password and security" signedInAs={props.user.email} csrfToken={props.csrfToken} wide>
       <h1>Settings</h1>
@@ -57,7 +72,7 @@ export function SecurityPage(props: {
 
       <section class="section" aria-labelledby="two-factor-heading">
         <h2 id="two-factor-heading">Two-factor authentication</h2>
-        <ErrorSummary message={errorFor('two-factor')} />
+        <ErrorSummary message={errorFor('two-factor')} id="error-two-factor" focus />
         {props.twoFactor.enabled ? (
           <>
             <p>
@@ -66,10 +81,10 @@ export function SecurityPage(props: {
               {props.twoFactor.enabledAtMs !== null && <> (turned on {formatDate(props.twoFactor.enabledAtMs)})</>}.
             </p>
             <p class="muted">Changing device? Remove the two factor authentication here, then set it up again on your new device.</p>
-            <ErrorSummary message={errorFor('remove')} />
+            <ErrorSummary message={errorFor('remove')} id="error-remove" />
             <form method="post" action="/settings/two-factor/remove" novalidate>
               <CsrfField token={props.csrfToken} />
-              <Field name="password" label="Your password, to confirm" type="password" autocomplete="current-password" maxLength={1024} />
+              <Field name="password" label="Your password, to confirm" type="password" autocomplete="current-password" maxLength={1024} error={blame('remove')} />
               <button type="submit" class="danger">
                 Remove the two factor authentication
               </button>
@@ -112,12 +127,12 @@ export function SecurityPage(props: {
             <p>
               You have no mobile number on your account. Add one as a backup: if you lose your two-factor device, we can text a code to it so you can still sign in.
             </p>
-            <ErrorSummary message={errorFor('mobile')} />
-            <BackupMobileForm csrfToken={props.csrfToken} method={props.twoFactor.method} typedMobile={props.typedMobile} from="security" />
+            <ErrorSummary message={errorFor('mobile')} id="error-mobile" />
+            <BackupMobileForm error={blame('mobile')} errorCode={props.error?.code} csrfToken={props.csrfToken} method={props.twoFactor.method} typedMobile={props.typedMobile} from="security" />
           </>
         ) : props.twoFactor.enabled ? (
           <>
-            <ErrorSummary message={errorFor('mobile')} />
+            <ErrorSummary message={errorFor('mobile')} id="error-mobile" focus />
             <p>
               Your mobile number is <strong>{props.mobile}</strong>.
             </p>
@@ -128,7 +143,7 @@ export function SecurityPage(props: {
           </>
         ) : (
           <>
-            <ErrorSummary message={errorFor('mobile')} />
+            <ErrorSummary message={errorFor('mobile')} id="error-mobile" />
             <form method="post" action="/settings/mobile" novalidate>
               <CsrfField token={props.csrfToken} />
               <Field
@@ -139,6 +154,7 @@ export function SecurityPage(props: {
                 inputMode="tel"
                 maxLength={32}
                 value={props.typedMobile ?? props.mobile ?? undefined}
+                error={blame('mobile')}
                 hint="An Australian mobile number, like 0412 345 678 (spaces are fine). Used for SMS codes and to get back in if you lose your phone."
               />
               <button type="submit" class="secondary">
@@ -151,10 +167,10 @@ export function SecurityPage(props: {
 
       <section class="section" aria-labelledby="password-heading">
         <h2 id="password-heading">Change your password</h2>
-        <ErrorSummary message={errorFor('password')} />
+        <ErrorSummary message={errorFor('password')} id="error-password" />
         <form method="post" action="/settings/password" novalidate>
           <CsrfField token={props.csrfToken} />
-          <Field name="current_password" label="Current password" type="password" autocomplete="current-password" maxLength={1024} />
+          <Field name="current_password" label="Current password" type="password" autocomplete="current-password" maxLength={1024} error={blame('password', 'current_password')} />
           <Field
             name="new_password"
             label="New password"
@@ -162,8 +178,9 @@ export function SecurityPage(props: {
             autocomplete="new-password"
             maxLength={1024}
             hint="At least 12 characters. A few unrelated words make a strong password that is easy to remember."
+            error={blame('password', 'new_password')}
           />
-          <Field name="confirm_password" label="New password again" type="password" autocomplete="new-password" maxLength={1024} />
+          <Field name="confirm_password" label="New password again" type="password" autocomplete="new-password" maxLength={1024} error={blame('password', 'confirm_password')} />
           <button type="submit">Change password</button>
         </form>
       </section>
@@ -235,10 +252,10 @@ export function RecoveryCodesSection(props: { csrfToken: string; left: number; e
           : `You have ${props.left} recovery ${props.left === 1 ? 'code' : 'codes'} left. Each signs you in once if you lose your phone or security key.`}
         {low && props.left > 0 && ' Get new ones before you run out.'}
       </p>
-      <ErrorSummary message={props.error} />
+      <ErrorSummary message={props.error} id="error-recovery-codes" />
       <form method="post" action="/settings/recovery-codes/new" novalidate>
         <CsrfField token={props.csrfToken} />
-        <Field name="password" id="recovery-codes-password" label="Your password, to get new codes" type="password" autocomplete="current-password" maxLength={1024} autofocus={!!props.error} />
+        <Field name="password" id="recovery-codes-password" label="Your password, to get new codes" type="password" autocomplete="current-password" maxLength={1024} error={props.error ? 'error-recovery-codes' : undefined} />
         <p class="hint">Your old recovery codes stop working as soon as the new ones are made.</p>
         <button type="submit" class="secondary">
           Get new recovery codes

@@ -5,7 +5,7 @@ export function FirstRunPage(props: { csrfToken: string; token: string; error?: 
     <Page title="Set up Twofold">
       <h1>Set up Twofold</h1>
       <p>Create your organisation (your aggregator) and the first administrator. This link works once.</p>
-      <ErrorSummary message={props.error} />
+      <ErrorSummary message={props.error} focus />
       <form method="post" action="/setup" novalidate>
         <CsrfField token={props.csrfToken} />
         <input type="hidden" name="token" value={props.token} />

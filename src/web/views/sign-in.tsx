@@ -94,10 +94,10 @@ export function CodePage(props: {
         <p>Open the authenticator app on your phone and enter the 6-digit code it shows for Twofold.</p>
       )}
       <CodeEntryPaused until={props.pausedUntil ?? null} error={props.error} />
-      <ErrorSummary message={props.error} />
+      <ErrorSummary message={props.error} id="error-code" />
       <form method="post" action="/sign-in/code" novalidate>
         <CsrfField token={props.csrfToken} />
-        <CodeField label="6-digit code" hint={triesHint(props.triesLeft, 'Spaces are fine: 123 456.')} autofocus={!paused} />
+        <CodeField error={props.error ? 'error-code' : undefined} label="6-digit code" hint={triesHint(props.triesLeft, 'Spaces are fine: 123 456.')} autofocus={!paused} />
         <div class="check">
           <input type="checkbox" id="remember-device" name="remember_device" value="yes" checked={props.rememberDeviceTicked} aria-describedby="remember-device-hint" />
           <div>
@@ -239,10 +239,10 @@ export function LostDeviceCodePage(props: {
       <Notice message={props.notice} />
       <p>We sent a 6-digit code by text message to your mobile {props.maskedMobile}. It is valid for 10 minutes, and the first code works.</p>
       <CodeEntryPaused until={props.pausedUntil} error={props.error} />
-      <ErrorSummary message={props.error} />
+      <ErrorSummary message={props.error} id="error-code" />
       <form method="post" action="/sign-in/lost-device/code" novalidate>
         <CsrfField token={props.csrfToken} />
-        <CodeField label="6-digit code from the text message" hint={triesHint(props.triesLeft, 'Spaces are fine: 123 456.')} autofocus={props.pausedUntil === null} />
+        <CodeField error={props.error ? 'error-code' : undefined} label="6-digit code from the text message" hint={triesHint(props.triesLeft, 'Spaces are fine: 123 456.')} autofocus={props.pausedUntil === null} />
         <div class="actions">
           <button type="submit">Sign in</button>
           <a href="/sign-in">Start again</a>

@@ -30,7 +30,7 @@ export function ChooseMethodPage(props: {
         </div>
       )}
       <p>Choose how you will prove it is you when you sign in, after your password.</p>
-      <ErrorSummary message={props.error} />
+      <ErrorSummary message={props.error} focus />
       <form method="post" action="/settings/two-factor" novalidate>
         <CsrfField token={props.csrfToken} />
         <fieldset class="plain">
@@ -89,8 +89,8 @@ export function AppSetupPage(props: { user: SignedInUser; csrfToken: string; qrD
           {props.secret}
         </code>
       </p>
-      <ErrorSummary message={props.error} />
-      <TurnOnForm csrfToken={props.csrfToken} action="/settings/two-factor/app" codeLabel="Enter the 6-digit code the app shows" />
+      <ErrorSummary message={props.error} id="error-code" />
+      <TurnOnForm csrfToken={props.csrfToken} action="/settings/two-factor/app" codeLabel="Enter the 6-digit code the app shows" error={props.error ? 'error-code' : undefined} />
     </Page>
   );
 }
@@ -102,8 +102,8 @@ export function SmsSetupPage(props: { user: SignedInUser; csrfToken: string; mob
       <SettingsTabs />
       <Notice message={props.notice} />
       <p>We sent a 6-digit code to your mobile {props.mobile}. Type it here to prove the number is yours. Next you will save your recovery codes, then two-factor authentication turns on.</p>
-      <ErrorSummary message={props.error} />
-      <TurnOnForm csrfToken={props.csrfToken} action="/settings/two-factor/sms" codeLabel="6-digit code from the text message" />
+      <ErrorSummary message={props.error} id="error-code" />
+      <TurnOnForm csrfToken={props.csrfToken} action="/settings/two-factor/sms" codeLabel="6-digit code from the text message" error={props.error ? 'error-code' : undefined} />
       <ResendForm csrfToken={props.csrfToken} action="/settings/two-factor/sms/resend" resendInSeconds={props.resendInSeconds} />
     </Page>
   );
@@ -120,7 +120,7 @@ export function PasskeySetupPage(props: { user: SignedInUser; csrfToken: string;
         keys later in My password and security.
       </p>
       <NeedsJavaScript />
-      <ErrorSummary message={props.error} />
+      <ErrorSummary message={props.error} focus />
       <AddPasskeyForm csrfToken={props.csrfToken} action="/settings/two-factor/passkey" button="Continue" />
       <p>
         <a href="/settings/two-factor">Choose another way</a>
@@ -130,11 +130,11 @@ export function PasskeySetupPage(props: { user: SignedInUser; csrfToken: string;
 }
 
 /** The code that proves the app or the number works; the recovery codes come next, then 2FA is on. */
-function TurnOnForm(props: { csrfToken: string; action: string; codeLabel: string }) {
+function TurnOnForm(props: { csrfToken: string; action: string; codeLabel: string; error?: string | undefined }) {
   return (
     <form method="post" action={props.action} novalidate>
       <CsrfField token={props.csrfToken} />
-      <CodeField label={props.codeLabel} />
+      <CodeField label={props.codeLabel} error={props.error} />
       <div class="actions">
         <button type="submit">Continue</button>
         <a href="/settings/security">Cancel</a>
