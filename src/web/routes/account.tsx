@@ -277,7 +277,7 @@ export function registerAccountRoutes(app: FastifyInstance, web: WebContext): vo
     const enrollment = await startTotpEnrollment(web.services, user.userId, user.sessionId);
     const svg = await QRCode.toString(enrollment.keyUri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
     const qrDataUrl = `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`;
-    return sendPage(reply, status, <AppSetupPage user={user} csrfToken={web.csrf.tokenFor(request, reply)} qrDataUrl={qrDataUrl} secret={enrollment.secretForManualEntry} error={error} />);
+    return sendPage(reply, status, <AppSetupPage user={user} csrfToken={web.csrf.tokenFor(request, reply)} qrDataUrl={qrDataUrl} keyUri={enrollment.keyUri} secret={enrollment.secretForManualEntry} error={error} />);
   };
 
   app.get('/settings/two-factor/app', async (request, reply) => {

@@ -72,22 +72,38 @@ export function ChooseMethodPage(props: {
   );
 }
 
-export function AppSetupPage(props: { user: SignedInUser; csrfToken: string; qrDataUrl: string; secret: string; error?: string | undefined }) {
+export function AppSetupPage(props: { user: SignedInUser; csrfToken: string; qrDataUrl: string; keyUri: string; secret: string; error?: string | undefined }) {
   return (
-    <Page title="Set up your authenticator app" signedInAs={props.user.email} csrfToken={props.csrfToken} wide>
+    <Page title="Set up your authenticator app" signedInAs={props.user.email} csrfToken={props.csrfToken} wide scripts={['/assets/copy-key.js']}>
       <h1>Set up your authenticator app</h1>
       <SettingsTabs />
       <ol>
         <li>Install an authenticator app on your phone (we recommend Google Authenticator, from the Play Store or App Store).</li>
-        <li>In the app, add an account and scan this QR code.</li>
+        <li>
+          In the app, add an account: scan this QR code with your phone, or, if you are reading this on that phone, choose <strong>Open in your authenticator app</strong>.
+        </li>
       </ol>
-      <img class="qr" src={props.qrDataUrl} alt="QR code for your authenticator app. If you cannot scan it, type the key shown below." width={208} height={208} />
+      <img class="qr" src={props.qrDataUrl} alt="QR code for your authenticator app. If you cannot scan it, use Open in your authenticator app, or type the key shown below." width={208} height={208} />
       <p>
-        Can't scan it? Enter this key in the app instead (time-based):
-        <br />
-        <code class="secret" id="totp-secret">
-          {props.secret}
-        </code>
+        <a class="button secondary" href={props.keyUri}>
+          Open in your authenticator app
+        </a>
+      </p>
+      <p id="totp-secret-label">Can't scan it or open it? Enter this key in the app instead (time-based):</p>
+      <p class="secret-row">
+        {/* Each group of four stays whole on a narrow screen: a key split mid-group is easy to mistype. */}
+        <code class="secret" id="totp-secret" aria-labelledby="totp-secret-label">
+          {props.secret.split(' ').map((group, i) => (
+            <>
+              {i > 0 && ' '}
+              <span class="secret-group">{group}</span>
+            </>
+          ))}
+        </code>{' '}
+        <button type="button" class="secondary" data-copy-key="totp-secret" hidden>
+          Copy the key
+        </button>
+        <span id="copy-key-status" role="status" class="muted" />
       </p>
       <ErrorSummary message={props.error} id="error-code" />
       <TurnOnForm csrfToken={props.csrfToken} action="/settings/two-factor/app" codeLabel="Enter the 6-digit code the app shows" error={props.error ? 'error-code' : undefined} />
