@@ -41,7 +41,7 @@ export const ERRORS = {
   reset_reason_required: { status: 400, message: 'Give the reason for this reset.' },
   reset_verification_required: { status: 400, message: 'Say how you verified that this person is who they say they are.' },
   admin_password_wrong: { status: 400, message: 'Your own password is not right. Enter it to confirm the reset.' },
-  reset_link_invalid: { status: 400, message: 'This password reset link has expired or was already used. Ask for a new one with Forgot your password?.' },
+  reset_link_invalid: { status: 400, message: 'This password reset link has expired or was already used. Links work once, for 1 hour: ask for a new one below.' },
   invitation_link_invalid: { status: 400, message: 'This invitation link has expired or was already used. Please ask your administrator to send a new invitation.' },
   already_has_password: { status: 409, message: 'This person has already chosen a password, so there is no invitation to send.' },
   email_invalid: { status: 400, message: 'Enter an email address, like name@example.com.' },
@@ -72,7 +72,7 @@ export const ERRORS = {
   recovery_codes_changed: { status: 409, message: 'Your recovery codes were replaced in another tab or window. Save the codes shown here, then confirm again.' },
   recovery_codes_not_saved: { status: 400, message: 'Tick the box to confirm you have saved your recovery codes.' },
   enrollment_expired: { status: 400, message: 'That set-up has expired. Please start again with Protect my account.' },
-  setup_link_invalid: { status: 404, message: 'This setup link is not valid any more. Restart the server to print a new one.' },
+  setup_link_invalid: { status: 404, message: 'This setup link is not valid any more. Restart Twofold: it prints a new one on its console while no one has an account.' },
   passkey_failed: { status: 401, message: 'That passkey or security key could not be checked. Please try again, or use another way to sign in.' },
   passkey_request_expired: { status: 400, message: 'That passkey request has expired or was already used. Please try again.' },
   passkey_clone_suspected: { status: 401, message: 'This security key reported fewer uses than before, which happens when a key has been copied, so it was refused. Use another way to sign in, and remove this key from your account.' },
@@ -89,7 +89,7 @@ export const ERRORS = {
   oidc_interaction_expired: { status: 400, message: 'This sign-in request has expired or was already finished. Go back to the app and sign in again.' },
   oidc_client_not_for_you: { status: 403, message: '{app} is only for people of {organization}, and you are signed in as {email}. Sign out and sign in with the account {organization} gave you.' },
   oidc_two_factor_needed: { status: 403, message: '{app} asks for two-factor authentication, and your account does not have it turned on yet. Turn it on with Protect my account, then sign in to {app} again.' },
-  setup_already_done: { status: 409, message: 'Twofold is already set up. Sign in instead.' },
+  setup_already_done: { status: 409, message: 'Twofold is already set up, so this link does nothing. Sign in, or ask your administrator for an invitation.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -22,7 +22,8 @@ function layout(title: string, paragraphs: string[], link?: { url: string; label
   return `<!doctype html><html lang="en-AU"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body style="font-family:Arial,sans-serif;color:#1b1f24;line-height:1.5">${body}${button}<p style="color:#4a5563;font-size:13px">Twofold</p></body></html>`;
 }
 
-export function passwordResetEmail(args: { name: string; url: string }): EmailContent {
+export function passwordResetEmail(args: { name: string; url: string; twoFactorOn: boolean }): EmailContent {
+  const after = args.twoFactorOn ? ' After the new password you will still be asked for your two-factor code as usual.' : '';
   const subject = 'Reset your Twofold password';
   const text = [
     `Hello ${args.name},`,
@@ -31,7 +32,7 @@ export function passwordResetEmail(args: { name: string; url: string }): EmailCo
     '',
     args.url,
     '',
-    'The link works once. After the new password you will still be asked for your two-factor code as usual.',
+    `The link works once.${after}`,
     '',
     "If you did not ask for this, you can ignore this email: your password has not changed. If you keep getting these emails, contact your aggregator.",
   ].join('\n');
@@ -39,7 +40,7 @@ export function passwordResetEmail(args: { name: string; url: string }): EmailCo
     subject,
     [
       `Hello ${escapeHtml(args.name)},`,
-      'Someone (we hope you) asked to reset the password of your Twofold account. To choose a new password, open this link within 1 hour. It works once, and you will still be asked for your two-factor code as usual.',
+      `Someone (we hope you) asked to reset the password of your Twofold account. To choose a new password, open this link within 1 hour. It works once.${after}`,
       "If you did not ask for this, you can ignore this email: your password has not changed. If you keep getting these emails, contact your aggregator.",
     ],
     { url: args.url, label: 'Choose a new password' },

@@ -1,6 +1,7 @@
 // "Forgot your password?" and invitations: single-use links by email. Only the
 // token's hash is stored; links are built from PUBLIC_URL; setting a password this
 // way never signs anyone in past their second factor.
+import { findTwoFactor } from '../store/two-factor.js';
 import { generateToken, hashToken, isWellFormedToken } from '../crypto/tokens.js';
 import { normalizeEmail } from '../domain/accounts.js';
 import { INVITATION_LIFETIME_IN_MS, PASSWORD_RESET_EMAIL_INTERVAL_IN_MS, PASSWORD_RESET_LIFETIME_IN_MS, invitationEmail, passwordResetEmail } from '../domain/emails.js';
@@ -44,7 +45,7 @@ export async function requestPasswordReset(ctx: ServiceContext, typedEmail: unkn
     if (await hasAccountTokenSince(trx, user.id, 'password_reset', nowMs - PASSWORD_RESET_EMAIL_INTERVAL_IN_MS)) return;
     const token = generateToken();
     await insertAccountToken(trx, { id: hashToken(token), user_id: user.id, purpose: 'password_reset', created_at: nowMs, expires_at: nowMs + PASSWORD_RESET_LIFETIME_IN_MS, used_at: null });
-    await enqueueEmail(trx, { to: user.email, content: passwordResetEmail({ name: user.name, url: linkFor(ctx, '/reset-password', token) }), kind: 'password_reset', nowMs });
+    await enqueueEmail(trx, { to: user.email, content: passwordResetEmail({ name: user.name, url: linkFor(ctx, '/reset-password', token), twoFactorOn: (await findTwoFactor(trx, user.id)) !== undefined }), kind: 'password_reset', nowMs });
     tx.afterCommit(() => ctx.onEmailQueued?.());
   });
 }
@@ -88,7 +89,7 @@ export async function setPasswordFromLink(
   ctx: ServiceContext,
   input: { token: unknown; password: unknown; confirmation: unknown; purpose: AccountTokenPurpose },
   meta: RequestMeta,
-): Promise<void> {
+): Promise<{ twoFactorOn: boolean }> {
   const link = await checkAccountLink(ctx, input.token, input.purpose);
   if (!link.valid) throw new TwofoldError(input.purpose === 'invitation' ? 'invitation_link_invalid' : 'reset_link_invalid');
   const person = await findUserById(ctx.db, link.userId);
@@ -107,4 +108,6 @@ export async function setPasswordFromLink(
     await appendSecurityEvent(trx, { type: input.purpose === 'invitation' ? 'password_changed' : 'password_reset', userId: link.userId, ip: meta.ip, userAgent: meta.userAgent, atMs: nowMs });
     if (input.purpose === 'password_reset') await notifySecurityChange(tx, link.userId, 'password_reset', meta);
   });
+  // What the sign-in page says next: a second factor is asked only of those who have one.
+  return { twoFactorOn: (await findTwoFactor(ctx.db, link.userId)) !== undefined };
 }

@@ -41,3 +41,8 @@ export async function completeFirstRunSetup(
     return { userId: user.id };
   });
 }
+
+/** Someone has an account: a setup link can never work again (a restart prints none). */
+export async function isSetUp(ctx: ServiceContext): Promise<boolean> {
+  return (await countUsers(ctx.db)) > 0;
+}

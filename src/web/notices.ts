@@ -24,6 +24,7 @@ export const NOTICES = {
   reminders_none_due: 'No reminder was sent: everyone without two-factor authentication was reminded in the last 7 days.',
   reminders_nobody: 'No reminder was sent: everyone here has two-factor authentication on.',
   password_reset_done: 'Your new password is set and all your sessions have ended. Sign in with it; you will still be asked for your two-factor code.',
+  password_reset_done_no_2fa: 'Your new password is set and all your sessions have ended. Sign in with it.',
   invitation_accepted: 'Your password is set. Sign in with it now.',
   invitation_sent: 'A new invitation email is on its way. Earlier invitation links no longer work.',
   device_forgotten: 'That device has been forgotten. It will be asked for a code at its next sign-in.',

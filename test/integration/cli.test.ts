@@ -65,7 +65,7 @@ for (const target of targets) {
         [['user', 'add', '--email', 'a@b.com.au', '--name', 'A', '--org', 'Nobody'], undefined, 'Error: There is no organisation with that name.'],
         [['user', 'add', '--email', 'weak@b.com.au', '--name', 'W', '--org', 'Dup Org', '--password-stdin'], 'password123\n', 'Error: Use at least 12 characters for your password.'],
         [['user', 'add', '--email', 'weak@b.com.au', '--name', 'W', '--org', 'Dup Org', '--password-stdin'], 'password1234\n', 'Error: That password is too easy to guess.'],
-        [['user', 'add', '--email', 'm@b.com.au', '--name', 'M', '--org', 'Dup Org', '--mobile', '0212345678'], undefined, 'Error: Enter an Australian mobile number like 0412345678'],
+        [['user', 'add', '--email', 'm@b.com.au', '--name', 'M', '--org', 'Dup Org', '--mobile', '0212345678'], undefined, 'Error: That looks like a landline'],
         [['user', 'add', '--email', 'not-an-email', '--name', 'N', '--org', 'Dup Org'], undefined, 'Error: Enter an email address'],
         [['user', 'add', '--email', 'r@b.com.au', '--name', 'R', '--org', 'Dup Org', '--role', 'owner'], undefined, 'Error: --role must be one of: member, admin'],
       ];

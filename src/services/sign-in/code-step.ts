@@ -62,7 +62,7 @@ async function checkCodeAndSignIn(ctx: ServiceContext, loaded: LoadedSignIn, inp
   const { pending, user, twoFactor } = loaded;
   if (!(await takeAttemptTry(ctx.db, pending.attemptId, 'code_tries', MAX_CODE_TRIES_PER_SIGN_IN_ATTEMPT, nowMs))) {
     await consumeSignInAttempt(ctx.db, pending.attemptId);
-    return refused('code_tries_exhausted', { restart: true });
+    return refused('code_tries_exhausted', { restart: true, email: pending.email });
   }
   // Counted as wrong (and the step locked at a lock point) before the check: the lock
   // read before this transaction may be stale when guesses arrive in parallel.
@@ -97,7 +97,7 @@ async function checkCodeAndSignIn(ctx: ServiceContext, loaded: LoadedSignIn, inp
   }
   if (pending.triesLeft <= 1 || check.codeDead) {
     await consumeSignInAttempt(ctx.db, pending.attemptId);
-    return refused('code_tries_exhausted', { restart: true });
+    return refused('code_tries_exhausted', { restart: true, email: pending.email });
   }
   return refused(check.error);
 }

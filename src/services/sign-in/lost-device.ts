@@ -30,20 +30,20 @@ export async function requestLostDeviceCode(ctx: ServiceContext, input: { attemp
   if (pending.codeLockedUntil !== null) return codeStepPaused(pending.codeLockedUntil, nowMs);
   if (!(await takeAttemptTry(ctx.db, pending.attemptId, 'last_four_tries', MAX_LAST_FOUR_TRIES_PER_ATTEMPT, nowMs))) {
     await consumeSignInAttempt(ctx.db, pending.attemptId);
-    return refused('last_four_tries_exhausted', { restart: true });
+    return refused('last_four_tries_exhausted', { restart: true, email: pending.email });
   }
   // Counted per account before comparing (and given back if right): attempts are free to
   // whoever has the password, so a per-attempt bound alone would not bound the guessing.
   const accountWindow = await countInWindow(ctx.db, LAST_FOUR_TRIES_PER_ACCOUNT, user.id, nowMs);
   if (accountWindow.count > LAST_FOUR_TRIES_PER_ACCOUNT.max) {
     await consumeSignInAttempt(ctx.db, pending.attemptId);
-    return refused('last_four_tries_exhausted', { restart: true });
+    return refused('last_four_tries_exhausted', { restart: true, email: pending.email });
   }
   if (!lastFourMatches(input.lastFour, lastFourDigits(mobile))) {
     await appendSecurityEvent(ctx.db, { type: 'last_four_failed', userId: user.id, ...metaOf(meta), atMs: nowMs });
     if (pending.lastFourTriesLeft <= 1) {
       await consumeSignInAttempt(ctx.db, pending.attemptId);
-      return refused('last_four_tries_exhausted', { restart: true });
+      return refused('last_four_tries_exhausted', { restart: true, email: pending.email });
     }
     return refused('last_four_wrong');
   }

@@ -5,10 +5,11 @@ import { type ErrorCode, TwofoldError, isRefusal } from '../../errors.js';
 import type { RequestMeta } from '../context.js';
 import { formatSydneyTime } from '../../domain/time.js';
 
-export type Refused = { outcome: 'refused'; error: TwofoldError; restart: boolean };
+/** `email`: when the attempt is over, the address typed for it, so the sign-in page can keep it. */
+export type Refused = { outcome: 'refused'; error: TwofoldError; restart: boolean; email?: string };
 
-export function refused(error: TwofoldError | ErrorCode, options: { restart?: boolean } = {}): Refused {
-  return { outcome: 'refused', error: typeof error === 'string' ? new TwofoldError(error) : error, restart: options.restart ?? false };
+export function refused(error: TwofoldError | ErrorCode, options: { restart?: boolean; email?: string } = {}): Refused {
+  return { outcome: 'refused', error: typeof error === 'string' ? new TwofoldError(error) : error, restart: options.restart ?? false, ...(options.email ? { email: options.email } : {}) };
 }
 
 /** The attempt is over: the person starts again with their password. */

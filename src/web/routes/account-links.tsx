@@ -8,7 +8,10 @@ import { formField, formText, queryText, requestMeta } from '../form.js';
 import { ChoosePasswordPage, DeadLinkPage, ForgotPasswordPage } from '../views/account-links.js';
 
 export function registerAccountLinkRoutes(app: FastifyInstance, web: WebContext): void {
-  app.get('/forgot-password', async (request, reply) => sendPage(reply, 200, <ForgotPasswordPage csrfToken={web.csrf.tokenFor(request, reply)} />));
+  // The sign-in page passes on the email already typed: one thing fewer to type again.
+  app.get('/forgot-password', async (request, reply) =>
+    sendPage(reply, 200, <ForgotPasswordPage csrfToken={web.csrf.tokenFor(request, reply)} email={queryText(request, 'email')?.slice(0, 254)} />),
+  );
 
   app.post('/forgot-password', async (request, reply) => {
     const email = normalizeEmail(formField(request, 'email'));
@@ -27,7 +30,7 @@ export function registerAccountLinkRoutes(app: FastifyInstance, web: WebContext)
   ] as const) {
     const page = async (request: FastifyRequest, reply: FastifyReply, token: string | undefined, status: number, error?: string) => {
       const link = await checkAccountLink(web.services, token, purpose);
-      if (!link.valid) return sendPage(reply, 400, <DeadLinkPage message={errorMessage(deadCode)} />);
+      if (!link.valid) return sendPage(reply, 400, <DeadLinkPage message={errorMessage(deadCode)} offerNewReset={purpose === 'password_reset'} />);
       return sendPage(reply, status, <ChoosePasswordPage csrfToken={web.csrf.tokenFor(request, reply)} token={token!} action={path} email={link.email} error={error} />);
     };
 
@@ -36,12 +39,16 @@ export function registerAccountLinkRoutes(app: FastifyInstance, web: WebContext)
     app.post(path, async (request, reply) => {
       const token = formText(request, 'token');
       const input = { token, password: formField(request, 'password'), confirmation: formField(request, 'confirm_password'), purpose };
-      const refusal = await refusalOf(() => setPasswordFromLink(web.services, input, requestMeta(request)));
-      if (refusal?.code === deadCode) return sendPage(reply, 400, <DeadLinkPage message={refusal.message} />);
+      let twoFactorOn = false;
+      const refusal = await refusalOf(async () => {
+        twoFactorOn = (await setPasswordFromLink(web.services, input, requestMeta(request))).twoFactorOn;
+      });
+      if (refusal?.code === deadCode) return sendPage(reply, 400, <DeadLinkPage message={refusal.message} offerNewReset={purpose === 'password_reset'} />);
       if (refusal) return page(request, reply, token, statusOf(refusal), refusal.message);
       // A browser signed in as someone else must not stay so on this machine.
       web.cookies.clear(reply, 'session');
-      return reply.redirect(`/sign-in?notice=${purpose === 'invitation' ? 'invitation_accepted' : 'password_reset_done'}`, 303);
+      const notice = purpose === 'invitation' ? 'invitation_accepted' : twoFactorOn ? 'password_reset_done' : 'password_reset_done_no_2fa';
+      return reply.redirect(`/sign-in?notice=${notice}`, 303);
     });
   }
 }

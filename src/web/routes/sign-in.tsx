@@ -29,9 +29,10 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
     web.cookies.set(reply, 'session', token);
     web.cookies.clear(reply, 'signInAttempt');
   };
-  const restart = (request: FastifyRequest, reply: FastifyReply, error: TwofoldError) => {
+  /** The attempt is over: the sign-in page again, keeping the email the person typed. */
+  const restart = (request: FastifyRequest, reply: FastifyReply, error: TwofoldError, email?: string) => {
     web.cookies.clear(reply, 'signInAttempt');
-    return sendPage(reply, statusOf(error), <SignInPage csrfToken={web.csrf.tokenFor(request, reply)} error={error.message} />);
+    return sendPage(reply, statusOf(error), <SignInPage csrfToken={web.csrf.tokenFor(request, reply)} error={error.message} email={email} />);
   };
 
   const codePage = async (request: FastifyRequest, reply: FastifyReply, pending: PendingSignIn, status: number, extra: { error?: string; rememberDeviceTicked?: boolean } = {}) => {
@@ -91,7 +92,7 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
       if (result.rememberedDeviceToken) web.cookies.set(reply, 'rememberedDevice', result.rememberedDeviceToken, REMEMBER_DEVICE_DURATION_IN_MS / 1000);
       return reply.redirect(pages.signedIn(result), 303);
     }
-    if (result.restart) return restart(request, reply, result.error);
+    if (result.restart) return restart(request, reply, result.error, result.email);
     const pending = await pendingOf(request);
     if (!pending) return restart(request, reply, new TwofoldError('sign_in_attempt_expired'));
     return pages.refused(pending, result.error);
@@ -224,7 +225,7 @@ export function registerSignInRoutes(app: FastifyInstance, web: WebContext): voi
   app.post('/sign-in/lost-device', async (request, reply) => {
     const result = await requestLostDeviceCode(web.services, { attemptToken: web.cookies.read(request, 'signInAttempt'), lastFour: formField(request, 'last_four') }, requestMeta(request));
     if (result.outcome === 'code_sent') return reply.redirect('/sign-in/lost-device/code', 303);
-    if (result.restart) return restart(request, reply, result.error);
+    if (result.restart) return restart(request, reply, result.error, result.email);
     if (result.error.code === 'no_mobile_on_account') return sendPage(reply, 400, <NoMobilePage />);
     const pending = await pendingOf(request);
     if (!pending) return restart(request, reply, new TwofoldError('sign_in_attempt_expired'));

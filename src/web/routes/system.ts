@@ -6,7 +6,7 @@ import type { WebContext } from '../context.js';
 
 const stylesheet = readFileSync(new URL('../assets/app.css', import.meta.url), 'utf8');
 /** Our scripts: static files only (the CSP is script-src 'self'), each an enhancement a page works without. */
-const SCRIPTS = ['recovery-codes.js', 'copy-key.js'];
+const SCRIPTS = ['recovery-codes.js', 'copy-key.js', 'countdown.js'];
 const scripts = new Map(SCRIPTS.map((name) => [name, readFileSync(new URL(`../assets/${name}`, import.meta.url), 'utf8')]));
 
 export function registerSystemRoutes(app: FastifyInstance, web: WebContext): void {

@@ -52,14 +52,19 @@ export function ChoosePasswordPage(props: { csrfToken: string; token: string; ac
   );
 }
 
-export function DeadLinkPage(props: { message: string }) {
+export function DeadLinkPage(props: { message: string; offerNewReset?: boolean }) {
   return (
     <Page title="Link not valid">
       <h1>This link does not work any more</h1>
       <p role="alert">{props.message}</p>
-      <p>
+      <div class="actions">
+        {props.offerNewReset && (
+          <a class="button" href="/forgot-password">
+            Forgot your password?
+          </a>
+        )}
         <a href="/sign-in">Go to sign in</a>
-      </p>
+      </div>
     </Page>
   );
 }

@@ -65,7 +65,7 @@ export function SecurityPage(props: {
   /** The ErrorSummary's id when `form` was refused, for its field's aria-describedby. */
   const blame = (form: SecurityForm, field?: string) => (props.error?.form === form && (field === undefined || passwordFieldInError(props.error.code) === field) ? `error-${form}` : undefined);
   return (
-    <Page title="My password and security" signedInAs={props.user.email} csrfToken={props.csrfToken} wide>
+    <Page title="Settings: My password and security" signedInAs={props.user.email} csrfToken={props.csrfToken} wide>
       <h1>Settings</h1>
       <SettingsTabs />
       <Notice message={props.notice} />

@@ -36,7 +36,7 @@ export function SignInPage(props: { csrfToken: string; email?: string | undefine
         <Field name="password" label="Password" type="password" autocomplete="current-password" maxLength={1024} autofocus={!!props.email} />
         <div class="actions">
           <button type="submit">Sign in</button>
-          <a href="/forgot-password">Forgot your password?</a>
+          <a href={props.email ? `/forgot-password?${new URLSearchParams({ email: props.email }).toString()}` : '/forgot-password'}>Forgot your password?</a>
         </div>
       </form>
       <div class="section">
@@ -173,9 +173,11 @@ export function ResendForm(props: { csrfToken: string; action: string; resendInS
   return (
     <form method="post" action={props.action} class="section">
       <CsrfField token={props.csrfToken} />
-      <p class="muted" id="resend-hint">
+      {/* The count goes down by itself with the static script; the server still decides. */}
+      <p class="muted" id="resend-hint" data-countdown-seconds={props.resendInSeconds > 0 ? props.resendInSeconds : undefined}>
         {props.resendInSeconds > 0 ? `Didn't get it? You can ask for a new code in ${props.resendInSeconds} seconds.` : "Didn't get it? A new code replaces the old one."}
       </p>
+      {props.resendInSeconds > 0 && <script src="/assets/countdown.js" defer />}
       <button type="submit" class="secondary" aria-describedby="resend-hint">
         Send a new code
       </button>
@@ -237,7 +239,7 @@ export function LostDeviceCodePage(props: {
     <Page title="Enter the code we sent">
       <h1>Enter the code we sent</h1>
       <Notice message={props.notice} />
-      <p>We sent a 6-digit code by text message to your mobile {props.maskedMobile}. It is valid for 10 minutes, and the first code works.</p>
+      <p>We sent a 6-digit code by text message to your mobile {props.maskedMobile}. It is valid for 10 minutes. If you ask for another, only the newest code works.</p>
       <CodeEntryPaused until={props.pausedUntil} error={props.error} />
       <ErrorSummary message={props.error} id="error-code" />
       <form method="post" action="/sign-in/lost-device/code" novalidate>

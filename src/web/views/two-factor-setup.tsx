@@ -91,14 +91,9 @@ export function AppSetupPage(props: { user: SignedInUser; csrfToken: string; qrD
       </p>
       <p id="totp-secret-label">Can't scan it or open it? Enter this key in the app instead (time-based):</p>
       <p class="secret-row">
-        {/* Each group of four stays whole on a narrow screen: a key split mid-group is easy to mistype. */}
-        <code class="secret" id="totp-secret" aria-labelledby="totp-secret-label">
-          {props.secret.split(' ').map((group, i) => (
-            <>
-              {i > 0 && ' '}
-              <span class="secret-group">{group}</span>
-            </>
-          ))}
+        {/* Lines break only between the groups of four (app.css): a group split in two is easy to mistype. */}
+        <code class="secret" id="totp-secret">
+          {props.secret}
         </code>{' '}
         <button type="button" class="secondary" data-copy-key="totp-secret" hidden>
           Copy the key
