@@ -11,6 +11,9 @@ import { generateToken } from './crypto/tokens.js';
 import { createLogger } from './web/logging.js';
 import { TwofoldMetrics } from './web/metrics.js';
 
+/** A shutdown that has not finished by then exits non-zero instead of hanging. */
+const SHUTDOWN_DEADLINE_IN_MS = 20_000;
+
 async function main(config: Config): Promise<void> {
   const log = createLogger(config.logLevel, config.logFormat);
   const metrics = new TwofoldMetrics();
@@ -37,16 +40,29 @@ async function main(config: Config): Promise<void> {
   const worker = new EmailWorker(runtime.services, createMailTransport(config, runtime.store.db, runtime.services.now, log), app.log);
   mailer = worker;
   worker.start();
-  const close = async () => {
+  // Clean shutdown: stop taking connections and let the requests in flight finish, then
+  // the work they started after replying, then the email worker (after the message it is
+  // sending, or releasing it), then the database. All of it within SHUTDOWN_DEADLINE_IN_MS.
+  let closing = false;
+  const close = async (signal: NodeJS.Signals) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down: finishing requests in flight');
+    const deadline = setTimeout(() => {
+      app.log.error(`shutdown took longer than ${SHUTDOWN_DEADLINE_IN_MS / 1000} s: exiting anyway`);
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_IN_MS);
+    deadline.unref();
     clearInterval(purge);
+    await app.close();
     await runtime.services.background.whenIdle();
     await worker.stop();
-    await app.close();
     await runtime.store.close();
+    app.log.info('shut down cleanly');
     process.exit(0);
   };
-  process.once('SIGINT', close);
-  process.once('SIGTERM', close);
+  process.once('SIGINT', (signal) => void close(signal));
+  process.once('SIGTERM', (signal) => void close(signal));
   const listeningAt = await app.listen({ port: config.port, host: config.host });
   // Whatever LOG_LEVEL says, say where we are (scripts and the bench wait for this line).
   console.log(`Twofold listening at ${listeningAt}`);

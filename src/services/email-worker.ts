@@ -3,7 +3,7 @@
 // once its lock expires). Runs inside the server; never blocks a request.
 import { nextEmailAttemptDelayInMs } from '../domain/emails.js';
 import type { MailTransport } from '../mail/transport.js';
-import { claimEmail, listDueEmailIds, markEmailFailed, markEmailRetry, markEmailSent } from '../store/email-queue.js';
+import { claimEmail, listDueEmailIds, markEmailFailed, markEmailRetry, markEmailSent, releaseEmailClaim } from '../store/email-queue.js';
 import type { ServiceContext } from './context.js';
 
 const SEND_LOCK_IN_MS = 2 * 60_000;
@@ -18,6 +18,9 @@ export interface WorkerLog {
 export class EmailWorker {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
+  private stopping = false;
+  /** the message being sent now, if any */
+  private inFlight: string | undefined;
 
   constructor(
     private readonly ctx: Pick<ServiceContext, 'db' | 'now'>,
@@ -32,14 +35,27 @@ export class EmailWorker {
     void this.runOnce();
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops after the message being sent (not the rest of its batch). If that send has not
+   * finished within `graceInMs` (an SMTP server that does not answer), its claim is
+   * released, so another worker sends it now rather than after the 2-minute lock.
+   */
+  async stop(graceInMs = 5_000): Promise<void> {
+    this.stopping = true;
     if (this.timer) clearInterval(this.timer);
-    await this.running;
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([this.running?.then(() => true) ?? true, new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceInMs)))]);
+    clearTimeout(timer);
+    if (!finished && this.inFlight) {
+      await releaseEmailClaim(this.ctx.db, this.inFlight, this.ctx.now());
+      this.log.warn({ emailId: this.inFlight }, 'email worker stopped mid-send: message released for another worker');
+    }
     this.transport.close?.();
   }
 
   /** Sends what is due now; returns how many were delivered. One pass at a time. */
   runOnce(): Promise<number> {
+    if (this.stopping) return Promise.resolve(0);
     this.running ??= this.pass().finally(() => {
       this.running = undefined;
     });
@@ -51,9 +67,12 @@ export class EmailWorker {
     try {
       const nowMs = this.ctx.now();
       for (const { id } of await listDueEmailIds(this.ctx.db, nowMs, BATCH)) {
+        if (this.stopping) break;
         const message = await claimEmail(this.ctx.db, id, this.ctx.now(), SEND_LOCK_IN_MS);
         if (!message) continue;
+        this.inFlight = message.id;
         const result = await this.transport.send({ id: message.id, to: message.to_address, subject: message.subject, text: message.text_body, html: message.html_body });
+        this.inFlight = undefined;
         if (result.delivered) {
           await markEmailSent(this.ctx.db, message.id, this.ctx.now());
           delivered += 1;

@@ -55,6 +55,14 @@ export async function claimEmail(db: Db, id: string, nowMs: number, lockInMs: nu
   return db.selectFrom('email_queue').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/**
+ * Gives a claimed message back at once (a worker shutting down mid-send): another worker
+ * takes it now instead of after the lock. It may then be sent twice, never lost.
+ */
+export async function releaseEmailClaim(db: Db, id: string, nowMs: number): Promise<void> {
+  await db.updateTable('email_queue').set({ status: 'pending', next_attempt_at: nowMs, locked_until: null }).where('id', '=', id).where('status', '=', 'sending').execute();
+}
+
 export async function markEmailSent(db: Db, id: string, nowMs: number): Promise<void> {
   await db.updateTable('email_queue').set({ status: 'sent', sent_at: nowMs, locked_until: null, last_error: null }).where('id', '=', id).execute();
 }
