@@ -54,7 +54,12 @@ async function main(config: Config): Promise<void> {
     }, SHUTDOWN_DEADLINE_IN_MS);
     deadline.unref();
     clearInterval(purge);
+    // A keep-alive connection whose request finishes after this point would hold close()
+    // open until its timeout: answers now say Connection: close, and idle ones are shut.
+    app.server.on('request', (_request, response) => response.setHeader('connection', 'close'));
+    const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
     await app.close();
+    clearInterval(sweep);
     await runtime.services.background.whenIdle();
     await worker.stop();
     await runtime.store.close();

@@ -32,16 +32,19 @@ describe('clean shutdown of the real server process', () => {
     try {
       const client = new TestClient(base);
       await client.get('/sign-in');
-      // The test owns the security log: the sign-in below writes to it, so it waits.
+      // The test owns the tables a failed sign-in writes before it replies (its rate
+      // windows and the security log), so the sign-in below waits for the test.
       await holder.query('begin');
-      await holder.query('lock table security_events in exclusive mode');
+      await holder.query('lock table throttles, security_events in exclusive mode');
       const inFlight = client.post('/sign-in', { email: 'nobody@example.com.au', password: 'not the password at all' });
       // The request is waiting on the lock (seen from the database), then the signal comes.
-      for (let i = 0; i < 200; i++) {
-        const { rows } = await holder.query<{ n: number }>("select count(*)::int as n from pg_locks where relation = 'security_events'::regclass and not granted");
-        if (rows[0]!.n > 0) break;
-        await new Promise((resolve) => setTimeout(resolve, 25));
+      let waiting = false;
+      for (let i = 0; i < 400 && !waiting; i++) {
+        const { rows } = await holder.query<{ n: number }>("select count(*)::int as n from pg_locks where relation in ('throttles'::regclass, 'security_events'::regclass) and not granted");
+        waiting = rows[0]!.n > 0;
+        if (!waiting) await new Promise((resolve) => setTimeout(resolve, 25));
       }
+      expect(waiting).toBe(true);
       server.child.kill('SIGTERM');
       // New connections are refused while the request in flight still waits.
       const port = Number(new URL(base).port);
