@@ -204,6 +204,8 @@ describeEachDatabase('admin actions on people', (database) => {
     expect((await admin.post(`/admin/users/${target.id}/deactivate`, {})).status).toBe(409);
 
     expect((await admin.post(`/admin/users/${target.id}/reactivate`, {})).location).toBe(`/admin/users/${target.id}?notice=account_reactivated`);
+    // A link from before the deactivation died with it: reactivating does not bring it back.
+    expect((await new TestClient(server.url).get(resetLink)).body).toContain('expired or was already used');
     server.clock.advance(30_000);
     await signIn(server.url, target, server.clock.now());
     expect(await db.selectFrom('email_queue').select('id').where('to_address', '=', target.email).where('kind', '=', 'notice:account_reactivated').execute()).toHaveLength(1);
