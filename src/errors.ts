@@ -55,12 +55,16 @@ export const ERRORS = {
   email_invalid: { status: 400, message: 'Enter an email address, like name@example.com.' },
   name_invalid: { status: 400, message: 'Enter a name of up to 100 characters.' },
   organization_name_invalid: { status: 400, message: 'Enter an organisation name of up to 100 characters.' },
-  password_missing: { status: 400, message: 'Enter your password.' },
-  password_too_short: { status: 400, message: 'Use at least 12 characters for your password.' },
-  password_too_long: { status: 400, message: 'Use at most 128 characters for your password.' },
+  password_missing: { status: 400, message: 'Enter your password.', operator: "Enter the new person's password." },
+  password_too_short: { status: 400, message: 'Use at least 12 characters for your password.', operator: 'Use at least 12 characters for the password.' },
+  password_too_long: { status: 400, message: 'Use at most 128 characters for your password.', operator: 'Use at most 128 characters for the password.' },
   password_too_weak: { status: 400, message: 'That password is too easy to guess. Try a longer phrase of unrelated words.' },
-  password_too_personal: { status: 400, message: 'That password is made of your name, email or organisation, which anyone could guess. Choose words that have nothing to do with you.' },
-  passwords_do_not_match: { status: 400, message: 'The two new passwords are not the same.' },
+  password_too_personal: {
+    status: 400,
+    message: 'That password is made of your name, email or organisation, which anyone could guess. Choose words that have nothing to do with you.',
+    operator: "That password is made of the person's name, email or organisation, which anyone could guess. Choose words that have nothing to do with them.",
+  },
+  passwords_do_not_match: { status: 400, message: 'The two new passwords are not the same.', operator: 'The two passwords typed are not the same. Nothing was changed.' },
   current_password_wrong: { status: 400, message: 'Your current password is not right.' },
   signed_out_after_wrong_passwords: { status: 401, message: 'For your safety you were signed out after too many wrong passwords. Please sign in again.' },
   email_taken: { status: 409, message: 'An account with that email already exists.' },
@@ -99,12 +103,18 @@ export const ERRORS = {
   oidc_client_not_for_you: { status: 403, message: '{app} is only for people of {organization}, and you are signed in as {email}. Sign out and sign in with the account {organization} gave you.' },
   oidc_two_factor_needed: { status: 403, message: '{app} asks for two-factor authentication, and your account does not have it turned on yet. Turn it on with Protect my account, then sign in to {app} again.' },
   setup_already_done: { status: 409, message: 'Twofold is already set up. Sign in instead.' },
-} as const satisfies Record<string, { status: number; message: string }>;
+} as const satisfies Record<string, { status: number; message: string; /** the sentence for the operator at the command line, where it differs ("the person", not "you") */ operator?: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;
 
 export function errorMessage(code: ErrorCode, values: Record<string, string | number> = {}): string {
   return ERRORS[code].message.replace(/\{(\w+)\}/g, (_, key: string) => String(values[key] ?? ''));
+}
+
+/** The sentence the CLI prints: the operator's wording where the table has one. */
+export function operatorMessage(error: TwofoldError): string {
+  const entry: { message: string; operator?: string } = ERRORS[error.code];
+  return entry.operator === undefined ? error.message : entry.operator.replace(/\{(\w+)\}/g, (_, key: string) => String(error.values[key] ?? ''));
 }
 
 /**
