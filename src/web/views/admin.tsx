@@ -347,7 +347,7 @@ function StandingSection(props: { target: ManagedUserRow; csrfToken: string; err
         <form method="post" action={`/admin/users/${t.id}/reactivate`} class="section">
           <CsrfField token={props.csrfToken} />
           <p id="reactivate-hint">
-            {t.name} can then sign in again with their password and two-factor authentication.{t.awaiting_password ? ' They never chose a password: send them a new invitation after reactivating.' : ''} They will be told by email.
+            Reactivating lets {t.name} sign in again with their password and two-factor authentication.{t.awaiting_password ? ' They never chose a password: send them a new invitation after reactivating.' : ''} They will be told by email.
           </p>
           <button type="submit" class="secondary" aria-describedby="reactivate-hint">
             Reactivate {t.name}
