@@ -12,6 +12,8 @@ export const ERRORS = {
   internal: { status: 500, message: 'Something went wrong on our side. Nothing was changed. Please try again.' },
 
   invalid_credentials: { status: 401, message: 'That email and password do not match an account.' },
+  // Only said after the right password: a wrong one for a deactivated account is invalid_credentials, as for anyone.
+  account_deactivated: { status: 403, message: 'This account has been deactivated, so it cannot sign in. Contact your aggregator if you need it back.' },
   password_tries_exhausted: { status: 429, message: 'Too many sign-in attempts for this email. Please wait {minutes} minutes and try again.' },
   too_many_failures_from_network: { status: 429, message: 'Too many failed sign-ins from your network. Please wait {minutes} minutes and try again.' },
   sign_in_attempt_expired: { status: 401, message: 'Your sign-in has expired. Please enter your email and password again.' },
@@ -43,22 +45,33 @@ export const ERRORS = {
   admin_password_wrong: { status: 400, message: 'Your own password is not right. Enter it to confirm the reset.' },
   reset_link_invalid: { status: 400, message: 'This password reset link has expired or was already used. Links work once, for 1 hour: ask for a new one below.' },
   invitation_link_invalid: { status: 400, message: 'This invitation link has expired or was already used. Please ask your administrator to send a new invitation.' },
+  already_deactivated: { status: 409, message: 'This person is already deactivated.' },
+  not_deactivated: { status: 409, message: 'This person is not deactivated, so there is nothing to reactivate.' },
+  target_deactivated: { status: 409, message: 'This person is deactivated. Reactivate them first.' },
+  role_unchanged: { status: 409, message: 'This person already has that role.' },
+  role_invalid: { status: 400, message: 'Choose a role: member or administrator.' },
+  invite_firm_required: { status: 400, message: 'Choose the firm the person belongs to.' },
   already_has_password: { status: 409, message: 'This person has already chosen a password, so there is no invitation to send.' },
   email_invalid: { status: 400, message: 'Enter an email address, like name@example.com.' },
   name_invalid: { status: 400, message: 'Enter a name of up to 100 characters.' },
   organization_name_invalid: { status: 400, message: 'Enter an organisation name of up to 100 characters.' },
-  password_missing: { status: 400, message: 'Enter your password.' },
-  password_too_short: { status: 400, message: 'Use at least 12 characters for your password.' },
-  password_too_long: { status: 400, message: 'Use at most 128 characters for your password.' },
+  password_missing: { status: 400, message: 'Enter your password.', operator: "Enter the new person's password." },
+  password_too_short: { status: 400, message: 'Use at least 12 characters for your password.', operator: 'Use at least 12 characters for the password.' },
+  password_too_long: { status: 400, message: 'Use at most 128 characters for your password.', operator: 'Use at most 128 characters for the password.' },
   password_too_weak: { status: 400, message: 'That password is too easy to guess. Try a longer phrase of unrelated words.' },
-  password_too_personal: { status: 400, message: 'That password is made of your name, email or organisation, which anyone could guess. Choose words that have nothing to do with you.' },
-  passwords_do_not_match: { status: 400, message: 'The two new passwords are not the same.' },
+  password_too_personal: {
+    status: 400,
+    message: 'That password is made of your name, email or organisation, which anyone could guess. Choose words that have nothing to do with you.',
+    operator: "That password is made of the person's name, email or organisation, which anyone could guess. Choose words that have nothing to do with them.",
+  },
+  passwords_do_not_match: { status: 400, message: 'The two new passwords are not the same.', operator: 'The two passwords typed are not the same. Nothing was changed.' },
   current_password_wrong: { status: 400, message: 'Your current password is not right.' },
   signed_out_after_wrong_passwords: { status: 401, message: 'For your safety you were signed out after too many wrong passwords. Please sign in again.' },
   email_taken: { status: 409, message: 'An account with that email already exists.' },
   organization_exists: { status: 409, message: 'An organisation with that name already exists.' },
   user_unknown: { status: 404, message: 'There is no user with that email.' },
   organization_unknown: { status: 400, message: 'There is no organisation with that name.' },
+  organization_unknown_suggest: { status: 400, message: 'There is no organisation with that name. Did you mean "{suggestion}"?' },
   parent_must_be_aggregator: { status: 400, message: 'A firm can only be placed under an aggregator (an organisation with no parent).' },
   mobile_invalid: { status: 400, message: 'Enter an Australian mobile number using digits, like 0412 345 678 (spaces are fine).' },
   mobile_not_australian: { status: 400, message: 'That is not an Australian number. Enter an Australian mobile, like 0412 345 678: text messages are only sent within Australia.' },
@@ -90,12 +103,18 @@ export const ERRORS = {
   oidc_client_not_for_you: { status: 403, message: '{app} is only for people of {organization}, and you are signed in as {email}. Sign out and sign in with the account {organization} gave you.' },
   oidc_two_factor_needed: { status: 403, message: '{app} asks for two-factor authentication, and your account does not have it turned on yet. Turn it on with Protect my account, then sign in to {app} again.' },
   setup_already_done: { status: 409, message: 'Twofold is already set up, so this link does nothing. Sign in, or ask your administrator for an invitation.' },
-} as const satisfies Record<string, { status: number; message: string }>;
+} as const satisfies Record<string, { status: number; message: string; /** the sentence for the operator at the command line, where it differs ("the person", not "you") */ operator?: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;
 
 export function errorMessage(code: ErrorCode, values: Record<string, string | number> = {}): string {
   return ERRORS[code].message.replace(/\{(\w+)\}/g, (_, key: string) => String(values[key] ?? ''));
+}
+
+/** The sentence the CLI prints: the operator's wording where the table has one. */
+export function operatorMessage(error: TwofoldError): string {
+  const entry: { message: string; operator?: string } = ERRORS[error.code];
+  return entry.operator === undefined ? error.message : entry.operator.replace(/\{(\w+)\}/g, (_, key: string) => String(error.values[key] ?? ''));
 }
 
 /**

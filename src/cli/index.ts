@@ -3,10 +3,19 @@ import { existsSync, readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from '../config.js';
 import { ROLES, type Role } from '../domain/accounts.js';
-import { TwofoldError } from '../errors.js';
+import { TwofoldError, operatorMessage } from '../errors.js';
 import { openRuntime, type Runtime } from '../runtime.js';
 import { createOrganization, createUser, createUserAndInvite } from '../services/accounts.js';
-import { resetTwoFactorAsOperator, unlockCodeEntryAsOperator } from '../services/operator.js';
+import {
+  type PersonSummary,
+  deactivateAsOperator,
+  listPeopleAsOperator,
+  organizationTree,
+  reactivateAsOperator,
+  resetTwoFactorAsOperator,
+  showPersonAsOperator,
+  unlockCodeEntryAsOperator,
+} from '../services/operator.js';
 import { describeMailQueue } from '../services/mail-status.js';
 import { addClient, listClients, removeClient, rotateClientSecret } from '../services/oidc/clients.js';
 import { ensureSigningKeys, listSigningKeyInfo, rotateSigningKeys } from '../services/oidc/signing-keys.js';
@@ -24,9 +33,122 @@ async function withRuntime(action: (runtime: Runtime) => Promise<void>): Promise
   }
 }
 
-function readPasswordFromStdin(): string {
+function readPasswordFromPipe(): string {
   // One line; the newline that `echo` adds is not part of the password.
   return readFileSync(0, 'utf8').replace(/\r?\n$/, '');
+}
+
+/**
+ * Lines typed on the terminal without showing them (raw mode: nothing is echoed, not
+ * even stars, so the length is not shown either). One reader for every prompt: a paste
+ * of both lines at once is split between them, not lost.
+ */
+function hiddenLineReader(): { read(prompt: string): Promise<string>; close(): void } {
+  const stdin = process.stdin;
+  const lines: string[] = [];
+  let typed = '';
+  let waiting: { resolve: (line: string) => void; reject: (error: Error) => void } | null = null;
+  const onData = (chunk: string) => {
+    for (const ch of chunk) {
+      if (ch === '\u0003') {
+        waiting?.reject(new CommanderError(130, 'twofold.interrupted', 'Interrupted: nothing was changed.'));
+        waiting = null;
+        return;
+      }
+      if (ch === '\r' || ch === '\n') {
+        lines.push(typed);
+        typed = '';
+      } else if (ch === '\u007f' || ch === '\b') typed = [...typed].slice(0, -1).join('');
+      else if (ch >= ' ') typed += ch;
+    }
+    if (waiting && lines.length > 0) {
+      process.stderr.write('\n');
+      waiting.resolve(lines.shift()!);
+      waiting = null;
+    }
+  };
+  stdin.setEncoding('utf8');
+  stdin.setRawMode(true);
+  stdin.on('data', onData);
+  stdin.resume();
+  return {
+    read(prompt) {
+      process.stderr.write(prompt);
+      if (lines.length > 0) {
+        process.stderr.write('\n');
+        return Promise.resolve(lines.shift()!);
+      }
+      return new Promise((resolve, reject) => (waiting = { resolve, reject }));
+    },
+    close() {
+      stdin.off('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+    },
+  };
+}
+
+/** The new person's password: typed twice, hidden, on a terminal; one line from a pipe (scripts). */
+async function readNewPersonsPassword(): Promise<string> {
+  if (!process.stdin.isTTY) return readPasswordFromPipe();
+  const reader = hiddenLineReader();
+  try {
+    const password = await reader.read("Enter the new person's password: ");
+    const again = await reader.read('Enter it again: ');
+    if (password !== again) throw new TwofoldError('passwords_do_not_match');
+    return password;
+  } finally {
+    reader.close();
+  }
+}
+
+const printJson = (value: unknown) => console.log(JSON.stringify(value, null, 2));
+
+const TWO_FACTOR_AS_READ = { totp: 'authenticator app', sms: 'SMS', webauthn: 'passkey or security key' } as const;
+const twoFactorText = (p: PersonSummary) => (p.awaitingPassword ? 'invited, no password yet' : p.twoFactor === null ? 'off' : TWO_FACTOR_AS_READ[p.twoFactor]);
+
+/** Columns padded to their widest cell; the last one is not padded. */
+function printColumns(rows: string[][]): void {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => [...row[i]!].length)));
+  for (const row of rows) console.log(row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd());
+}
+
+/** Every command, with one example each: `twofold --help` prints them all (a command without one fails at start). */
+const EXAMPLES: Record<string, string> = {
+  'org add': 'twofold org add "Harbour Brokers" --parent "Harbour Aggregation"',
+  'org list': 'twofold org list --json',
+  'user add': 'echo \'a long passphrase of words\' | twofold user add --email sam@harbour.com.au --name "Sam Lee" --org "Harbour Brokers" --password-stdin',
+  'user list': 'twofold user list --org "Harbour Aggregation"',
+  'user show': 'twofold user show sam@harbour.com.au --json',
+  'user deactivate': 'twofold user deactivate sam@harbour.com.au',
+  'user reactivate': 'twofold user reactivate sam@harbour.com.au',
+  'user reset-2fa': 'twofold user reset-2fa bree@bondi.com.au --reason "Ticket 4411: phone and number lost" --mobile 0412000099',
+  'user unlock': 'twofold user unlock bree@bondi.com.au',
+  'mail status': 'twofold mail status',
+  'client add': 'twofold client add --name "Harbour CRM" --redirect-uri https://crm.example.com/callback --org "Harbour Aggregation"',
+  'client list': 'twofold client list',
+  'client remove': 'twofold client remove 0123456789abcdef0123456789abcdef',
+  'client rotate-secret': 'twofold client rotate-secret 0123456789abcdef0123456789abcdef',
+  'keys list': 'twofold keys list',
+  'keys rotate': 'twofold keys rotate',
+};
+
+function leafCommands(command: Command, prefix: string[] = []): Array<{ path: string; description: string }> {
+  return command.commands.flatMap((sub) => {
+    const path = [...prefix, sub.name()];
+    return sub.commands.length === 0 ? [{ path: path.join(' '), description: sub.description() }] : leafCommands(sub, path);
+  });
+}
+
+function examplesHelp(program: Command): string {
+  const lines = ['', 'Every command, with an example (add --help after any of them for its options):'];
+  for (const leaf of leafCommands(program)) {
+    const example = EXAMPLES[leaf.path];
+    if (example === undefined) throw new Error(`twofold ${leaf.path} has no example in EXAMPLES`);
+    lines.push('', `  twofold ${leaf.path}`, `      ${leaf.description}`, `      $ ${example}`);
+  }
+  lines.push('', 'Exit codes: 0 done, 1 refused or failed (the reason is on stderr), 2 a mistake in the command itself.');
+  return lines.join('\n');
 }
 
 export function buildCli(): Command {
@@ -44,19 +166,37 @@ export function buildCli(): Command {
       }),
     );
 
+  org
+    .command('list')
+    .description('Every organisation, as a tree: each aggregator with its firms, and how many people each has')
+    .option('--json', 'print JSON, for scripts')
+    .action(async (opts: { json?: boolean }) =>
+      withRuntime(async ({ services }) => {
+        const tree = await organizationTree(services);
+        if (opts.json) return printJson(tree);
+        if (tree.length === 0) console.log('No organisations yet: add one with `twofold org add`.');
+        const people = (n: number) => `${n} ${n === 1 ? 'person' : 'people'}`;
+        for (const aggregator of tree) {
+          console.log(`${aggregator.name}  (${people(aggregator.people)})`);
+          aggregator.firms.forEach((firm, i) => console.log(`${i === aggregator.firms.length - 1 ? '└──' : '├──'} ${firm.name}  (${people(firm.people)})`));
+        }
+      }),
+    );
+
   const user = program.command('user').description('People who sign in');
+
   user
     .command('add')
-    .description('Create a user')
+    .description('Create a person: with --password-stdin they can sign in at once; without it they are emailed an invitation to choose a password')
     .requiredOption('--email <email>', 'their email, used to sign in')
     .requiredOption('--name <name>', 'their full name')
     .requiredOption('--org <name>', 'the organisation they belong to')
     .option('--role <role>', `one of: ${ROLES.join(', ')}`, 'member')
     .option('--mobile <number>', 'Australian mobile number, like 0412345678')
-    .option('--password-stdin', 'read the password from standard input (without it, an invitation email is sent)')
+    .option('--password-stdin', "read the new person's password from standard input, one line (on a terminal: asked twice, not shown); without it, an invitation email is sent")
     .action(async (opts: { email: string; name: string; org: string; role: string; mobile?: string; passwordStdin?: boolean }) => {
       if (!ROLES.includes(opts.role as Role)) throw new CommanderError(2, 'twofold.role', `--role must be one of: ${ROLES.join(', ')}`);
-      const password = opts.passwordStdin ? readPasswordFromStdin() : undefined;
+      const password = opts.passwordStdin ? await readNewPersonsPassword() : undefined;
       await withRuntime(async ({ services }) => {
         const person = { email: opts.email, name: opts.name, orgName: opts.org, role: opts.role as Role, ...(opts.mobile === undefined ? {} : { mobile: opts.mobile }) };
         if (password === undefined) {
@@ -69,7 +209,67 @@ export function buildCli(): Command {
       });
     });
   user
+    .command('list')
+    .description('People, by organisation: role, two-factor, status (an aggregator with --org includes its firms)')
+    .option('--org <name>', 'only this organisation')
+    .option('--json', 'print JSON, for scripts')
+    .action(async (opts: { org?: string; json?: boolean }) =>
+      withRuntime(async ({ services }) => {
+        const people = await listPeopleAsOperator(services, opts.org === undefined ? {} : { orgName: opts.org });
+        if (opts.json) return printJson(people);
+        if (people.length === 0) return console.log('No one yet.');
+        printColumns([
+          ['EMAIL', 'NAME', 'ORGANISATION', 'ROLE', 'TWO-FACTOR', 'STATUS'],
+          ...people.map((p) => [p.email, p.name, p.organization, p.role, twoFactorText(p), p.status]),
+        ]);
+      }),
+    );
+  user
+    .command('show <email>')
+    .description('One person: organisation, role, ways to sign in, mobile (masked), lock-out, last sign-in, deactivated or not')
+    .option('--json', 'print JSON, for scripts')
+    .action(async (email: string, opts: { json?: boolean }) =>
+      withRuntime(async ({ services }) => {
+        const p = await showPersonAsOperator(services, { email });
+        if (opts.json) return printJson(p);
+        const facts: Array<[string, string]> = [
+          ['Email', p.email],
+          ['Name', p.name],
+          ['Organisation', p.organization],
+          ['Role', p.role],
+          ['Status', p.status === 'active' ? 'active' : `deactivated ${p.deactivatedAt} (cannot sign in; \`twofold user reactivate\` lets them back)`],
+          ['Two-factor', twoFactorText(p)],
+          ['Passkeys', String(p.passkeys)],
+          ['Recovery codes left', String(p.recoveryCodesLeft)],
+          ['Mobile', p.mobile ?? 'none'],
+          ['Remembered devices', String(p.rememberedDevices)],
+          ['Code entry', p.codeEntryPausedUntil === null ? 'not paused' : `paused until ${p.codeEntryPausedUntil} (\`twofold user unlock\` lifts it)`],
+          ['Last sign-in', p.lastSignInAt ?? 'never'],
+        ];
+        printColumns(facts.map(([label, value]) => [`${label}:`, value]));
+      }),
+    );
+  user
+    .command('deactivate <email>')
+    .description('Stop a person signing in: every session, app sign-in and remembered device ends now, emailed links stop working; recorded as done by the operator, and they are emailed')
+    .action(async (email: string) =>
+      withRuntime(async ({ services }) => {
+        await deactivateAsOperator(services, { email });
+        console.log(`Deactivated ${email.trim().toLowerCase()}. They were signed out everywhere and cannot sign in until reactivated.`);
+      }),
+    );
+  user
+    .command('reactivate <email>')
+    .description('Let a deactivated person sign in again; recorded as done by the operator, and they are emailed')
+    .action(async (email: string) =>
+      withRuntime(async ({ services }) => {
+        await reactivateAsOperator(services, { email });
+        console.log(`Reactivated ${email.trim().toLowerCase()}. They can sign in again.`);
+      }),
+    );
+  user
     .command('reset-2fa <email>')
+
     .description('Reset a user\'s two-factor authentication (they lost phone and number); recorded as done by the operator')
     .requiredOption('--reason <text>', 'why, for the security log')
     .option('--mobile <number>', 'replace their mobile number (Australian, like 0412345678)')
@@ -185,6 +385,7 @@ export function buildCli(): Command {
         console.log('Running nodes pick the new keys up within a minute; new keys sign from the time shown.');
       }),
     );
+  program.addHelpText('after', () => examplesHelp(program));
   return program;
 }
 
@@ -193,13 +394,23 @@ export async function runCli(argv: string[]): Promise<number> {
     await buildCli().parseAsync(argv, { from: 'user' });
     return 0;
   } catch (error) {
-    if (error instanceof TwofoldError) console.error(`Error: ${error.message}`);
-    else if (error instanceof ConfigError) console.error(error.message);
-    else if (error instanceof CommanderError) {
+    if (error instanceof TwofoldError) {
+      console.error(`Error: ${operatorMessage(error)}`);
+      return 1;
+    }
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      return 1;
+    }
+    if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) return 0;
       if (error.code.startsWith('twofold.')) console.error(`Error: ${error.message}`);
-    } else console.error(error);
-    return error instanceof CommanderError ? Math.max(error.exitCode, 1) : 1;
+      if (error.code === 'twofold.interrupted') return 130;
+      // Commander has printed what is wrong with the command (an unknown command or option, a missing argument): a usage error.
+      return 2;
+    }
+    console.error(error);
+    return 1;
   }
 }
 

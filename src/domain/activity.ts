@@ -42,7 +42,11 @@ export type SecurityEventType =
   | 'passkey_failed'
   | 'passkey_clone_suspected'
   | 'app_signed_in'
-  | 'app_access_refused';
+  | 'app_access_refused'
+  | 'account_deactivated'
+  | 'account_reactivated'
+  | 'role_changed'
+  | 'sign_in_refused_deactivated';
 
 const LABELS: Record<SecurityEventType, string> = {
   signed_in: 'Signed in',
@@ -86,6 +90,10 @@ const LABELS: Record<SecurityEventType, string> = {
   passkey_clone_suspected: 'Security key refused: it looks copied (its use count went backwards)',
   app_signed_in: 'Signed in to an app through Twofold',
   app_access_refused: 'Refused entry to an app that is only for another organisation',
+  account_deactivated: 'Account deactivated: signed out everywhere, cannot sign in',
+  account_reactivated: 'Account reactivated: can sign in again',
+  role_changed: 'Role changed',
+  sign_in_refused_deactivated: 'Sign-in refused: the account is deactivated',
 };
 
 export function activityLabel(type: string): string {

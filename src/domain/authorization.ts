@@ -71,6 +71,21 @@ export function canResendInvitation(actor: Actor, target: Target): boolean {
   return adminKindOf(actor) === 'aggregator_admin' && aggregatorOf(target) === actor.orgId;
 }
 
+/**
+ * Changing a person's standing (their role; whether they may sign in at all) decides who
+ * can act in Twofold and who is shut out: the reset's rule, word for word (aggregator
+ * admin, own aggregator, never themselves: an admin cannot lock themselves out or raise
+ * or lower their own role). Firm admins only read.
+ */
+export function whyAccountChangeIsRefused(actor: Actor, target: Target): ResetRefusal | null {
+  return whyResetIsRefused(actor, target);
+}
+
+/** Inviting a person makes an account in an organisation: an aggregator admin, into their aggregator or one of its firms. */
+export function canInviteInto(actor: Actor, org: OrgPlace): boolean {
+  return adminKindOf(actor) === 'aggregator_admin' && aggregatorOf(org) === actor.orgId;
+}
+
 /** Only an aggregator admin may require 2FA, and only for their own aggregator. */
 export function canRequireTwoFactor(actor: Actor, aggregatorId: string): boolean {
   return adminKindOf(actor) === 'aggregator_admin' && actor.orgId === aggregatorId;

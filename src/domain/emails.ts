@@ -119,6 +119,19 @@ export const SECURITY_NOTICES = {
     what: 'Code entry for your Twofold account was paused after too many wrong two-factor codes, and {actor} has unlocked it: codes can be entered again now.',
     guidance: "If you did not ask for this, someone else may know your password and be guessing your codes: change your password now and contact your aggregator straight away.",
   },
+  account_deactivated: {
+    subject: 'Your Twofold account was deactivated',
+    what: 'Your Twofold account was deactivated by {actor}. You have been signed out everywhere, and you cannot sign in until it is reactivated.',
+    guidance: 'If you think this is a mistake, contact your aggregator.',
+  },
+  account_reactivated: {
+    subject: 'Your Twofold account was reactivated',
+    what: 'Your Twofold account was reactivated by {actor}: you can sign in again with your password and your two-factor authentication as before.',
+  },
+  role_changed: {
+    subject: 'Your role in Twofold was changed',
+    what: 'Your role in Twofold was changed by {actor}: you are now {role}.',
+  },
 } as const satisfies Record<string, { subject: string; what: string; guidance?: string }>;
 
 export type SecurityNoticeKind = keyof typeof SECURITY_NOTICES;
@@ -129,11 +142,13 @@ export interface SecurityNoticeValues {
   left?: number;
   /** a page of Twofold's the notice points to */
   url?: string;
+  /** the person's new role, as they read it ("an administrator") */
+  role?: string;
 }
 
 export function securityNoticeEmail(kind: SecurityNoticeKind, ctx: SecurityNoticeContext, values: SecurityNoticeValues = {}): EmailContent {
   const notice = SECURITY_NOTICES[kind];
-  const what = notice.what.replace('{actor}', values.actor ?? 'your aggregator').replace('{left}', String(values.left ?? 0)).replace('{url}', values.url ?? '');
+  const what = notice.what.replace('{actor}', values.actor ?? 'your aggregator').replace('{left}', String(values.left ?? 0)).replace('{url}', values.url ?? '').replace('{role}', values.role ?? '');
   const when = new Date(ctx.atMs).toLocaleString('en-AU', { dateStyle: 'long', timeStyle: 'short', timeZone: 'Australia/Sydney' });
   const facts = `When: ${when} (Sydney time)\nIP address: ${ctx.ip}\nBrowser: ${ctx.browser}`;
   const guidance = 'guidance' in notice ? notice.guidance : "If this wasn't you, change your password now and contact your aggregator straight away.";

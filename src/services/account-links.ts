@@ -35,7 +35,8 @@ export async function requestPasswordReset(ctx: ServiceContext, typedEmail: unkn
   const window = await countInWindow(ctx.db, FORGOT_PASSWORD_PER_IP, meta.ip, nowMs);
   if (window.count > FORGOT_PASSWORD_PER_IP.max) return;
   const user = await findUserByEmail(ctx.db, email);
-  if (!user) return;
+  // A deactivated person gets no link (it would not work): the same answer as for no account.
+  if (!user || user.deactivated_at !== null) return;
   // Race prevented: two requests at once must not both pass the 5-minute rule; the
   // check and the new token are one transaction, and SQLite/PostgreSQL serialise the
   // conflicting writes on the user's row (lockUserRow).
@@ -60,6 +61,7 @@ async function queueInvitationIn(ctx: TransactionContext, userId: string): Promi
   const user = await findUserById(db, userId);
   if (!user) throw new TwofoldError('not_found');
   if (user.password_hash !== null) throw new TwofoldError('already_has_password');
+  if (user.deactivated_at !== null) throw new TwofoldError('target_deactivated');
   const nowMs = ctx.now();
   await voidAccountTokens(db, userId, nowMs, 'invitation');
   const token = generateToken();
@@ -77,7 +79,8 @@ export async function checkAccountLink(ctx: ServiceContext, token: unknown, purp
   const row = await findAccountToken(ctx.db, hashToken(token), purpose);
   if (!row || row.used_at !== null || row.expires_at <= ctx.now()) return { valid: false, reason: 'expired_or_used' };
   const user = await findUserById(ctx.db, row.user_id);
-  return user ? { valid: true, userId: user.id, email: user.email, name: user.name } : { valid: false, reason: 'expired_or_used' };
+  // Deactivation voids every link; one made since (none should be) still may not set a password.
+  return user && user.deactivated_at === null ? { valid: true, userId: user.id, email: user.email, name: user.name } : { valid: false, reason: 'expired_or_used' };
 }
 
 /**

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { type Role, normalizeDisplayName, normalizeEmail } from '../domain/accounts.js';
 import { requireAustralianMobile } from './mobile-number.js';
 import { TwofoldError } from '../errors.js';
-import { findOrganizationById, findOrganizationByName, insertOrganization } from '../store/organizations.js';
+import { type OrganizationRow, findOrganizationById, findOrganizationByName, insertOrganization, listOrganizationNames } from '../store/organizations.js';
+import { closestName } from '../domain/suggest.js';
 import { appendSecurityEvent } from '../store/security-events.js';
 import { isUniqueViolation } from '../store/errors.js';
 import { findUserByEmail, insertUser } from '../store/users.js';
@@ -12,13 +13,24 @@ import { assertAcceptableNewPassword, wordsAboutPerson } from './passwords.js';
 import { queueInvitation } from './account-links.js';
 import { inTransaction } from './transaction.js';
 
+/**
+ * The organisation an operator named, or the refusal with the closest name when the typed
+ * one is a slip of it. Only the CLI names organisations (the admin area picks them by id
+ * within the admin's reach), and the operator may know every name.
+ */
+export async function organizationNamed(ctx: ServiceContext, name: unknown): Promise<OrganizationRow> {
+  const org = typeof name === 'string' ? await findOrganizationByName(ctx.db, name) : undefined;
+  if (org) return org;
+  const suggestion = typeof name === 'string' ? closestName(name, await listOrganizationNames(ctx.db)) : null;
+  throw suggestion === null ? new TwofoldError('organization_unknown') : new TwofoldError('organization_unknown_suggest', { suggestion });
+}
+
 export async function createOrganization(ctx: ServiceContext, input: { name: unknown; parentName?: unknown }): Promise<{ id: string; name: string }> {
   const name = normalizeDisplayName(input.name);
   if (name === null) throw new TwofoldError('organization_name_invalid');
   let parentId: string | null = null;
   if (input.parentName !== undefined) {
-    const parent = await findOrganizationByName(ctx.db, String(input.parentName));
-    if (!parent) throw new TwofoldError('organization_unknown');
+    const parent = await organizationNamed(ctx, String(input.parentName));
     // The tree is two levels: aggregators, and the firms under them.
     if (parent.parent_id !== null) throw new TwofoldError('parent_must_be_aggregator');
     parentId = parent.id;
@@ -49,8 +61,7 @@ export async function createUser(ctx: ServiceContext, input: NewUser, actorId: s
   if (email === null) throw new TwofoldError('email_invalid');
   const name = normalizeDisplayName(input.name);
   if (name === null) throw new TwofoldError('name_invalid');
-  const org = typeof input.orgName === 'string' ? await findOrganizationByName(ctx.db, input.orgName) : undefined;
-  if (!org) throw new TwofoldError('organization_unknown');
+  const org = await organizationNamed(ctx, input.orgName);
   let mobile: string | null = null;
   if (input.mobile !== undefined) {
     mobile = requireAustralianMobile(input.mobile);

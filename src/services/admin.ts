@@ -1,7 +1,8 @@
 // The admin area's use cases. Every one starts from the signed-in admin and the
 // organisation tree; a refusal reveals nothing and is recorded.
 import { checkReenteredPassword } from './password-guesses.js';
-import { type Actor, type Target, adminKindOf, adminScopeOf, canRequireTwoFactor, canResendInvitation, canViewUser, whyResetIsRefused, whyUnlockIsRefused } from '../domain/authorization.js';
+import { type Actor, type Target, adminKindOf, adminScopeOf, canInviteInto, canRequireTwoFactor, canResendInvitation, canViewUser, whyAccountChangeIsRefused, whyResetIsRefused, whyUnlockIsRefused } from '../domain/authorization.js';
+import { ROLES, type Role } from '../domain/accounts.js';
 import { ADMIN_RESETS_PER_HOUR, ADMIN_UNLOCKS_PER_HOUR } from '../domain/limits.js';
 import { requireAustralianMobile } from './mobile-number.js';
 import { cleanFreeText } from '../domain/text.js';
@@ -16,6 +17,8 @@ import type { SignedInUser } from './sessions.js';
 import { resetTwoFactor } from './two-factor-reset.js';
 import { queueInvitation } from './account-links.js';
 import { unlockCodeEntry } from './code-unlock.js';
+import { changeRole, deactivateAccount, reactivateAccount } from './account-status.js';
+import { createUserAndInvite } from './accounts.js';
 
 export async function actorFor(ctx: ServiceContext, user: SignedInUser): Promise<Actor> {
   const org = await findOrganizationById(ctx.db, user.orgId);
@@ -28,7 +31,7 @@ export async function refuse(ctx: ServiceContext, actor: Actor, what: string, me
   throw new TwofoldError('forbidden');
 }
 
-export async function listUsersForAdmin(ctx: ServiceContext, actor: Actor, search: unknown, meta: RequestMeta, filter: { firm?: unknown; twoFactor?: unknown } = {}): Promise<ManagedUserRow[]> {
+export async function listUsersForAdmin(ctx: ServiceContext, actor: Actor, search: unknown, meta: RequestMeta, filter: { firm?: unknown; twoFactor?: unknown; status?: unknown } = {}): Promise<ManagedUserRow[]> {
   const scope = adminScopeOf(actor);
   if (scope === null) return refuse(ctx, actor, 'admin area', meta);
   return listManagedUsers(ctx.db, scope, cleanFreeText(search, 100), ADMIN_LIST_LIMIT, ctx.now(), peopleFilterOf(filter));
@@ -46,8 +49,9 @@ export async function listAdminFirms(ctx: ServiceContext, actor: Actor) {
 const TWO_FACTOR_FILTERS = new Set(['off', 'totp', 'sms', 'webauthn', 'invited']);
 
 /** The list's filters from a URL: anything unknown is no filter (a firm outside the scope matches no one, in SQL). */
-export function peopleFilterOf(filter: { firm?: unknown; twoFactor?: unknown }): PeopleFilter {
+export function peopleFilterOf(filter: { firm?: unknown; twoFactor?: unknown; status?: unknown }): PeopleFilter {
   const out: PeopleFilter = {};
+  if (filter.status === 'active' || filter.status === 'deactivated') out.status = filter.status;
   if (typeof filter.firm === 'string' && filter.firm !== '' && filter.firm.length <= 64) out.firmId = filter.firm;
   if (typeof filter.twoFactor === 'string' && TWO_FACTOR_FILTERS.has(filter.twoFactor)) out.twoFactor = filter.twoFactor as PeopleFilter['twoFactor'];
   return out;
@@ -141,6 +145,77 @@ export async function resendInvitation(ctx: ServiceContext, actor: Actor, target
   const target = await findManagedUser(ctx, actor, targetUserId, meta);
   if (!canResendInvitation(actor, targetOf(target))) return refuse(ctx, actor, `resend invitation to ${target.id}: firm admins only read`, meta);
   await queueInvitation(ctx, target.id);
+}
+
+/** How the person reads who acted: "Alex Admin (Harbour Aggregation)". */
+async function actorNameOf(ctx: ServiceContext, actor: Actor): Promise<string> {
+  const admin = await findUserById(ctx.db, actor.userId);
+  if (!admin) throw new TwofoldError('sign_in_required');
+  const aggregator = await findOrganizationById(ctx.db, actor.orgId);
+  return `${admin.name} (${aggregator?.name ?? 'your aggregator'})`;
+}
+
+/** Who → may they (the reset's rule) → the change; a refusal is recorded and reveals nothing. */
+async function changeStandingAsAdmin(
+  ctx: ServiceContext,
+  actor: Actor,
+  targetUserId: unknown,
+  meta: RequestMeta,
+  what: string,
+  change: (target: ManagedUserRow, actorName: string) => Promise<void>,
+): Promise<void> {
+  const target = await findManagedUser(ctx, actor, targetUserId, meta);
+  const refusal = whyAccountChangeIsRefused(actor, targetOf(target));
+  if (refusal !== null) return refuse(ctx, actor, `${what} ${target.id}: ${refusal}`, meta);
+  await change(target, await actorNameOf(ctx, actor));
+}
+
+/** Deactivate, by an aggregator admin, never on themselves. */
+export async function deactivateAsAdmin(ctx: ServiceContext, actor: Actor, targetUserId: unknown, meta: RequestMeta): Promise<void> {
+  await changeStandingAsAdmin(ctx, actor, targetUserId, meta, 'deactivate', (target, actorName) => deactivateAccount(ctx, { targetUserId: target.id, actorUserId: actor.userId, actorName }, meta));
+}
+
+export async function reactivateAsAdmin(ctx: ServiceContext, actor: Actor, targetUserId: unknown, meta: RequestMeta): Promise<void> {
+  await changeStandingAsAdmin(ctx, actor, targetUserId, meta, 'reactivate', (target, actorName) => reactivateAccount(ctx, { targetUserId: target.id, actorUserId: actor.userId, actorName }, meta));
+}
+
+const roleOf = (value: unknown): Role | null => (typeof value === 'string' && (ROLES as readonly string[]).includes(value) ? (value as Role) : null);
+
+/** Member ↔ admin, by an aggregator admin, never their own. */
+export async function changeRoleAsAdmin(ctx: ServiceContext, actor: Actor, targetUserId: unknown, role: unknown, meta: RequestMeta): Promise<void> {
+  await changeStandingAsAdmin(ctx, actor, targetUserId, meta, 'change role of', async (target, actorName) => {
+    const newRole = roleOf(role);
+    if (newRole === null) throw new TwofoldError('role_invalid');
+    await changeRole(ctx, { targetUserId: target.id, actorUserId: actor.userId, actorName, role: newRole }, meta);
+  });
+}
+
+export interface InviteInput {
+  name: unknown;
+  email: unknown;
+  firmId: unknown;
+  role: unknown;
+  mobile: unknown;
+}
+
+/** Whether this admin may invite people at all (the page and its link are shown only then). */
+export const mayInvite = (actor: Actor): boolean => adminKindOf(actor) === 'aggregator_admin';
+
+/**
+ * Invite, by an aggregator admin, into their aggregator or one of its firms: who → may
+ * they → the firm in reach → the person (the CLI's own checks) and the invitation
+ * email, in one transaction. A firm from outside the reach is refused and recorded, never
+ * looked up by name elsewhere.
+ */
+export async function inviteAsAdmin(ctx: ServiceContext, actor: Actor, input: InviteInput, meta: RequestMeta): Promise<{ id: string; email: string }> {
+  if (!mayInvite(actor)) return refuse(ctx, actor, 'invite a person: only aggregator admins may', meta);
+  if (typeof input.firmId !== 'string' || input.firmId === '') throw new TwofoldError('invite_firm_required');
+  const firm = (await listAdminFirms(ctx, actor)).find((org) => org.id === input.firmId);
+  if (!firm || !canInviteInto(actor, { orgId: firm.id, parentOrgId: firm.parent_id })) return refuse(ctx, actor, `invite a person into ${String(input.firmId).slice(0, 64)}: outside the aggregator`, meta);
+  const role = roleOf(input.role);
+  if (role === null) throw new TwofoldError('role_invalid');
+  const mobile = typeof input.mobile === 'string' && input.mobile.trim() !== '' ? input.mobile : undefined;
+  return createUserAndInvite(ctx, { email: input.email, name: input.name, orgName: firm.name, role, ...(mobile === undefined ? {} : { mobile }) }, actor.userId);
 }
 
 /** The admin's own organisation, as the admin list shows it. */

@@ -11,6 +11,7 @@ import type { ErrorCode } from '../errors.js';
 import { TwofoldError } from '../errors.js';
 import { type PasskeyRow, findPasskey, findWebauthnUserHandle, listPasskeysOf, recordPasskeyUse } from '../store/passkeys.js';
 import { appendSecurityEvent } from '../store/security-events.js';
+import { findUserById } from '../store/users.js';
 import { countInWindow } from '../store/throttles.js';
 import type { RequestMeta, ServiceContext } from './context.js';
 import { createSession } from './sessions.js';
@@ -115,7 +116,13 @@ async function provePasskeySignIn(ctx: ServiceContext, browserToken: unknown, re
     return refused('passkey_failed');
   }
   const check = await verifyAndRecordUse(ctx, row, response, challenge, { requireUserVerification: true, nowMs: ctx.now(), meta });
-  return check.valid ? { valid: true, userId: row.user_id, credentialId: row.id, method: check.method } : check;
+  if (!check.valid) return check;
+  // Said only once the key proved who this is, as the password step says it after the right password.
+  if ((await findUserById(ctx.db, row.user_id))?.deactivated_at != null) {
+    await appendSecurityEvent(ctx.db, { type: 'sign_in_refused_deactivated', userId: row.user_id, ip: meta.ip, userAgent: meta.userAgent, detail: 'passkey', atMs: ctx.now() });
+    return refused('account_deactivated');
+  }
+  return { valid: true, userId: row.user_id, credentialId: row.id, method: check.method };
 }
 
 async function verifyAndRecordUse(

@@ -22,6 +22,8 @@ export interface ManagedUserRow {
   recovery_codes_left: number;
   /** invited, no password chosen yet */
   awaiting_password: boolean;
+  /** when they were deactivated; null while they may sign in */
+  deactivated_at: number | null;
 }
 
 /** LIKE with the person's text taken literally: % and _ match only themselves. */
@@ -47,6 +49,7 @@ function managedUsersQuery(db: Db, nowMs: number) {
       'users.last_sign_in_at',
       'users.code_locked_until',
       'two_factor.method as two_factor_method',
+      'users.deactivated_at',
       eb.case().when('users.password_hash', 'is', null).then(1).else(0).end().as('awaiting_password'),
       eb
         .selectFrom('remembered_devices')
@@ -79,6 +82,8 @@ export interface PeopleFilter {
   firmId?: string;
   /** off: has a password, no second factor; invited: no password chosen yet */
   twoFactor?: TwoFactorMethod | 'off' | 'invited';
+  /** active: may sign in; deactivated: may not */
+  status?: 'active' | 'deactivated';
 }
 
 /** `organizations.id` within the scope, in SQL: a firm outside it matches no one. */
@@ -101,6 +106,8 @@ export async function listManagedUsers(db: Db, scope: AdminScope, search: string
   if (filter.twoFactor === 'off') query = query.where('two_factor.method', 'is', null).where('users.password_hash', 'is not', null);
   else if (filter.twoFactor === 'invited') query = query.where('users.password_hash', 'is', null);
   else if (filter.twoFactor !== undefined) query = query.where('two_factor.method', '=', filter.twoFactor);
+  if (filter.status === 'active') query = query.where('users.deactivated_at', 'is', null);
+  else if (filter.status === 'deactivated') query = query.where('users.deactivated_at', 'is not', null);
   if (search.trim() !== '') {
     const pattern = likePattern(search.trim());
     query = query.where((eb) =>
@@ -173,7 +180,9 @@ export async function listPeopleWithoutTwoFactor(db: Db, scope: AdminScope, page
     .select(['users.id', 'users.email', 'users.name', 'organizations.name as org_name'])
     .where(personInScope(db, scope))
     .where('two_factor.user_id', 'is', null)
-    .where('users.password_hash', 'is not', null);
+    .where('users.password_hash', 'is not', null)
+    // a deactivated person cannot sign in to turn it on
+    .where('users.deactivated_at', 'is', null);
   if (page.firmId !== undefined) query = query.where('organizations.id', '=', page.firmId);
   return query.where('users.id', '>', page.afterId).orderBy('users.id').limit(page.limit).execute();
 }
@@ -192,4 +201,32 @@ export function findUserPlace(db: Db, userId: string) {
     .select(['users.org_id', 'organizations.parent_id as org_parent_id'])
     .where('users.id', '=', userId)
     .executeTakeFirst();
+}
+
+/** Every organisation, aggregators first, for the operator's tree. */
+export function listAllOrganizations(db: Db) {
+  return db
+    .selectFrom('organizations')
+    .select((eb) => [
+      'organizations.id',
+      'organizations.name',
+      'organizations.parent_id',
+      eb.selectFrom('users').select((e) => e.fn.countAll<number>().as('n')).whereRef('users.org_id', '=', 'organizations.id').as('people'),
+    ])
+    .orderBy('organizations.name')
+    .execute();
+}
+
+/** Everyone (or everyone of the scope), for the operator's list: the admin list's shape, unlimited. */
+export async function listPeopleForOperator(db: Db, scope: AdminScope | null, nowMs: number): Promise<ManagedUserRow[]> {
+  let query = managedUsersQuery(db, nowMs);
+  if (scope !== null) query = query.where(personInScope(db, scope));
+  const rows = await query.orderBy('organizations.name').orderBy('users.name').orderBy('users.email').execute();
+  return rows.map((row) => toManagedUser(row as QueriedRow));
+}
+
+/** The person behind an email, as an admin sees them (the operator's `user show`). */
+export async function findManagedUserByEmail(db: Db, email: string, nowMs: number): Promise<ManagedUserRow | undefined> {
+  const row = await managedUsersQuery(db, nowMs).where('users.email', '=', email).executeTakeFirst();
+  return row ? toManagedUser(row as QueriedRow) : undefined;
 }

@@ -15,6 +15,7 @@ import * as passkeys from './migrations/008-passkeys.js';
 import * as oidc from './migrations/009-oidc.js';
 import * as knownBrowsers from './migrations/010-known-browsers.js';
 import * as overview from './migrations/011-overview.js';
+import * as deactivation from './migrations/012-deactivation.js';
 import { type ConnectionEvent, type ConnectionEvents, connectionEvents, resilientPool } from './pg-connections.js';
 import type { Database } from './schema.js';
 
@@ -42,6 +43,7 @@ const migrations: Record<string, Migration> = {
   '009-oidc': oidc,
   '010-known-browsers': knownBrowsers,
   '011-overview': overview,
+  '012-deactivation': deactivation,
 };
 
 // int8 (bigint) comes back from pg as a string to protect precision; our bigints are

@@ -25,7 +25,10 @@ export function findLinkedSession(db: Db, providerSessionUid: string): Promise<L
   return db
     .selectFrom('oidc_session_links')
     .innerJoin('sessions', 'sessions.id', 'oidc_session_links.session_id')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
     .select(['sessions.id as session_id', 'sessions.user_id', 'sessions.created_at', 'sessions.last_seen_at'])
     .where('oidc_session_links.provider_session_uid', '=', providerSessionUid)
+    // An app's tokens end with a deactivation even if a session outlived it (see lookUpSessionForRequest).
+    .where('users.deactivated_at', 'is', null)
     .executeTakeFirst();
 }

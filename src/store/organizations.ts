@@ -21,3 +21,8 @@ export async function insertOrganization(db: Db, org: Omit<OrganizationRow, 'req
 export async function setRequireTwoFactor(db: Db, aggregatorId: string, required: boolean): Promise<void> {
   await db.updateTable('organizations').set({ require_two_factor: required ? 1 : 0 }).where('id', '=', aggregatorId).where('parent_id', 'is', null).execute();
 }
+
+/** Every organisation's name, for "did you mean" (a deployment has tens or hundreds). */
+export async function listOrganizationNames(db: Db): Promise<string[]> {
+  return (await db.selectFrom('organizations').select('name').orderBy('name').execute()).map((row) => row.name);
+}

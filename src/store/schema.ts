@@ -46,6 +46,8 @@ export interface UsersTable {
   code_locked_until: number | null;
   /** when a link emailed to the address was used (invitation, password reset) */
   email_verified_at: number | null;
+  /** when an administrator or the operator deactivated the person; null while they may sign in */
+  deactivated_at: Generated<number | null>;
 }
 
 export interface TwoFactorTable {

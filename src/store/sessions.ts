@@ -84,7 +84,11 @@ function buildSessionLookup(db: Db, sessionId: string) {
       'org.require_two_factor as org_requires',
       'agg.require_two_factor as aggregator_requires',
     ])
-    .where('sessions.id', '=', sessionId);
+    .where('sessions.id', '=', sessionId)
+    // A deactivation deletes the person's sessions, but a sign-in that checked the person
+    // just before it committed may still write one (on this node or another): the check
+    // of every request refuses it here, in the same query, at no extra cost.
+    .where('users.deactivated_at', 'is', null);
 }
 
 const compiledLookups = new WeakMap<Db, CompiledQuery<SessionLookupRow>>();

@@ -13,8 +13,8 @@ export function findUserById(db: Db, id: string): Promise<UserRow | undefined> {
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function insertUser(db: Db, user: Omit<UserRow, 'code_failures' | 'code_locked_until'>): Promise<void> {
-  await db.insertInto('users').values({ ...user, code_locked_until: null }).execute();
+export async function insertUser(db: Db, user: Omit<UserRow, 'code_failures' | 'code_locked_until' | 'deactivated_at'>): Promise<void> {
+  await db.insertInto('users').values({ ...user, code_locked_until: null, deactivated_at: null }).execute();
 }
 
 export async function countUsers(db: Db): Promise<number> {
@@ -127,5 +127,30 @@ export async function unlockCodeStep(db: Db, userId: string, nowMs: number): Pro
     .where('id', '=', userId)
     .where('code_locked_until', '>', nowMs)
     .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
+/**
+ * Marks the person deactivated; false when they already were.
+ * Race prevented: two admins (or an admin and the operator) deactivating at once match
+ * the row once, so one event is recorded and one email sent.
+ */
+export async function markDeactivated(db: Db, userId: string, atMs: number): Promise<boolean> {
+  const result = await db.updateTable('users').set({ deactivated_at: atMs }).where('id', '=', userId).where('deactivated_at', 'is', null).executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
+/** Lets the person sign in again; false when they were not deactivated (the same race, the other way). */
+export async function clearDeactivated(db: Db, userId: string): Promise<boolean> {
+  const result = await db.updateTable('users').set({ deactivated_at: null }).where('id', '=', userId).where('deactivated_at', 'is not', null).executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
+/**
+ * Sets the person's role; false when it already was that role.
+ * Race prevented: two admins making the same change at once record and email it once.
+ */
+export async function setRole(db: Db, userId: string, role: UserRow['role']): Promise<boolean> {
+  const result = await db.updateTable('users').set({ role }).where('id', '=', userId).where('role', '<>', role).executeTakeFirst();
   return result.numUpdatedRows === 1n;
 }

@@ -9,6 +9,7 @@ import { STRONG_PASSWORD, type TestUser, turnOnTotp } from './fixtures.js';
 export interface OrgTree {
   aggregatorA: { id: string; name: string };
   aggregatorB: { id: string; name: string };
+  firms: Record<'A1' | 'A2' | 'B1', { id: string; name: string }>;
   people: Record<'aggAdminA' | 'memberOfA' | 'firmAdminA1' | 'memberA1' | 'otherMemberA1' | 'memberA2' | 'aggAdminB' | 'firmAdminB1' | 'memberB1', TestUser>;
 }
 
@@ -32,6 +33,7 @@ export async function createOrgTree(services: ServiceContext): Promise<OrgTree> 
   return {
     aggregatorA,
     aggregatorB,
+    firms: { A1: firmA1, A2: firmA2, B1: firmB1 },
     people: {
       aggAdminA: await person('AggAdminA', aggregatorA.name, 'admin'),
       memberOfA: await person('MemberOfA', aggregatorA.name, 'member'),

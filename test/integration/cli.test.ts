@@ -7,7 +7,8 @@ import { openStore } from '../../src/store/db.js';
 import { findUserByEmail } from '../../src/store/users.js';
 import { findOrganizationByName } from '../../src/store/organizations.js';
 import { createPostgresDatabase } from '../helpers/databases.js';
-import { runCli } from '../helpers/processes.js';
+import { PROJECT_ROOT, runCli } from '../helpers/processes.js';
+import { spawn } from 'node:child_process';
 import { TEST_SECRET } from '../helpers/server.js';
 
 const targets = [
@@ -63,9 +64,9 @@ for (const target of targets) {
         [['org', 'add', 'Dup Org'], undefined, 'Error: An organisation with that name already exists.'],
         [['org', 'add', 'Firm X', '--parent', 'Nobody Aggregator'], undefined, 'Error: There is no organisation with that name.'],
         [['user', 'add', '--email', 'a@b.com.au', '--name', 'A', '--org', 'Nobody'], undefined, 'Error: There is no organisation with that name.'],
-        [['user', 'add', '--email', 'weak@b.com.au', '--name', 'W', '--org', 'Dup Org', '--password-stdin'], 'password123\n', 'Error: Use at least 12 characters for your password.'],
+        [['user', 'add', '--email', 'weak@b.com.au', '--name', 'W', '--org', 'Dup Org', '--password-stdin'], 'password123\n', 'Error: Use at least 12 characters for the password.'],
         [['user', 'add', '--email', 'weak@b.com.au', '--name', 'W', '--org', 'Dup Org', '--password-stdin'], 'password1234\n', 'Error: That password is too easy to guess.'],
-        [['user', 'add', '--email', 'm@b.com.au', '--name', 'M', '--org', 'Dup Org', '--mobile', '0212345678'], undefined, 'Error: That looks like a landline'],
+        [['user', 'add', '--email', 'm@b.com.au', '--name', 'M', '--org', 'Dup Org', '--mobile', '0212345678'], undefined, 'Error: That looks like a landline.'],
         [['user', 'add', '--email', 'not-an-email', '--name', 'N', '--org', 'Dup Org'], undefined, 'Error: Enter an email address'],
         [['user', 'add', '--email', 'r@b.com.au', '--name', 'R', '--org', 'Dup Org', '--role', 'owner'], undefined, 'Error: --role must be one of: member, admin'],
       ];
@@ -180,6 +181,74 @@ for (const target of targets) {
       expect(rotated.stdout).toMatch(/^rs256-\d{4}-\d{2}-\d{2}-[0-9a-f]{8} {2}RS256 {2}published/m);
     });
 
+    it('lists organisations as a tree and people by organisation, with --json for scripts; suggests a near name', async () => {
+      await runCli(['org', 'add', 'Tree Aggregation'], env);
+      await runCli(['org', 'add', 'Tree Brokers', '--parent', 'Tree Aggregation'], env);
+      await runCli(['org', 'add', 'Tree Lending', '--parent', 'Tree Aggregation'], env);
+      await runCli(['user', 'add', '--email', 'tia@tree.com.au', '--name', 'Tia Tree', '--org', 'Tree Brokers', '--mobile', '0412345670', '--password-stdin'], env, 'a long and lovely passphrase\n');
+      await runCli(['user', 'add', '--email', 'ian@tree.com.au', '--name', 'Ian Invited', '--org', 'Tree Lending', '--role', 'admin'], env);
+      const tree = await runCli(['org', 'list'], env);
+      expect(tree).toMatchObject({ code: 0, stderr: '' });
+      expect(tree.stdout).toContain('Tree Aggregation  (0 people)\n├── Tree Brokers  (1 person)\n└── Tree Lending  (1 person)\n');
+      const treeJson = JSON.parse((await runCli(['org', 'list', '--json'], env)).stdout) as Array<{ name: string; firms: Array<{ name: string; people: number }> }>;
+      expect(treeJson.find((o) => o.name === 'Tree Aggregation')!.firms).toEqual([expect.objectContaining({ name: 'Tree Brokers', people: 1 }), expect.objectContaining({ name: 'Tree Lending', people: 1 })]);
+
+      const list = await runCli(['user', 'list', '--org', 'Tree Aggregation'], env);
+      expect(list.code).toBe(0);
+      expect(list.stdout).toMatch(/^EMAIL +NAME +ORGANISATION +ROLE +TWO-FACTOR +STATUS$/m);
+      expect(list.stdout).toMatch(/^ian@tree\.com\.au +Ian Invited +Tree Lending +admin +invited, no password yet +active$/m);
+      expect(list.stdout).toMatch(/^tia@tree\.com\.au +Tia Tree +Tree Brokers +member +off +active$/m);
+      const firmOnly = JSON.parse((await runCli(['user', 'list', '--org', 'Tree Brokers', '--json'], env)).stdout) as Array<{ email: string; mobile: string }>;
+      expect(firmOnly).toEqual([expect.objectContaining({ email: 'tia@tree.com.au', mobile: '•••• ••• 670', status: 'active' })]);
+
+      const typo = await runCli(['user', 'list', '--org', 'Tree Brokres'], env);
+      expect(typo.code).toBe(1);
+      expect(typo.stderr).toBe('Error: There is no organisation with that name. Did you mean "Tree Brokers"?\n');
+      const far = await runCli(['user', 'add', '--email', 'x@tree.com.au', '--name', 'X', '--org', 'Something Else Entirely'], env);
+      expect(far.stderr).toBe('Error: There is no organisation with that name.\n');
+      expect((await runCli(['org', 'add', 'Tree Firm', '--parent', 'tree aggregation'], env)).stderr).toContain('Did you mean "Tree Aggregation"?');
+    });
+
+    it('shows one person, deactivates and reactivates them as the operator (recorded, emailed, sessions ended); exit codes 0, 1 and 2', async () => {
+      await runCli(['org', 'add', 'Show Agg'], env);
+      await runCli(['user', 'add', '--email', 'sol@show.com.au', '--name', 'Sol Show', '--org', 'Show Agg', '--mobile', '0412 345 999', '--password-stdin'], env, 'a long and lovely passphrase\n');
+      const store = openStore(url);
+      try {
+        const sol = (await findUserByEmail(store.db, 'sol@show.com.au'))!;
+        await store.db.insertInto('sessions').values({ id: 'a'.repeat(64), user_id: sol.id, created_at: Date.now(), last_seen_at: Date.now(), ip: '127.0.0.1', user_agent: 'test', amr: 'pwd' }).execute();
+        const shown = await runCli(['user', 'show', 'Sol@Show.com.au'], env);
+        expect(shown).toMatchObject({ code: 0, stderr: '' });
+        expect(shown.stdout).toMatch(/^Status: +active$/m);
+        expect(shown.stdout).toMatch(/^Mobile: +•••• ••• 999$/m);
+        expect(shown.stdout).toMatch(/^Code entry: +not paused$/m);
+        expect(shown.stdout).not.toContain('0412');
+
+        const done = await runCli(['user', 'deactivate', 'sol@show.com.au'], env);
+        expect(done).toMatchObject({ code: 0, stderr: '' });
+        expect(done.stdout).toContain('Deactivated sol@show.com.au.');
+        expect(await store.db.selectFrom('sessions').select('id').where('user_id', '=', sol.id).execute()).toEqual([]);
+        const events = await store.db.selectFrom('security_events').select(['actor_id', 'detail']).where('user_id', '=', sol.id).where('type', '=', 'account_deactivated').execute();
+        expect(events).toEqual([{ actor_id: null, detail: 'by the Twofold operator' }]);
+        expect(await store.db.selectFrom('email_queue').select('id').where('to_address', '=', 'sol@show.com.au').where('kind', '=', 'notice:account_deactivated').execute()).toHaveLength(1);
+        const json = JSON.parse((await runCli(['user', 'show', 'sol@show.com.au', '--json'], env)).stdout) as Record<string, unknown>;
+        expect(json).toMatchObject({ email: 'sol@show.com.au', status: 'deactivated', mobile: '•••• ••• 999', twoFactor: null, passkeys: 0, lastSignInAt: null });
+        expect(json.deactivatedAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+
+        const again = await runCli(['user', 'deactivate', 'sol@show.com.au'], env);
+        expect(again).toMatchObject({ code: 1, stderr: 'Error: This person is already deactivated.\n' });
+        expect(await runCli(['user', 'reactivate', 'sol@show.com.au'], env)).toMatchObject({ code: 0, stderr: '' });
+        expect((await findUserByEmail(store.db, 'sol@show.com.au'))!.deactivated_at).toBeNull();
+        expect((await runCli(['user', 'reactivate', 'sol@show.com.au'], env)).code).toBe(1);
+        expect(await runCli(['user', 'show', 'nobody@show.com.au'], env)).toMatchObject({ code: 1, stderr: 'Error: There is no user with that email.\n' });
+        // Usage mistakes: 2.
+        expect((await runCli(['user', 'deactivate'], env)).code).toBe(2);
+        expect((await runCli(['user', 'frobnicate'], env)).code).toBe(2);
+        expect((await runCli(['user', 'list', '--colour'], env)).code).toBe(2);
+      } finally {
+        await store.close();
+      }
+    });
+
     it('says what is wrong with the configuration', async () => {
       const result = await runCli(['org', 'add', 'X'], { DATABASE_URL: 'mysql://nope', TWOFOLD_SECRET: TEST_SECRET });
       expect(result.code).not.toBe(0);
@@ -187,3 +256,49 @@ for (const target of targets) {
     });
   });
 }
+
+describe('CLI help', () => {
+  it('lists every command with an example', async () => {
+    const help = await runCli(['--help'], {});
+    expect(help.code).toBe(0);
+    const commands = ['org add', 'org list', 'user add', 'user list', 'user show', 'user deactivate', 'user reactivate', 'user reset-2fa', 'user unlock', 'mail status', 'client add', 'client list', 'client remove', 'client rotate-secret', 'keys list', 'keys rotate'];
+    for (const command of commands) expect(help.stdout).toMatch(new RegExp(`^  twofold ${command}\\n.*\\n      \\$ .*twofold ${command}( |$)`, 'm'));
+    expect(help.stdout).toContain('Exit codes: 0 done, 1 refused or failed');
+  });
+});
+
+describe('CLI password prompt on a terminal', () => {
+  it("asks for the new person's password twice without showing it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'twofold-cli-tty-'));
+    const env = { DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`, TWOFOLD_SECRET: TEST_SECRET };
+    try {
+      await runCli(['org', 'add', 'Prompt Agg'], env);
+      const password = 'quiet meadow lantern eleven';
+      // `script` gives the CLI a terminal (a pseudo-terminal) for its stdin and stdout.
+      const cli = `${process.execPath} bin/twofold.js user add --email pia@prompt.com.au --name "Pia Prompt" --org "Prompt Agg" --password-stdin`;
+      const child = spawn('script', ['-qec', cli, '/dev/null'], { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio: 'pipe' });
+      let output = '';
+      child.stdout.on('data', (d) => (output += d));
+      const until = async (text: string, count: number) => {
+        for (let i = 0; i < 200 && output.split(text).length - 1 < count; i++) await new Promise((r) => setTimeout(r, 50));
+        expect(output).toContain(text);
+      };
+      await until("Enter the new person's password: ", 1);
+      child.stdin.write(`${password}\r`);
+      await until('Enter it again: ', 1);
+      child.stdin.write(`${password}\r`);
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(code).toBe(0);
+      expect(output).toContain('Created user pia@prompt.com.au.');
+      expect(output).not.toContain(password);
+      const store = openStore(env.DATABASE_URL);
+      try {
+        expect((await findUserByEmail(store.db, 'pia@prompt.com.au'))!.password_hash).toMatch(/^\$argon2id\$/);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -17,6 +17,7 @@ import { createPostgresDatabase } from '../helpers/databases.js';
 import { startServerProcess, stopProcess } from '../helpers/processes.js';
 import { TEST_SECRET, testServices } from '../helpers/server.js';
 import { nginxPreamble } from '../helpers/nginx.js';
+import { createOrgTree } from '../helpers/org-tree.js';
 
 const TOTP_STEP_MS = TOTP_PERIOD_IN_SECONDS * 1000;
 
@@ -150,6 +151,44 @@ describe('two nodes on one PostgreSQL', () => {
     expect((await phone.get('/api/session')).status).toBe(401);
     expect((await phone.on(a()).get('/api/session')).status).toBe(401);
     expect((await laptop.on(b()).get('/api/session')).status).toBe(200);
+  });
+
+  it('a person deactivated by an admin on A is refused on B at their next request, and cannot sign in on either', async () => {
+    await untilStepHasTimeLeft();
+    const tree = await createOrgTree(services);
+    const member = tree.people.memberA1;
+    const admin = tree.people.aggAdminA;
+    const onB = await passwordOn(b(), member);
+    await onB.get('/sign-in/code');
+    expect((await onB.post('/sign-in/code', { code: await freshCode(member) })).location).toBe('/');
+    expect((await onB.get('/api/session')).status).toBe(200);
+
+    const adminOnA = await passwordOn(a(), admin);
+    await adminOnA.get('/sign-in/code');
+    expect((await adminOnA.post('/sign-in/code', { code: await freshCode(admin) })).location).toBe('/');
+    await adminOnA.get(`/admin/users/${member.id}`);
+    expect((await adminOnA.post(`/admin/users/${member.id}/deactivate`, {})).status).toBe(303);
+
+    expect((await onB.get('/api/session')).status).toBe(401);
+    expect((await onB.on(a()).get('/api/session')).status).toBe(401);
+    for (const node of [a(), b()]) {
+      const right = new TestClient(node);
+      await right.get('/sign-in');
+      const refused = await right.post('/sign-in', { email: member.email, password: member.password });
+      expect(refused.status).toBe(403);
+      expect(alertText(refused.body)).toContain('deactivated');
+    }
+  });
+
+  it('a session that outlived a deactivation (a sign-in racing it) is refused on both nodes', async () => {
+    const user = await personWithApp();
+    const onA = await passwordOn(a(), user);
+    await onA.get('/sign-in/code');
+    expect((await onA.post('/sign-in/code', { code: await freshCode(user) })).location).toBe('/');
+    // Only the column: the session row stays, as one written just after the deactivation would.
+    await services.db.updateTable('users').set({ deactivated_at: Date.now() }).where('id', '=', user.id).execute();
+    expect((await onA.on(b()).get('/api/session')).status).toBe(401);
+    expect((await onA.get('/api/session')).status).toBe(401);
   });
 
   describe('behind nginx', () => {

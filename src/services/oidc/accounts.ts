@@ -20,7 +20,8 @@ export interface AccountClaims {
 
 export async function accountClaimsOf(ctx: ServiceContext, userId: string): Promise<AccountClaims | null> {
   const user = await findUserById(ctx.db, userId);
-  if (!user) return null;
+  // A deactivated person is no one an app may be told about, whatever token it holds.
+  if (!user || user.deactivated_at !== null) return null;
   const org = await findOrganizationById(ctx.db, user.org_id);
   if (!org) return null;
   const parent = org.parent_id ? await findOrganizationById(ctx.db, org.parent_id) : undefined;

@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { type SigningAlg, checkRedirectUri } from '../../domain/oidc.js';
 import { TwofoldError } from '../../errors.js';
 import { deleteOidcClient, deleteOidcPayloadsOfClient, findOidcClient, insertOidcClient, listOidcClients, updateOidcClientSecret, type OidcClientRow } from '../../store/oidc-clients.js';
-import { findOrganizationById, findOrganizationByName } from '../../store/organizations.js';
+import { findOrganizationById } from '../../store/organizations.js';
+import { organizationNamed } from '../accounts.js';
 import type { ServiceContext } from '../context.js';
 import { inTransaction } from '../transaction.js';
 
@@ -52,8 +53,7 @@ export async function addClient(ctx: ServiceContext, input: NewClient): Promise<
   const postLogoutRedirectUris = checkUris(input.postLogoutRedirectUris ?? []);
   let orgId: string | null = null;
   if (input.organizationName !== undefined) {
-    const org = await findOrganizationByName(ctx.db, input.organizationName);
-    if (!org) throw new TwofoldError('organization_unknown');
+    const org = await organizationNamed(ctx, input.organizationName);
     orgId = org.id;
   }
   const clientId = randomBytes(16).toString('hex');

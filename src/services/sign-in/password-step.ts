@@ -50,6 +50,13 @@ export async function signInWithPassword(
     return refused('invalid_credentials');
   }
   await settleRightPassword(ctx, guess, { clearAccountWindow: true });
+  // After the right password only: a wrong one for a deactivated account was answered
+  // above like any wrong password, so whether an account is deactivated is learnt only
+  // by someone who knows its password.
+  if (user.deactivated_at !== null) {
+    await appendSecurityEvent(ctx.db, { type: 'sign_in_refused_deactivated', userId: user.id, ...metaOf(meta), detail: 'password', atMs: nowMs });
+    return refused('account_deactivated');
+  }
 
   if (ctx.hasher.needsRehash(user.password_hash)) await updatePasswordHash(ctx.db, user.id, await ctx.hasher.hash(password), null);
 

@@ -40,7 +40,8 @@ export async function loadPendingSignIn(ctx: ServiceContext, attemptToken: unkno
   if (!attempt || attempt.expires_at <= nowMs || attempt.code_tries >= MAX_CODE_TRIES_PER_SIGN_IN_ATTEMPT) return null;
   const user = await findUserById(ctx.db, attempt.user_id);
   const twoFactor = user ? await findTwoFactor(ctx.db, user.id) : undefined;
-  if (!user || !twoFactor) return null;
+  // A deactivation deletes the person's attempts; one read just before it is dead all the same.
+  if (!user || !twoFactor || user.deactivated_at !== null) return null;
   const pending: PendingSignIn = {
     attemptId: attempt.id,
     userId: user.id,

@@ -1,15 +1,33 @@
 // The admin area: aggregator admins (and, read-only, firm admins) over their people.
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { adminKindOf, canRemindAboutTwoFactor, canResendInvitation, whyResetIsRefused, whyUnlockIsRefused } from '../../domain/authorization.js';
+import { adminKindOf, canRemindAboutTwoFactor, canResendInvitation, whyAccountChangeIsRefused, whyResetIsRefused, whyUnlockIsRefused } from '../../domain/authorization.js';
 import type { TwofoldError } from '../../errors.js';
 import { activityCsv, listActivity } from '../../services/activity.js';
-import { ADMIN_LIST_LIMIT, actorFor, adminOrganizationOf, findManagedUser, listAdminFirms, listUsersForAdmin, peopleFilterOf, resendInvitation, resetTwoFactorAsAdmin, setTwoFactorRequirement, unlockCodeStepAsAdmin } from '../../services/admin.js';
+import {
+  ADMIN_LIST_LIMIT,
+  actorFor,
+  adminOrganizationOf,
+  changeRoleAsAdmin,
+  deactivateAsAdmin,
+  findManagedUser,
+  inviteAsAdmin,
+  listAdminFirms,
+  listUsersForAdmin,
+  mayInvite,
+  peopleFilterOf,
+  reactivateAsAdmin,
+  refuse,
+  resendInvitation,
+  resetTwoFactorAsAdmin,
+  setTwoFactorRequirement,
+  unlockCodeStepAsAdmin,
+} from '../../services/admin.js';
 import type { SignedInUser } from '../../services/sessions.js';
 import { type WebContext, refusalOf, sendPage, signedInUser, statusOf } from '../context.js';
 import { formField, formText, queryText, requestMeta } from '../form.js';
 import { noticeFor } from '../notices.js';
-import { AdminListPage, AdminUserPage } from '../views/admin.js';
+import { AdminListPage, AdminUserPage, InvitePage, type InviteValues } from '../views/admin.js';
 import { AdminOverviewPage } from '../views/admin-overview.js';
 import { loadOverview } from '../../services/overview.js';
 import { remindPeopleWithoutTwoFactor } from '../../services/two-factor-reminders.js';
@@ -27,7 +45,7 @@ function parseDay(text: string | undefined): number | null {
 }
 
 export function registerAdminRoutes(app: FastifyInstance, web: WebContext): void {
-  const userPage = async (request: FastifyRequest, reply: FastifyReply, user: SignedInUser, targetId: unknown, status: number, extra: { error?: string; unlockError?: string; values?: Record<string, string> } = {}) => {
+  const userPage = async (request: FastifyRequest, reply: FastifyReply, user: SignedInUser, targetId: unknown, status: number, extra: { error?: string; unlockError?: string; standingError?: string; values?: Record<string, string> } = {}) => {
     const actor = await actorFor(web.services, user);
     const target = await findManagedUser(web.services, actor, targetId, requestMeta(request));
     const activity = await listActivity(web.services, target.id, 25, queryText(request, 'before'));
@@ -44,6 +62,7 @@ export function registerAdminRoutes(app: FastifyInstance, web: WebContext): void
         canUnlock={whyUnlockIsRefused(actor, place) === null}
         awaitingPassword={target.awaiting_password}
         canResendInvitation={canResendInvitation(actor, place)}
+        canChangeStanding={whyAccountChangeIsRefused(actor, place) === null}
         activity={activity.items}
         nextCursor={activity.nextCursor}
         nowMs={web.services.now()}
@@ -81,8 +100,8 @@ export function registerAdminRoutes(app: FastifyInstance, web: WebContext): void
     const user = signedInUser(request);
     const actor = await actorFor(web.services, user);
     const search = queryText(request, 'q') ?? '';
-    const filter = peopleFilterOf({ firm: queryText(request, 'firm'), twoFactor: queryText(request, 'two_factor') });
-    const rows = await listUsersForAdmin(web.services, actor, search, requestMeta(request), { firm: filter.firmId, twoFactor: filter.twoFactor });
+    const filter = peopleFilterOf({ firm: queryText(request, 'firm'), twoFactor: queryText(request, 'two_factor'), status: queryText(request, 'status') });
+    const rows = await listUsersForAdmin(web.services, actor, search, requestMeta(request), { firm: filter.firmId, twoFactor: filter.twoFactor, status: filter.status });
     const org = await adminOrganizationOf(web.services, actor);
     return sendPage(
       reply,
@@ -96,12 +115,66 @@ export function registerAdminRoutes(app: FastifyInstance, web: WebContext): void
         rows={rows}
         limit={ADMIN_LIST_LIMIT}
         canRemind={canRemindAboutTwoFactor(actor)}
+        canInvite={mayInvite(actor)}
         search={search.slice(0, 100)}
         nowMs={web.services.now()}
         notice={noticeFor(queryText(request, 'notice'))}
       />,
     );
   });
+
+  const invitePage = async (request: FastifyRequest, reply: FastifyReply, user: SignedInUser, status: number, values: InviteValues, error?: string) => {
+    const actor = await actorFor(web.services, user);
+    // Firm admins only read: the form is refused (and recorded) as its answer would be.
+    if (!mayInvite(actor)) return refuse(web.services, actor, 'invite a person: only aggregator admins may', requestMeta(request));
+    const org = await adminOrganizationOf(web.services, actor);
+    return sendPage(
+      reply,
+      status,
+      <InvitePage user={user} csrfToken={web.csrf.tokenFor(request, reply)} organization={org.name} firms={await listAdminFirms(web.services, actor)} values={values} error={error} />,
+    );
+  };
+
+  app.get('/admin/people/invite', async (request, reply) => invitePage(request, reply, signedInUser(request), 200, {}));
+
+  app.post('/admin/people/invite', async (request, reply) => {
+    const user = signedInUser(request);
+    const actor = await actorFor(web.services, user);
+    const input = { name: formField(request, 'name'), email: formField(request, 'email'), firmId: formField(request, 'firm'), role: formField(request, 'role'), mobile: formField(request, 'mobile') };
+    let created: { id: string } | undefined;
+    const refusal = await refusalOf(async () => {
+      created = await inviteAsAdmin(web.services, actor, input, requestMeta(request));
+    });
+    // Not an aggregator admin, or a firm outside their reach: the shared 403 page.
+    if (refusal && isAccessRefusal(refusal)) throw refusal;
+    if (refusal || !created) {
+      const values = {
+        name: formText(request, 'name')?.slice(0, 100) ?? '',
+        email: formText(request, 'email')?.slice(0, 254) ?? '',
+        firmId: formText(request, 'firm')?.slice(0, 64) ?? '',
+        role: formText(request, 'role') === 'admin' ? 'admin' : 'member',
+        mobile: formText(request, 'mobile')?.slice(0, 32) ?? '',
+      };
+      return invitePage(request, reply, user, refusal ? statusOf(refusal) : 500, values, refusal?.message);
+    }
+    return reply.redirect(`/admin/users/${encodeURIComponent(created.id)}?notice=person_invited`, 303);
+  });
+
+  /** One of the standing changes on a person's page: out of reach is the shared page; anything else shows by its form. */
+  const standingRoute = (path: string, notice: string, act: (actor: Awaited<ReturnType<typeof actorFor>>, targetId: string, request: FastifyRequest) => Promise<void>) => {
+    app.post(`/admin/users/:id/${path}`, async (request, reply) => {
+      const user = signedInUser(request);
+      const actor = await actorFor(web.services, user);
+      const targetId = (request.params as { id: string }).id;
+      const refusal = await refusalOf(() => act(actor, targetId, request));
+      if (refusal && isAccessRefusal(refusal)) throw refusal;
+      if (refusal) return userPage(request, reply, user, targetId, statusOf(refusal), { standingError: refusal.message });
+      return reply.redirect(`/admin/users/${encodeURIComponent(targetId)}?notice=${notice}`, 303);
+    });
+  };
+  standingRoute('role', 'role_changed', (actor, targetId, request) => changeRoleAsAdmin(web.services, actor, targetId, formField(request, 'role'), requestMeta(request)));
+  standingRoute('deactivate', 'account_deactivated', (actor, targetId, request) => deactivateAsAdmin(web.services, actor, targetId, requestMeta(request)));
+  standingRoute('reactivate', 'account_reactivated', (actor, targetId, request) => reactivateAsAdmin(web.services, actor, targetId, requestMeta(request)));
 
   app.post('/admin/require-two-factor', async (request, reply) => {
     const user = signedInUser(request);

@@ -4,7 +4,8 @@ import { formatDate } from './format.js';
 export function ActivityList(props: { items: ActivityItem[]; showDetail?: boolean }) {
   if (props.items.length === 0) return <p>No activity yet.</p>;
   return (
-    <div class="table-wrap">
+    // Focusable and named: on a phone the table scrolls sideways inside it, by keyboard too.
+    <div class="table-wrap" tabindex={0} role="region" aria-label="Security activity">
       <table class="activity">
         <thead>
           <tr>

@@ -46,6 +46,13 @@ function UnlockSection(props: { target: ManagedUserRow; nowMs: number; canUnlock
 }
 
 const TWO_FACTOR_FILTER_LABELS: Record<string, string> = { off: 'Not turned on yet', totp: 'On (app)', sms: 'On (SMS)', webauthn: 'On (passkey)', invited: 'Invited, no password yet' };
+const STATUS_FILTER_LABELS: Record<string, string> = { active: 'Active', deactivated: 'Deactivated' };
+
+const ROLE_LABELS: Record<ManagedUserRow['role'], string> = { member: 'Member', admin: 'Administrator' };
+
+function statusText(row: ManagedUserRow): string {
+  return row.deactivated_at === null ? 'Active' : `Deactivated ${formatDate(row.deactivated_at)}: cannot sign in`;
+}
 
 /** The People tab: everyone in the admin's reach, searched and filtered by firm and by two-factor. */
 export function AdminListPage(props: {
@@ -53,21 +60,29 @@ export function AdminListPage(props: {
   csrfToken: string;
   organization: string;
   firms: Array<{ id: string; name: string; parent_id: string | null }>;
-  filter: { firmId?: string; twoFactor?: string };
+  filter: { firmId?: string; twoFactor?: string; status?: string };
   rows: ManagedUserRow[];
   limit: number;
   search: string;
   nowMs: number;
   canRemind: boolean;
+  canInvite: boolean;
   notice?: string | undefined;
 }) {
   const firm = props.firms.find((f) => f.id === props.filter.firmId);
-  const filtered = props.search !== '' || props.filter.firmId !== undefined || props.filter.twoFactor !== undefined;
+  const filtered = props.search !== '' || props.filter.firmId !== undefined || props.filter.twoFactor !== undefined || props.filter.status !== undefined;
   return (
     <Page title="People · Admin" signedInAs={props.user.email} csrfToken={props.csrfToken} full>
       <h1>Admin: {props.organization}</h1>
       <AdminTabs current="people" />
       <Notice message={props.notice} />
+      {props.canInvite && (
+        <p>
+          <a href="/admin/people/invite" class="button">
+            Invite a person
+          </a>
+        </p>
+      )}
       <form method="get" action="/admin/people" class="search" role="search" aria-label="People">
         <Field name="q" label="Search by name or email" type="text" value={props.search} required={false} maxLength={100} />
         {props.firms.length > 1 && (
@@ -89,6 +104,17 @@ export function AdminListPage(props: {
             <option value="">Anyone</option>
             {Object.entries(TWO_FACTOR_FILTER_LABELS).map(([value, label]) => (
               <option key={value} value={value} selected={value === props.filter.twoFactor}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field field-select">
+          <label for="field-status">Status</label>
+          <select id="field-status" name="status">
+            <option value="">Anyone</option>
+            {Object.entries(STATUS_FILTER_LABELS).map(([value, label]) => (
+              <option key={value} value={value} selected={value === props.filter.status}>
                 {label}
               </option>
             ))}
@@ -137,6 +163,7 @@ export function AdminListPage(props: {
                   <tr key={row.id}>
                     <td class="person">
                       <a href={`/admin/users/${row.id}`}>{row.name}</a>
+                      {row.deactivated_at !== null && <span class="tag tag-off">Deactivated</span>}
                       <br />
                       <span class="muted">{row.email}</span>
                     </td>
@@ -164,7 +191,10 @@ export function AdminUserPage(props: {
   canReset: boolean;
   canUnlock: boolean;
   canResendInvitation: boolean;
+  /** may change the person's role and deactivate or reactivate them */
+  canChangeStanding: boolean;
   awaitingPassword: boolean;
+  standingError?: string | undefined;
   activity: ActivityItem[];
   nextCursor: string | null;
   nowMs: number;
@@ -186,6 +216,10 @@ export function AdminUserPage(props: {
         <dd>{t.email}</dd>
         <dt>Firm</dt>
         <dd>{t.org_name}</dd>
+        <dt>Role</dt>
+        <dd>{ROLE_LABELS[t.role]}</dd>
+        <dt>Status</dt>
+        <dd class={t.deactivated_at === null ? undefined : 'status-off'}>{statusText(t)}</dd>
         <dt>Two-factor</dt>
         <dd>{twoFactorText(t)}</dd>
         {t.two_factor_method !== null && (
@@ -206,7 +240,7 @@ export function AdminUserPage(props: {
 
       <UnlockSection target={t} nowMs={props.nowMs} canUnlock={props.canUnlock} csrfToken={props.csrfToken} error={props.unlockError} />
 
-      {props.awaitingPassword && props.canResendInvitation && (
+      {props.awaitingPassword && props.canResendInvitation && t.deactivated_at === null && (
         <form method="post" action={`/admin/users/${t.id}/resend-invitation`} class="section">
           <CsrfField token={props.csrfToken} />
           <p>{t.name} has not chosen a password yet.</p>
@@ -219,7 +253,10 @@ export function AdminUserPage(props: {
         <p class="section">{t.name} has not chosen a password yet. An administrator of your aggregator can resend the invitation.</p>
       )}
 
-      {props.canReset && (
+      {props.canChangeStanding && <StandingSection target={t} csrfToken={props.csrfToken} error={props.standingError} />}
+
+      {/* Only where there is something to reset: a second factor, or a remembered device. */}
+      {props.canReset && (t.two_factor_method !== null || t.remembered_devices > 0) && (
         <section class="section" aria-labelledby="reset-heading">
           <h2 id="reset-heading">Reset two-factor authentication</h2>
           <p>
@@ -269,6 +306,113 @@ export function AdminUserPage(props: {
           </button>
         </form>
       </section>
+    </Page>
+  );
+}
+
+/** Role and deactivation: for an aggregator admin, on someone else of their aggregator. */
+function StandingSection(props: { target: ManagedUserRow; csrfToken: string; error: string | undefined }) {
+  const t = props.target;
+  const otherRole = t.role === 'admin' ? 'member' : 'admin';
+  return (
+    <section class="section" aria-labelledby="standing-heading">
+      <h2 id="standing-heading">Role and access</h2>
+      <ErrorSummary message={props.error} />
+      <form method="post" action={`/admin/users/${t.id}/role`}>
+        <CsrfField token={props.csrfToken} />
+        <input type="hidden" name="role" value={otherRole} />
+        <p id="role-hint">
+          {t.name} is {t.role === 'admin' ? 'an administrator' : 'a member'}.{' '}
+          {otherRole === 'admin'
+            ? `As an administrator of ${t.org_name} they would see its people${t.org_parent_id === null ? ', and act on everyone under the aggregator' : ''}.`
+            : 'As a member they will no longer see the admin area.'}{' '}
+          They will be told by email.
+        </p>
+        <button type="submit" class="secondary" aria-describedby="role-hint">
+          {otherRole === 'admin' ? 'Make administrator' : 'Make member'}
+        </button>
+      </form>
+      {t.deactivated_at === null ? (
+        <form method="post" action={`/admin/users/${t.id}/deactivate`} class="section">
+          <CsrfField token={props.csrfToken} />
+          <p id="deactivate-hint">
+            Deactivating signs {t.name} out everywhere at once (apps too), forgets their remembered devices and stops any emailed link from working. They cannot sign in
+            until someone reactivates them. Their activity is kept, and they will be told by email.
+          </p>
+          <button type="submit" class="danger" aria-describedby="deactivate-hint">
+            Deactivate {t.name}
+          </button>
+        </form>
+      ) : (
+        <form method="post" action={`/admin/users/${t.id}/reactivate`} class="section">
+          <CsrfField token={props.csrfToken} />
+          <p id="reactivate-hint">
+            Reactivating lets {t.name} sign in again with their password and two-factor authentication.{t.awaiting_password ? ' They never chose a password: send them a new invitation after reactivating.' : ''} They will be told by email.
+          </p>
+          <button type="submit" class="secondary" aria-describedby="reactivate-hint">
+            Reactivate {t.name}
+          </button>
+        </form>
+      )}
+    </section>
+  );
+}
+
+export interface InviteValues {
+  name?: string;
+  email?: string;
+  firmId?: string;
+  role?: string;
+  mobile?: string;
+}
+
+/** Invite a person: an aggregator admin, into their aggregator or one of its firms. */
+export function InvitePage(props: {
+  user: SignedInUser;
+  csrfToken: string;
+  organization: string;
+  firms: Array<{ id: string; name: string; parent_id: string | null }>;
+  values: InviteValues;
+  error?: string | undefined;
+}) {
+  const v = props.values;
+  return (
+    <Page title="Invite a person · Admin" signedInAs={props.user.email} csrfToken={props.csrfToken}>
+      <p>
+        <a href="/admin/people">Back to everyone</a>
+      </p>
+      <h1>Invite a person</h1>
+      <p>They get an email from {props.organization} with a link to choose their password, valid for 7 days.</p>
+      <ErrorSummary message={props.error} />
+      <form method="post" action="/admin/people/invite" novalidate>
+        <CsrfField token={props.csrfToken} />
+        <Field name="name" label="Full name" autocomplete="off" maxLength={100} value={v.name} />
+        <Field name="email" label="Email" type="email" autocomplete="off" maxLength={254} value={v.email} hint="They sign in with it, and the invitation goes to it." />
+        <div class="field">
+          <label for="field-firm">Firm</label>
+          <select id="field-firm" name="firm" required>
+            <option value="">Choose a firm</option>
+            {props.firms.map((firm) => (
+              <option key={firm.id} value={firm.id} selected={firm.id === v.firmId}>
+                {firm.parent_id === null ? `${firm.name} (its own staff)` : firm.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <fieldset class="plain">
+          <legend>Role</legend>
+          <div class="choice">
+            <input type="radio" id="role-member" name="role" value="member" checked={v.role !== 'admin'} /> <label for="role-member">Member</label>
+            <p>Signs in; sees only their own account.</p>
+          </div>
+          <div class="choice">
+            <input type="radio" id="role-admin" name="role" value="admin" checked={v.role === 'admin'} /> <label for="role-admin">Administrator</label>
+            <p>Also sees the people of their firm; an administrator of the aggregator itself acts on everyone under it.</p>
+          </div>
+        </fieldset>
+        <Field name="mobile" label="Mobile number (optional)" type="tel" autocomplete="off" required={false} maxLength={32} value={v.mobile} hint="An Australian mobile, like 0412 345 678 (spaces are fine). For codes by text message." />
+        <button type="submit">Send the invitation</button>
+      </form>
     </Page>
   );
 }
