@@ -103,7 +103,7 @@ function personInScope(db: Db, scope: AdminScope) {
 export async function listManagedUsers(db: Db, scope: AdminScope, search: string, limit: number, nowMs: number, filter: PeopleFilter = {}): Promise<ManagedUserRow[]> {
   let query = managedUsersQuery(db, nowMs).where(personInScope(db, scope));
   if (filter.firmId !== undefined) query = query.where('organizations.id', '=', filter.firmId);
-  if (filter.twoFactor === 'off') query = query.where('two_factor.method', 'is', null).where('users.password_hash', 'is not', null);
+  if (filter.twoFactor === 'off') query = query.where('two_factor.method', 'is', null).where('users.password_hash', 'is not', null).where('users.deactivated_at', 'is', null);
   else if (filter.twoFactor === 'invited') query = query.where('users.password_hash', 'is', null);
   else if (filter.twoFactor !== undefined) query = query.where('two_factor.method', '=', filter.twoFactor);
   if (filter.status === 'active') query = query.where('users.deactivated_at', 'is', null);
@@ -151,6 +151,8 @@ export async function countAdoptionByOrg(db: Db, scope: AdminScope): Promise<Ado
       eb.fn.countAll<number>().as('count'),
     ])
     .where(personInScope(db, scope))
+    // A deactivated person cannot sign in: neither protected nor exposed, so not counted.
+    .where('users.deactivated_at', 'is', null)
     .groupBy(['users.org_id', 'two_factor.method', 'awaiting_password'])
     .execute();
   return rows.map((row) => ({ org_id: row.org_id, method: row.method, awaiting_password: Number(row.awaiting_password) === 1, count: Number(row.count) }));
@@ -165,6 +167,7 @@ export async function countRemindedWithoutTwoFactor(db: Db, scope: AdminScope, s
     .leftJoin('two_factor', 'two_factor.user_id', 'users.id')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where(personInScope(db, scope))
+    .where('users.deactivated_at', 'is', null)
     .where('two_factor.user_id', 'is', null)
     .where('two_factor_reminders.sent_at', '>', sinceMs)
     .executeTakeFirst();

@@ -9,6 +9,7 @@ import { type OrgTree, createOrgTree } from '../helpers/org-tree.js';
 import { useTestServer } from '../helpers/suite.js';
 import { createUser, createUserAndInvite } from '../../src/services/accounts.js';
 import { actorFor } from '../../src/services/admin.js';
+import { deactivateAccount } from '../../src/services/account-status.js';
 import { keepFinalDayCounts, loadOverview } from '../../src/services/overview.js';
 import type { SignedInUser } from '../../src/services/sessions.js';
 import { appendSecurityEvent } from '../../src/store/security-events.js';
@@ -198,6 +199,18 @@ describeEachDatabase('admin overview', (database) => {
     // The firm field limits the press to that firm.
     expect(await remindersTo(added.noneA2!)).toHaveLength(2);
     expect(await remindersTo(added.noneA1a!)).toHaveLength(1);
+  });
+
+  it('a deactivated person counts neither as protected nor as not yet, and is not listed to remind', async () => {
+    const services = ctx.server.services;
+    const extra = (await createUser(services, { email: `gone.${Date.now()}@example.com.au`, name: 'Gone Person', orgName: (await services.db.selectFrom('organizations').select('name').where('id', '=', firmA2).executeTakeFirstOrThrow()).name, role: 'member', password: STRONG_PASSWORD })).id;
+    const before = (await loadOverview(services, await actorOf('aggAdminA'), META)).organizations.find((org) => org.id === firmA2)!;
+    await deactivateAccount(services, { targetUserId: extra, actorUserId: null, actorName: 'the operator' }, META);
+    const after = (await loadOverview(services, await actorOf('aggAdminA'), META)).organizations.find((org) => org.id === firmA2)!;
+    expect(after.people).toBe(before.people - 1);
+    expect(after.withoutTwoFactor).toBe(before.withoutTwoFactor - 1);
+    const list = await (await fresh('aggAdminA')).get(`/admin/people?firm=${firmA2}&two_factor=off`);
+    expect(list.body).not.toContain('Gone Person');
   });
 
   it('trends count each Sydney day within the reach, the same live as from kept days', async () => {

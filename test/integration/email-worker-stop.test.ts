@@ -26,7 +26,7 @@ describeEachDatabase('email worker stop', (database) => {
 
   it('releases the message it is stuck sending, and claims nothing more', async () => {
     const services = ctx.server.services;
-    const ids = [];
+    const ids: string[] = [];
     for (const n of [1, 2, 3]) ids.push(await enqueueEmail(services.db, { to: `stuck${n}@example.com.au`, content: { subject: 's', text: 't', html: '<p>t</p>' }, kind: 'test', nowMs: services.now() }));
     const worker = new EmailWorker(services, new SmtpMailTransport(url, 'Twofold <no-reply@twofold.example>', 60_000), quietLog);
     const pass = worker.runOnce();
