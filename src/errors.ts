@@ -102,6 +102,8 @@ export const ERRORS = {
   oidc_interaction_expired: { status: 400, message: 'This sign-in request has expired or was already finished. Go back to the app and sign in again.' },
   oidc_client_not_for_you: { status: 403, message: '{app} is only for people of {organization}, and you are signed in as {email}. Sign out and sign in with the account {organization} gave you.' },
   oidc_two_factor_needed: { status: 403, message: '{app} asks for two-factor authentication, and your account does not have it turned on yet. Turn it on with Protect my account, then sign in to {app} again.' },
+  export_dates_backwards: { status: 400, message: 'The From date is after the To date. Choose a From date on or before the To date, or leave either empty.' },
+  export_date_invalid: { status: 400, message: 'Enter the dates as day, month and year, or leave them empty.' },
   setup_already_done: { status: 409, message: 'Twofold is already set up, so this link does nothing. Sign in, or ask your administrator for an invitation.' },
 } as const satisfies Record<string, { status: number; message: string; /** the sentence for the operator at the command line, where it differs ("the person", not "you") */ operator?: string }>;
 

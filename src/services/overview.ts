@@ -88,6 +88,13 @@ function sumAdoption(orgs: OrgAdoption[]): Overview['totals'] {
   return total;
 }
 
+/** The reach's adoption totals alone (the confirmation of "Require two-factor authentication for everyone" says how many it affects). */
+export async function adoptionTotalsFor(ctx: ServiceContext, actor: Actor, meta: RequestMeta): Promise<Overview['totals']> {
+  const scope = adminScopeOf(actor);
+  if (scope === null) return refuse(ctx, actor, 'admin area', meta);
+  return sumAdoption(adoptionOf(await listOrganizationsInScope(ctx.db, scope), await countAdoptionByOrg(ctx.db, scope)));
+}
+
 /** The last TREND_DAYS Sydney days up to today, oldest first. */
 export function trendDays(nowMs: number): string[] {
   const today = sydneyDayOf(nowMs);

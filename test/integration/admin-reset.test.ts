@@ -98,7 +98,16 @@ describeEachDatabase('aggregator admin reset', (database) => {
     const { server } = ctx;
     const admin = await fresh('aggAdminA');
     await admin.get('/admin');
-    expect((await admin.post('/admin/require-two-factor', { required: 'yes' })).location).toBe('/admin?notice=requirement_saved');
+    // The first click asks, saying whom it affects; nothing changes until it is confirmed.
+    const asked = await admin.post('/admin/require-two-factor', { required: 'yes' });
+    expect(asked.status).toBe(200);
+    expect(asked.body).toContain('Require two-factor authentication for everyone?');
+    expect(asked.body).toMatch(/\d+ of the \d+ people under /);
+    expect((await admin.get('/api/session')).status).toBe(200);
+    const orgRow = () => server.services.db.selectFrom('organizations').select('require_two_factor').where('id', '=', tree.aggregatorA.id).executeTakeFirstOrThrow();
+    expect((await orgRow()).require_two_factor).toBe(0);
+    expect((await admin.post('/admin/require-two-factor', { required: 'yes', confirmed: 'yes' })).location).toBe('/admin?notice=requirement_saved');
+    expect((await orgRow()).require_two_factor).toBe(1);
     const firmAdmin = await fresh('firmAdminA1');
     await firmAdmin.get('/');
     expect((await firmAdmin.post('/admin/require-two-factor', { required: 'no' })).status).toBe(403);
@@ -119,7 +128,7 @@ describeEachDatabase('aggregator admin reset', (database) => {
     const other = new TestClient(server.url);
     await submitPassword(other, tree.people.memberB1.email, tree.people.memberB1.password);
     expect((await other.get('/api/session')).status).toBe(200);
-    await admin.post('/admin/require-two-factor', { required: 'no' });
+    await admin.post('/admin/require-two-factor', { required: 'no', confirmed: 'yes' });
     expect((await member.get('/api/session')).status).toBe(200);
   });
 
@@ -149,6 +158,14 @@ describeEachDatabase('aggregator admin reset', (database) => {
     expect(lines[1]).toBe(`2026-03-10T10:00:00.000Z,Signed in,203.0.113.0,Chrome on Windows,"'=HYPERLINK(""http://evil"")"`);
     const outside = await admin.get(`/admin/users/${target.id}/activity.csv?from=2026-03-11&to=2026-03-12`);
     expect(outside.body.trim().split('\r\n')).toHaveLength(1);
+    // A range backwards, or a date that is not one: refused on the page, not an empty file.
+    const backwards = await admin.get(`/admin/users/${target.id}/activity.csv?from=2026-03-12&to=2026-03-10`);
+    expect(backwards.status).toBe(400);
+    expect(backwards.headers.get('content-type')).toContain('text/html');
+    expect(alertText(backwards.body)).toContain('The From date is after the To date');
+    const notADate = await admin.get(`/admin/users/${target.id}/activity.csv?from=2026-02-31`);
+    expect(notADate.status).toBe(400);
+    expect(alertText(notADate.body)).toContain('Enter the dates as day, month and year');
   });
 
   it('lets the operator reset from the CLI service, recorded as the operator', async () => {

@@ -1,8 +1,8 @@
 // The admin area: aggregator admins (and, read-only, firm admins) over their people.
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { adminKindOf, canRemindAboutTwoFactor, canResendInvitation, whyAccountChangeIsRefused, whyResetIsRefused, whyUnlockIsRefused } from '../../domain/authorization.js';
-import type { TwofoldError } from '../../errors.js';
+import { adminKindOf, canRemindAboutTwoFactor, canRequireTwoFactor, canResendInvitation, whyAccountChangeIsRefused, whyResetIsRefused, whyUnlockIsRefused } from '../../domain/authorization.js';
+import { type TwofoldError, errorMessage } from '../../errors.js';
 import { activityCsv, listActivity } from '../../services/activity.js';
 import {
   ADMIN_LIST_LIMIT,
@@ -28,8 +28,8 @@ import { type WebContext, refusalOf, sendPage, signedInUser, statusOf } from '..
 import { formField, formText, queryText, requestMeta } from '../form.js';
 import { noticeFor } from '../notices.js';
 import { AdminListPage, AdminUserPage, InvitePage, type InviteValues } from '../views/admin.js';
-import { AdminOverviewPage } from '../views/admin-overview.js';
-import { loadOverview } from '../../services/overview.js';
+import { AdminOverviewPage, ConfirmRequirementPage } from '../views/admin-overview.js';
+import { adoptionTotalsFor, loadOverview } from '../../services/overview.js';
 import { remindPeopleWithoutTwoFactor } from '../../services/two-factor-reminders.js';
 
 const DAY_IN_MS = 86_400_000;
@@ -41,11 +41,12 @@ const isAccessRefusal = (refusal: TwofoldError) => refusal.code === 'forbidden' 
 function parseDay(text: string | undefined): number | null {
   if (!text || !/^\d{4}-\d{2}-\d{2}$/.test(text)) return null;
   const ms = Date.parse(`${text}T00:00:00Z`);
-  return Number.isNaN(ms) ? null : ms;
+  // Strict: "2026-02-31" is not quietly 3 March.
+  return Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== text ? null : ms;
 }
 
 export function registerAdminRoutes(app: FastifyInstance, web: WebContext): void {
-  const userPage = async (request: FastifyRequest, reply: FastifyReply, user: SignedInUser, targetId: unknown, status: number, extra: { error?: string; unlockError?: string; standingError?: string; values?: Record<string, string> } = {}) => {
+  const userPage = async (request: FastifyRequest, reply: FastifyReply, user: SignedInUser, targetId: unknown, status: number, extra: { error?: string; unlockError?: string; standingError?: string; exportError?: string; values?: Record<string, string> } = {}) => {
     const actor = await actorFor(web.services, user);
     const target = await findManagedUser(web.services, actor, targetId, requestMeta(request));
     const activity = await listActivity(web.services, target.id, 25, queryText(request, 'before'));
@@ -176,10 +177,17 @@ export function registerAdminRoutes(app: FastifyInstance, web: WebContext): void
   standingRoute('deactivate', 'account_deactivated', (actor, targetId, request) => deactivateAsAdmin(web.services, actor, targetId, requestMeta(request)));
   standingRoute('reactivate', 'account_reactivated', (actor, targetId, request) => reactivateAsAdmin(web.services, actor, targetId, requestMeta(request)));
 
+  // One click asks; the second, on a page saying whom it affects, changes it.
   app.post('/admin/require-two-factor', async (request, reply) => {
     const user = signedInUser(request);
     const actor = await actorFor(web.services, user);
-    await setTwoFactorRequirement(web.services, actor, formField(request, 'required') === 'yes', requestMeta(request));
+    const required = formField(request, 'required') === 'yes';
+    if (formField(request, 'confirmed') !== 'yes' && canRequireTwoFactor(actor, actor.orgId)) {
+      const totals = await adoptionTotalsFor(web.services, actor, requestMeta(request));
+      const org = await adminOrganizationOf(web.services, actor);
+      return sendPage(reply, 200, <ConfirmRequirementPage user={user} csrfToken={web.csrf.tokenFor(request, reply)} organization={org.name} required={required} withoutTwoFactor={totals.withoutTwoFactor} people={totals.people} />);
+    }
+    await setTwoFactorRequirement(web.services, actor, required, requestMeta(request));
     return reply.redirect('/admin?notice=requirement_saved', 303);
   });
 
@@ -248,8 +256,14 @@ export function registerAdminRoutes(app: FastifyInstance, web: WebContext): void
     const actor = await actorFor(web.services, user);
     const target = await findManagedUser(web.services, actor, (request.params as { id: string }).id, requestMeta(request));
     const nowMs = web.services.now();
-    const fromMs = parseDay(queryText(request, 'from')) ?? nowMs - 90 * DAY_IN_MS;
-    const toDay = parseDay(queryText(request, 'to'));
+    const fromText = queryText(request, 'from') || undefined;
+    const toText = queryText(request, 'to') || undefined;
+    const fromDay = parseDay(fromText);
+    const toDay = parseDay(toText);
+    // Refused on the person's page, never an empty file: a date that is not one, or a range backwards.
+    const exportRefusal = (fromText !== undefined && fromDay === null) || (toText !== undefined && toDay === null) ? 'export_date_invalid' : fromDay !== null && toDay !== null && fromDay > toDay ? 'export_dates_backwards' : null;
+    if (exportRefusal) return userPage(request, reply, user, target.id, 400, { exportError: errorMessage(exportRefusal) });
+    const fromMs = fromDay ?? nowMs - 90 * DAY_IN_MS;
     const toMs = toDay === null ? nowMs + 1 : toDay + DAY_IN_MS;
     const filename = `activity-${target.email.replace(/[^a-z0-9.@-]/gi, '_')}.csv`;
     reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${filename}"`);

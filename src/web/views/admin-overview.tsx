@@ -244,3 +244,38 @@ export function AdminOverviewPage(props: {
     </Page>
   );
 }
+
+/** "Require two-factor authentication for everyone" (or stop): says whom it affects before it does. */
+export function ConfirmRequirementPage(props: { user: SignedInUser; csrfToken: string; organization: string; required: boolean; withoutTwoFactor: number; people: number }) {
+  const title = props.required ? 'Require two-factor authentication for everyone?' : 'Stop requiring two-factor authentication?';
+  const count = `${formatCount(props.withoutTwoFactor)} of the ${formatCount(props.people)} ${props.people === 1 ? 'person' : 'people'} under ${props.organization}`;
+  return (
+    <Page title={title} signedInAs={props.user.email} csrfToken={props.csrfToken} wide>
+      <h1>{title}</h1>
+      {props.required ? (
+        <>
+          <p>
+            {count} {props.withoutTwoFactor === 1 ? 'has' : 'have'} not turned on two-factor authentication. At their next sign-in they will be taken to{' '}
+            <strong>Protect my account</strong> straight after their password, and can use nothing else until they have set it up. Anyone signed in now is taken there
+            at their next click.
+          </p>
+          <p class="muted">Consider Remind people without 2FA first, so no one is surprised.</p>
+        </>
+      ) : (
+        <p>
+          Everyone will again be able to use Twofold with a password alone. {count} {props.withoutTwoFactor === 1 ? 'has' : 'have'} not turned on two-factor
+          authentication.
+        </p>
+      )}
+      <form method="post" action="/admin/require-two-factor" class="actions">
+        <CsrfField token={props.csrfToken} />
+        <input type="hidden" name="required" value={props.required ? 'yes' : 'no'} />
+        <input type="hidden" name="confirmed" value="yes" />
+        <button type="submit" class={props.required ? undefined : 'danger'}>
+          {props.required ? 'Require it now' : 'Stop requiring it'}
+        </button>
+        <a href="/admin">Cancel</a>
+      </form>
+    </Page>
+  );
+}

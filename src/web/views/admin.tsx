@@ -201,6 +201,7 @@ export function AdminUserPage(props: {
   notice?: string | undefined;
   error?: string | undefined;
   unlockError?: string | undefined;
+  exportError?: string | undefined;
   values?: { reason?: string; verification?: string; newMobile?: string };
 }) {
   const t = props.target;
@@ -298,8 +299,9 @@ export function AdminUserPage(props: {
             <a href={`/admin/users/${t.id}?before=${props.nextCursor}`}>Older activity</a>
           </p>
         )}
+        <ErrorSummary message={props.exportError} id="error-export" />
         <form method="get" action={`/admin/users/${t.id}/activity.csv`} class="search">
-          <Field name="from" label="From (date)" type="date" required={false} />
+          <Field name="from" label="From (date)" type="date" required={false} error={props.exportError ? 'error-export' : undefined} />
           <Field name="to" label="To (date, inclusive)" type="date" required={false} />
           <button type="submit" class="secondary">
             Export as CSV
