@@ -22,6 +22,8 @@ export interface Config {
   sms: SmsConfig;
   /** security activity older than this is deleted by housekeeping */
   activityRetentionDays: number;
+  /** HOUSEKEEPING_INTERVAL_SECONDS: how often each node purges what expired (the soak shortens it) */
+  housekeepingIntervalInMs: number;
   mail: { transport: 'outbox' } | { transport: 'smtp'; smtpUrl: string; from: string };
   /** METRICS_TOKEN: /metrics answers only with this bearer token; unset, there is no /metrics */
   metricsToken: string | undefined;
@@ -105,6 +107,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 
   const sms = parseSmsConfig(env, problems, int);
   const activityRetentionDays = int('ACTIVITY_RETENTION_DAYS', 400, 30, 3650);
+  const housekeepingIntervalInMs = int('HOUSEKEEPING_INTERVAL_SECONDS', 600, 10, 86_400) * 1000;
   const mail = parseMailConfig(env, problems);
   const metricsToken = env.METRICS_TOKEN || undefined;
   if (metricsToken !== undefined && metricsToken.length < 16) problems.push('METRICS_TOKEN must be at least 16 characters');
@@ -123,7 +126,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const cookieDomain = parseCookieDomain(env.COOKIE_DOMAIN, publicUrl, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
-  return { port, host, databaseUrl, secret, trustProxy, publicUrl, publicUrlIsDefault: !env.PUBLIC_URL, dataDir, sessionLifetime, rememberDeviceBinding, sms, activityRetentionDays, mail, metricsToken, production, devOutbox, logLevel, logFormat: logFormat as Config['logFormat'], forwardAuthDomains, cookieDomain };
+  return { port, host, databaseUrl, secret, trustProxy, publicUrl, publicUrlIsDefault: !env.PUBLIC_URL, dataDir, sessionLifetime, rememberDeviceBinding, sms, activityRetentionDays, housekeepingIntervalInMs, mail, metricsToken, production, devOutbox, logLevel, logFormat: logFormat as Config['logFormat'], forwardAuthDomains, cookieDomain };
 }
 
 /** A DNS name in lowercase ASCII, at least two labels (a single label is a TLD or localhost), no trailing dot. */

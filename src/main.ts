@@ -32,10 +32,10 @@ async function main(config: Config): Promise<void> {
   if (runtime.generatedKeyPath) {
     app.log.warn(`TWOFOLD_SECRET is not set: generated a master key into ${runtime.generatedKeyPath}. Keep that file (it encrypts TOTP secrets) or set TWOFOLD_SECRET.`);
   }
-  // Housekeeping every 10 minutes; unref'd so it never keeps the process alive.
+  // Housekeeping every HOUSEKEEPING_INTERVAL_SECONDS (10 minutes); unref'd so it never keeps the process alive.
   const purge = setInterval(() => {
     purgeExpiredRecords(runtime.services, { activityRetentionDays: config.activityRetentionDays }).catch((error: unknown) => app.log.error({ err: error }, 'purge of expired records failed'));
-  }, 10 * 60_000);
+  }, config.housekeepingIntervalInMs);
   purge.unref();
   const worker = new EmailWorker(runtime.services, createMailTransport(config, runtime.store.db, runtime.services.now, log), app.log);
   mailer = worker;
