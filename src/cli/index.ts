@@ -200,6 +200,9 @@ export function buildCli(): Command {
       await withRuntime(async ({ services }) => {
         const person = { email: opts.email, name: opts.name, orgName: opts.org, role: opts.role as Role, ...(opts.mobile === undefined ? {} : { mobile: opts.mobile }) };
         if (password === undefined) {
+          // The link in the email is built now, from this process's settings: without
+          // PUBLIC_URL it would point at localhost:3000, wherever the server really is.
+          if (!process.env.PUBLIC_URL) throw new CommanderError(2, 'twofold.public_url', 'PUBLIC_URL is not set, so the invitation link would point at http://localhost:3000. Set PUBLIC_URL to the address people open Twofold at (as for the server), or give --password-stdin.');
           const created = await createUserAndInvite(services, person);
           console.log(`Created user ${created.email} and queued an invitation email (the link is valid for 7 days). The server sends it.`);
           return;

@@ -3,7 +3,7 @@ import { normalizeEmail } from '../domain/accounts.js';
 import { requireAustralianMobile } from './mobile-number.js';
 import { cleanFreeText } from '../domain/text.js';
 import { TwofoldError } from '../errors.js';
-import { type AdminScope, type ManagedUserRow, findManagedUserByEmail, findUserPlace, listAllOrganizations, listPeopleForOperator } from '../store/admin.js';
+import { type AdminScope, type ManagedUserRow, findManagedUserByEmail, findUserPlace, listAllOrganizations, listPeopleForOperator, findManagedUserRow } from '../store/admin.js';
 import { countPasskeysOf } from '../store/passkeys.js';
 import { maskMobileForAdmin } from '../domain/phone.js';
 import { deactivateAccount, reactivateAccount } from './account-status.js';
@@ -25,6 +25,9 @@ export async function resetTwoFactorAsOperator(ctx: ServiceContext, input: { ema
   }
   const user = await findUserByEmail(ctx.db, email);
   if (!user) throw new TwofoldError('user_unknown');
+  // As in the admin area: a reset signs the person out everywhere, so it needs a reason to.
+  const standing = await findManagedUserRow(ctx.db, user.id, ctx.now());
+  if (standing && standing.two_factor_method === null && standing.remembered_devices === 0) throw new TwofoldError('nothing_to_reset');
   const place = await findUserPlace(ctx.db, user.id);
   const aggregator = place ? await findOrganizationById(ctx.db, place.org_parent_id ?? place.org_id) : undefined;
   await resetTwoFactor(

@@ -86,7 +86,7 @@ describe('admin overview in Chromium', () => {
       // Least protected first: Parramatta (1 of 8) heads the bars.
       const rows = page.locator('ul.adoption a.adoption-row .adoption-name');
       await expect.poll(() => rows.first().textContent()).toBe('Parramatta Finance and Investment Lending Partners');
-      await expect.poll(() => page.getByText('1 of 8 protected (12%)').count()).toBe(1);
+      await expect.poll(() => page.getByText('1 of 8 protected (13%)').count()).toBe(1);
       // Every chart is an image with a name and a description a screen reader reads.
       const charts = page.getByRole('img', { name: /each day of the last 30/ });
       await expect.poll(() => charts.count()).toBe(5);

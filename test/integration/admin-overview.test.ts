@@ -103,7 +103,7 @@ describeEachDatabase('admin overview', (database) => {
     expect(page.status).toBe(200);
     expect(page.body).toContain('<strong>8 of 11</strong>');
     expect(page.body).toContain(`href="/admin/people?firm=${firmA1}&amp;two_factor=off"`);
-    expect(page.body).toContain('4 of 6 protected (66%)');
+    expect(page.body).toContain('4 of 6 protected (67%)');
     expect(page.body).not.toContain('NoneBee');
     expect(page.body).not.toContain(tree.aggregatorB.name);
   });

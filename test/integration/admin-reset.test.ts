@@ -48,8 +48,8 @@ describeEachDatabase('aggregator admin reset', (database) => {
     const base = { admin_password: tree.people.aggAdminA.password, reason: 'Lost phone and number', verification: 'Called back on the office number', new_mobile: '0412 999 000' };
     for (const [change, message] of [
       [{ admin_password: 'not my password at all' }, 'Your own password is not right. Enter it to confirm the reset.'],
-      [{ reason: '' }, 'Give the reason for this reset.'],
-      [{ verification: ' ' }, 'Say how you verified that this person is who they say they are.'],
+      [{ reason: '' }, 'Give the reason for this reset, in a few words (at least 3 characters).'],
+      [{ verification: ' ' }, 'Say how you verified that this person is who they say they are (at least 3 characters).'],
       [{ new_mobile: '0212345678' }, 'That looks like a landline. Enter a mobile number (10 digits starting with 04, like 0412 345 678): codes are sent by text message.'],
     ] as const) {
       const reply = await admin.post(url, { ...base, ...change });
@@ -178,6 +178,9 @@ describeEachDatabase('aggregator admin reset', (database) => {
     expect(events[0]).toMatchObject({ actor_id: null, ip: 'cli' });
     expect(events[0]!.detail).toContain('by the Twofold operator; reason: Ticket 4411: phone stolen');
     await expect(resetTwoFactorAsOperator(server.services, { email: 'nobody@example.com', reason: 'x y z' })).rejects.toThrow('There is no user with that email.');
+    // Again, now that there is nothing left to reset: refused, not a sign-out everywhere for nothing.
+    await expect(resetTwoFactorAsOperator(server.services, { email: target.email, reason: 'Ticket 4412: again' })).rejects.toThrow('there is nothing to reset');
+    expect(await server.services.db.selectFrom('security_events').select('id').where('user_id', '=', target.id).where('type', '=', 'two_factor_reset').execute()).toHaveLength(1);
   });
 
   it('lets an admin resend an invitation; the older link stops working', async () => {

@@ -29,7 +29,7 @@ for (const target of targets) {
     let env: Record<string, string>;
     beforeAll(async () => {
       ({ url, drop } = await target.create());
-      env = { DATABASE_URL: url, TWOFOLD_SECRET: TEST_SECRET };
+      env = { DATABASE_URL: url, TWOFOLD_SECRET: TEST_SECRET, PUBLIC_URL: 'https://signin.harbour.example' };
     });
     afterAll(async () => drop());
 
@@ -42,6 +42,10 @@ for (const target of targets) {
         'a long and lovely passphrase\n',
       );
       expect(added).toMatchObject({ code: 0, stderr: '' });
+      // Without PUBLIC_URL the invitation's link would point at localhost:3000: refused, nothing created.
+      const nowhere = await runCli(['user', 'add', '--email', 'kim@harbour.com.au', '--name', 'Kim', '--org', 'Harbour Brokers'], { ...env, PUBLIC_URL: '' });
+      expect(nowhere.code).toBe(2);
+      expect(nowhere.stderr).toContain('PUBLIC_URL is not set');
       const invited = await runCli(['user', 'add', '--email', 'kim@harbour.com.au', '--name', 'Kim', '--org', 'Harbour Brokers'], env);
       expect(invited.code).toBe(0);
 
@@ -51,6 +55,8 @@ for (const target of targets) {
         expect(sam).toMatchObject({ name: 'Sam Lee', role: 'admin', mobile: '+61412345678' });
         expect(sam!.password_hash).toMatch(/^\$argon2id\$/);
         expect((await findUserByEmail(store.db, 'kim@harbour.com.au'))!.password_hash).toBeNull();
+        const invitation = await store.db.selectFrom('email_queue').select('text_body').where('to_address', '=', 'kim@harbour.com.au').executeTakeFirstOrThrow();
+        expect(invitation.text_body).toContain('https://signin.harbour.example/invitation?token=');
         const firm = await findOrganizationByName(store.db, 'Harbour Brokers');
         expect(firm!.parent_id).toBe((await findOrganizationByName(store.db, 'Connective Test'))!.id);
       } finally {

@@ -72,10 +72,10 @@ function AdoptionTable(props: { organizations: OrgAdoption[]; totals: Overview['
           <tr>
             <th scope="col">Firm</th>
             <th scope="col">People</th>
+            <th scope="col">Not yet</th>
             <th scope="col">App</th>
             <th scope="col">Passkey</th>
             <th scope="col">SMS</th>
-            <th scope="col">Not yet</th>
             <th scope="col">Invited</th>
           </tr>
         </thead>
@@ -86,10 +86,10 @@ function AdoptionTable(props: { organizations: OrgAdoption[]; totals: Overview['
                 <a href={peopleLink(org)}>{orgLabel(org)}</a>
               </th>
               <td>{formatCount(org.people)}</td>
+              <td>{org.withoutTwoFactor > 0 ? <a href={peopleLink(org, 'off')}>{formatCount(org.withoutTwoFactor)}</a> : '0'}</td>
               <td>{formatCount(org.byMethod.totp)}</td>
               <td>{formatCount(org.byMethod.webauthn)}</td>
               <td>{formatCount(org.byMethod.sms)}</td>
-              <td>{org.withoutTwoFactor > 0 ? <a href={peopleLink(org, 'off')}>{formatCount(org.withoutTwoFactor)}</a> : '0'}</td>
               <td>{formatCount(org.awaitingPassword)}</td>
             </tr>
           ))}
@@ -98,10 +98,10 @@ function AdoptionTable(props: { organizations: OrgAdoption[]; totals: Overview['
           <tr>
             <th scope="row">Everyone</th>
             <td>{formatCount(props.totals.people)}</td>
+            <td>{formatCount(props.totals.withoutTwoFactor)}</td>
             <td>{formatCount(props.totals.byMethod.totp)}</td>
             <td>{formatCount(props.totals.byMethod.webauthn)}</td>
             <td>{formatCount(props.totals.byMethod.sms)}</td>
-            <td>{formatCount(props.totals.withoutTwoFactor)}</td>
             <td>{formatCount(props.totals.awaitingPassword)}</td>
           </tr>
         </tfoot>

@@ -28,7 +28,7 @@ function UnlockSection(props: { target: ManagedUserRow; nowMs: number; canUnlock
   return (
     <section class="section" aria-labelledby="unlock-heading">
       <h2 id="unlock-heading">Unlock code entry</h2>
-      <ErrorSummary message={props.error} />
+      <ErrorSummary message={props.error} focus />
       {isLocked(t, props.nowMs) && (
         <form method="post" action={`/admin/users/${t.id}/unlock-code-step`}>
           <CsrfField token={props.csrfToken} />
@@ -264,7 +264,7 @@ export function AdminUserPage(props: {
             For someone who has lost both their phone and their mobile number. It removes their two-factor authentication, forgets their remembered devices and signs
             them out everywhere; they set it up again at their next sign-in. Only do this after you have verified who they are: this is how accounts are taken over.
           </p>
-          <ErrorSummary message={props.error} />
+          <ErrorSummary message={props.error} focus />
           <form method="post" action={`/admin/users/${t.id}/reset-two-factor`} novalidate>
             <CsrfField token={props.csrfToken} />
             <div class="field">
@@ -319,7 +319,7 @@ function StandingSection(props: { target: ManagedUserRow; csrfToken: string; err
   return (
     <section class="section" aria-labelledby="standing-heading">
       <h2 id="standing-heading">Role and access</h2>
-      <ErrorSummary message={props.error} />
+      <ErrorSummary message={props.error} focus />
       <form method="post" action={`/admin/users/${t.id}/role`}>
         <CsrfField token={props.csrfToken} />
         <input type="hidden" name="role" value={otherRole} />
@@ -385,7 +385,7 @@ export function InvitePage(props: {
       </p>
       <h1>Invite a person</h1>
       <p>They get an email from {props.organization} with a link to choose their password, valid for 7 days.</p>
-      <ErrorSummary message={props.error} />
+      <ErrorSummary message={props.error} focus />
       <form method="post" action="/admin/people/invite" novalidate>
         <CsrfField token={props.csrfToken} />
         <Field name="name" label="Full name" autocomplete="off" maxLength={100} value={v.name} />

@@ -7,9 +7,16 @@ import type { OrgAdoption, TrendSeries } from '../../services/overview.js';
 
 export const formatCount = (n: number) => n.toLocaleString('en-AU');
 
-/** Whole percent, rounded down so "100%" means everyone. */
+/**
+ * Whole percent, rounded to nearest ("2 of 7" is 29%), except that 100% means everyone
+ * and 0% means no one: "99 of 100.4" never reads as done, "1 of 300" never as none.
+ */
 export function percentOf(part: number, whole: number): number {
-  return whole === 0 ? 0 : Math.floor((part / whole) * 100);
+  if (whole === 0) return 0;
+  const rounded = Math.round((part / whole) * 100);
+  if (rounded === 100 && part < whole) return 99;
+  if (rounded === 0 && part > 0) return 1;
+  return rounded;
 }
 
 export const METHOD_LABELS: Record<TwoFactorMethod, string> = { totp: 'Authenticator app', sms: 'SMS', webauthn: 'Passkey or security key' };
