@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { DEVICE_BINDINGS, type DeviceBinding } from './domain/remembered-devices.js';
 import type { SessionLifetime } from './domain/sessions.js';
+import { CRASH_POINTS, type CrashAt, parseCrashAt } from './domain/crash-points.js';
 
 export interface Config {
   port: number;
@@ -47,6 +48,12 @@ export interface Config {
    * sign-in for `*.example.com`, for forward auth); unset: to Twofold's own host only.
    */
   cookieDomain: string | undefined;
+  /**
+   * TEST ONLY, TWOFOLD_TEST_CRASH_AT=<point>[:<n>]: the process SIGKILLs itself the n-th
+   * time it reaches that point (domain/crash-points.ts), for the crash-safety test.
+   * Refused with NODE_ENV=production.
+   */
+  testCrashAt: CrashAt | null;
 }
 
 export type SmsConfig =
@@ -122,11 +129,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (devOutbox && production) problems.push('DEV_OUTBOX=1 cannot be used with NODE_ENV=production: the outbox shows every code and reset link');
   if (devOutbox && trustProxy !== false) problems.push('DEV_OUTBOX=1 cannot be used with TRUST_PROXY: behind a proxy the outbox could be reached by anyone the proxy serves');
 
+  const testCrashAt = env.TWOFOLD_TEST_CRASH_AT ? parseCrashAt(env.TWOFOLD_TEST_CRASH_AT) : null;
+  if (env.TWOFOLD_TEST_CRASH_AT && !testCrashAt) problems.push(`TWOFOLD_TEST_CRASH_AT must be one of ${CRASH_POINTS.join(', ')}, optionally followed by :<n> (got "${env.TWOFOLD_TEST_CRASH_AT}")`);
+  if (testCrashAt && production) problems.push('TWOFOLD_TEST_CRASH_AT is for the test suite only and cannot be used with NODE_ENV=production');
+
   const forwardAuthDomains = parseForwardAuthDomains(env.FORWARD_AUTH_DOMAINS, problems);
   const cookieDomain = parseCookieDomain(env.COOKIE_DOMAIN, publicUrl, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
-  return { port, host, databaseUrl, secret, trustProxy, publicUrl, publicUrlIsDefault: !env.PUBLIC_URL, dataDir, sessionLifetime, rememberDeviceBinding, sms, activityRetentionDays, housekeepingIntervalInMs, mail, metricsToken, production, devOutbox, logLevel, logFormat: logFormat as Config['logFormat'], forwardAuthDomains, cookieDomain };
+  return { port, host, databaseUrl, secret, trustProxy, publicUrl, publicUrlIsDefault: !env.PUBLIC_URL, dataDir, sessionLifetime, rememberDeviceBinding, sms, activityRetentionDays, housekeepingIntervalInMs, mail, metricsToken, production, devOutbox, logLevel, logFormat: logFormat as Config['logFormat'], forwardAuthDomains, cookieDomain, testCrashAt };
 }
 
 /** A DNS name in lowercase ASCII, at least two labels (a single label is a TLD or localhost), no trailing dot. */

@@ -1,6 +1,7 @@
 // `npm start`: read the configuration, open the database, serve.
-import { existsSync } from 'node:fs';
+import { existsSync, writeSync } from 'node:fs';
 import { type Config, ConfigError, loadConfig } from './config.js';
+import type { CrashAt, CrashPoint } from './domain/crash-points.js';
 import { STARTUP_DEADLINE_IN_MS, checkDataDir, describeDatabase, explainStartupFailure, withDeadline } from './startup-failures.js';
 import { createMailTransport, openRuntime } from './runtime.js';
 import { EmailWorker } from './services/email-worker.js';
@@ -22,7 +23,7 @@ async function main(config: Config): Promise<void> {
   const opening = openRuntime(config, {
     // A PostgreSQL restart or failover ends connections; the store replaces them and says so here.
     onConnectionEvent: (event, details) => log.warn({ event, ...details }, 'database connection lost'),
-    hooks: { ...metrics.serviceHooks, onEmailQueued: () => setImmediate(() => void mailer?.runOnce()) },
+    hooks: { ...metrics.serviceHooks, onEmailQueued: () => setImmediate(() => void mailer?.runOnce()), ...(config.testCrashAt ? { crashPoint: crashAt(config.testCrashAt) } : {}) },
   });
   const runtime = await withDeadline(opening, STARTUP_DEADLINE_IN_MS, `${describeDatabase(config.databaseUrl)} did not answer within ${STARTUP_DEADLINE_IN_MS / 1000} seconds. Is it reachable? Check DATABASE_URL.`);
   metrics.watchDatabase(runtime.store);
@@ -87,6 +88,20 @@ async function main(config: Config): Promise<void> {
     // Printed plainly as well as logged: it is the one thing the operator must see.
     console.log(`\nTwofold has no users yet. Open this one-time link to create the first organisation and administrator:\n\n  ${setupLink}\n`);
   }
+}
+
+/**
+ * TEST ONLY (TWOFOLD_TEST_CRASH_AT, refused in production): the n-th time the point is
+ * reached, the process kills itself with SIGKILL there and then, as a power cut or the
+ * OOM killer would: no handler, no flush, no rollback but the database's own.
+ */
+function crashAt({ point, nth }: CrashAt): (reached: CrashPoint) => void {
+  let count = 0;
+  return (reached) => {
+    if (reached !== point || ++count !== nth) return;
+    writeSync(2, `TWOFOLD_TEST_CRASH_AT: SIGKILL at ${point} (time ${count})\n`);
+    process.kill(process.pid, 'SIGKILL');
+  };
 }
 
 function loadConfigOrExit(): Config {

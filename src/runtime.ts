@@ -1,6 +1,7 @@
 // Assembles a running Twofold from a Config: the store, the keys, the services.
 // The server and the CLI both start here, so they always agree on DATABASE_URL.
 import type { Config } from './config.js';
+import type { CrashPoint } from './domain/crash-points.js';
 import { PasswordHasher } from './crypto/password-hash.js';
 import { SecretBox } from './crypto/secret-box.js';
 import { deriveServerKeys, loadOrCreateMasterSecret, type ServerKeys } from './crypto/server-key.js';
@@ -39,6 +40,8 @@ export interface ServiceHooks {
   onSmsResult?: (provider: string, sent: boolean) => void;
   /** after an email is queued and committed: wake the worker */
   onEmailQueued?: () => void;
+  /** TEST ONLY (TWOFOLD_TEST_CRASH_AT): called at each named crash point */
+  crashPoint?: (point: CrashPoint) => void;
 }
 
 export interface ServiceOptions {
@@ -72,6 +75,7 @@ export function createServiceContext(config: Config, store: Pick<Store, 'db'>, k
     recoveryCodeKey: keys.recoveryCodes,
     background: new BackgroundWork(),
     ...(hooks.onEmailQueued ? { onEmailQueued: hooks.onEmailQueued } : {}),
+    ...(hooks.crashPoint ? { crashPoint: hooks.crashPoint } : {}),
   };
 }
 

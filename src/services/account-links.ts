@@ -104,6 +104,7 @@ export async function setPasswordFromLink(
     if (!(await useAccountToken(trx, hashToken(input.token as string), nowMs))) throw new TwofoldError(input.purpose === 'invitation' ? 'invitation_link_invalid' : 'reset_link_invalid');
     // The wrong-code count stays: whoever holds the mailbox must not restart the doubling lock.
     await updatePasswordHash(trx, link.userId, hash, nowMs);
+    tx.crashPoint?.('password-reset'); // TEST ONLY: a no-op unless TWOFOLD_TEST_CRASH_AT names it
     await markEmailVerified(trx, link.userId, nowMs);
     // Any other link still out there dies with this one.
     await voidAccountTokens(trx, link.userId, nowMs);

@@ -3,6 +3,7 @@
 import type { Kysely } from 'kysely';
 import type { PasswordHasher } from '../crypto/password-hash.js';
 import type { SecretBox } from '../crypto/secret-box.js';
+import type { CrashPoint } from '../domain/crash-points.js';
 import type { DeviceBinding } from '../domain/remembered-devices.js';
 import type { SessionLifetime } from '../domain/sessions.js';
 import type { SmsSender } from '../sms/sender.js';
@@ -33,6 +34,8 @@ export interface ServiceContext {
   randomIntBelow?: (max: number) => number;
   /** work started after a reply (forgot-password lookups) */
   background: BackgroundWork;
+  /** TEST ONLY (TWOFOLD_TEST_CRASH_AT): may SIGKILL the process here; unset in production, so a no-op */
+  crashPoint?: (point: CrashPoint) => void;
 }
 
 /** Who is asking, as the security log records it. */

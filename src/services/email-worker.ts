@@ -23,7 +23,7 @@ export class EmailWorker {
   private inFlight: string | undefined;
 
   constructor(
-    private readonly ctx: Pick<ServiceContext, 'db' | 'now'>,
+    private readonly ctx: Pick<ServiceContext, 'db' | 'now' | 'crashPoint'>,
     private readonly transport: MailTransport,
     private readonly log: WorkerLog,
   ) {}
@@ -74,6 +74,7 @@ export class EmailWorker {
         const result = await this.transport.send({ id: message.id, to: message.to_address, subject: message.subject, text: message.text_body, html: message.html_body });
         this.inFlight = undefined;
         if (result.delivered) {
+          this.ctx.crashPoint?.('email-sent'); // TEST ONLY: a no-op unless TWOFOLD_TEST_CRASH_AT names it
           await markEmailSent(this.ctx.db, message.id, this.ctx.now());
           delivered += 1;
           continue;

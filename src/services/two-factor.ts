@@ -134,6 +134,7 @@ export async function turnOnTwoFactor(ctx: ServiceContext, userId: string, meta:
     if (!(await insertTwoFactor(tx.db, { user_id: userId, method: factor.method, totp_secret: factor.totp_secret, last_used_step: factor.last_used_step, enabled_at: nowMs }))) {
       return { refused: 'two_factor_already_on' };
     }
+    tx.crashPoint?.('two-factor-on'); // TEST ONLY: a no-op unless TWOFOLD_TEST_CRASH_AT names it
     await forgetShownRecoveryCodes(tx, userId);
     await appendSecurityEvent(tx.db, { type: 'two_factor_enabled', userId, ip: meta.ip, userAgent: meta.userAgent, detail: METHOD_NAMES[factor.method], atMs: nowMs });
     await markResetNoticesSeen(tx, userId);

@@ -18,6 +18,7 @@ import * as overview from './migrations/011-overview.js';
 import * as deactivation from './migrations/012-deactivation.js';
 import { type ConnectionEvent, type ConnectionEvents, connectionEvents, resilientPool } from './pg-connections.js';
 import type { Database } from './schema.js';
+import { TwofoldError } from '../errors.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -65,19 +66,47 @@ const STATEMENT_CACHE_SIZE = 512;
  * Our queries are a fixed set of shapes, so each SQL text is prepared once and reused.
  */
 function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
-  const statements = new Map<string, SQLite.Statement>();
+  const statements = new Map<string, ReturnType<SqliteDatabase['prepare']>>();
   return {
     close: () => sqlite.close(),
     prepare(sql: string) {
       let statement = statements.get(sql);
       if (!statement) {
         if (statements.size >= STATEMENT_CACHE_SIZE) statements.clear();
-        statement = sqlite.prepare(sql);
+        statement = withDiskFaultsExplained(explainDiskFault(() => sqlite.prepare(sql)));
         statements.set(sql, statement);
       }
-      return statement as unknown as ReturnType<SqliteDatabase['prepare']>;
+      return statement;
     },
   };
+}
+
+/**
+ * A full disk, a file system turned read-only, an I/O error: the database is there but
+ * cannot take the change now. The person gets the errors table's "try again" (503), as
+ * for a PostgreSQL that is down, instead of a 500; the process stays up, and the next
+ * request after room is made (or the disk is writable) works. SQLite rolls back what
+ * failed: nothing is half-written.
+ */
+const SQLITE_DISK_FAULT = /^SQLITE_(FULL|READONLY|IOERR|CANTOPEN)/;
+
+function explainDiskFault<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && SQLITE_DISK_FAULT.test(code)) throw new TwofoldError('database_unavailable', {}, { cause: error });
+    throw error;
+  }
+}
+
+function withDiskFaultsExplained(statement: SQLite.Statement): ReturnType<SqliteDatabase['prepare']> {
+  return {
+    reader: statement.reader,
+    all: (parameters: ReadonlyArray<unknown>) => explainDiskFault(() => statement.all(parameters)),
+    run: (parameters: ReadonlyArray<unknown>) => explainDiskFault(() => statement.run(parameters)),
+    iterate: (parameters: ReadonlyArray<unknown>) => explainDiskFault(() => statement.iterate(parameters)),
+  } as ReturnType<SqliteDatabase['prepare']>;
 }
 
 /** Connections per process; several nodes each bring their own. */

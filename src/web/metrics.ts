@@ -24,7 +24,20 @@ export class TwofoldMetrics {
     buckets: [0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28],
     registers: [this.registry],
   });
-  readonly dbPool = new Gauge({ name: 'twofold_db_pool_connections', help: 'PostgreSQL pool connections by state', labelNames: ['state'] as const, registers: [this.registry] });
+  private pgPool: { totalCount: number; idleCount: number; waitingCount: number } | undefined;
+  // Read by its own collect: set from another metric's collect, it was empty at the first
+  // scrape and a scrape behind after that.
+  readonly dbPool = new Gauge({
+    name: 'twofold_db_pool_connections',
+    help: 'PostgreSQL pool connections by state',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+    collect: () => {
+      if (!this.pgPool) return;
+      this.dbPool.set({ state: 'total' }, this.pgPool.totalCount);
+      this.dbPool.set({ state: 'idle' }, this.pgPool.idleCount);
+    },
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'twofold_' });
@@ -51,14 +64,12 @@ export class TwofoldMetrics {
       },
     });
     if (!pool) return;
-    const gauge = this.dbPool;
+    this.pgPool = pool;
     new Gauge({
       name: 'twofold_db_pool_waiting',
       help: 'Queries waiting for a PostgreSQL connection',
       registers: [this.registry],
       collect() {
-        gauge.set({ state: 'total' }, pool.totalCount);
-        gauge.set({ state: 'idle' }, pool.idleCount);
         this.set(pool.waitingCount);
       },
     });

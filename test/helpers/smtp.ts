@@ -46,6 +46,11 @@ export class CapturingSmtpServer {
           .catch(callback);
       },
     });
+    // A client that vanishes mid-conversation (a sender killed with SIGKILL) is reported as
+    // the server's 'error' event; unheard, it would throw in the test process.
+    this.server.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ECONNRESET' && error.code !== 'EPIPE') throw error;
+    });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', () => resolve()));
     this.port = (this.server!.server.address() as AddressInfo).port;
   }
