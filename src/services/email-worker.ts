@@ -19,6 +19,7 @@ export class EmailWorker {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
   private stopping = false;
+  private wokenDuringPass = false;
   /** the message being sent now, if any */
   private inFlight: string | undefined;
 
@@ -56,8 +57,18 @@ export class EmailWorker {
   /** Sends what is due now; returns how many were delivered. One pass at a time. */
   runOnce(): Promise<number> {
     if (this.stopping) return Promise.resolve(0);
-    this.running ??= this.pass().finally(() => {
+    if (this.running) {
+      // A message queued during a pass may have been listed too late for it: one more pass
+      // follows, instead of the message waiting for the timer.
+      this.wokenDuringPass = true;
+      return this.running;
+    }
+    this.running = this.pass().finally(() => {
       this.running = undefined;
+      if (this.wokenDuringPass && !this.stopping) {
+        this.wokenDuringPass = false;
+        void this.runOnce();
+      }
     });
     return this.running;
   }
@@ -66,7 +77,10 @@ export class EmailWorker {
     let delivered = 0;
     try {
       const nowMs = this.ctx.now();
-      for (const { id } of await listDueEmailIds(this.ctx.db, nowMs, BATCH)) {
+      const due = await listDueEmailIds(this.ctx.db, nowMs, BATCH);
+      // A full batch may not be all: another pass follows at once (a burst is not left to the timer).
+      if (due.length === BATCH) this.wokenDuringPass = true;
+      for (const { id } of due) {
         if (this.stopping) break;
         const message = await claimEmail(this.ctx.db, id, this.ctx.now(), SEND_LOCK_IN_MS);
         if (!message) continue;

@@ -10,7 +10,7 @@ import { useTestServer } from '../helpers/suite.js';
 import { SmtpMailTransport } from '../../src/mail/transport.js';
 import { EmailWorker } from '../../src/services/email-worker.js';
 import { createOrganization, createUserAndInvite } from '../../src/services/accounts.js';
-import { countEmailsByStatus } from '../../src/store/email-queue.js';
+import { countEmailsByStatus, enqueueEmail } from '../../src/store/email-queue.js';
 
 const smtp = new CapturingSmtpServer();
 beforeAll(() => smtp.start());
@@ -215,6 +215,18 @@ describeEachDatabase('email', (database) => {
     expect(smtp.to(user.email)).toHaveLength(1);
     await worker.runOnce();
     expect(smtp.to(user.email)).toHaveLength(1);
+  });
+
+  it('delivers a burst larger than one batch in passes that follow each other, not one batch per timer tick', async () => {
+    const { server } = ctx;
+    const tag = Date.now().toString(36);
+    for (let i = 0; i < 45; i++) await enqueueEmail(server.services.db, { to: `burst${i}.${tag}@example.com.au`, content: { subject: `Burst ${i}`, text: 't', html: '<p>t</p>' }, kind: 'test', nowMs: server.clock.now() });
+    // No timer runs in this test: one wake must be enough for all 45.
+    await worker.runOnce();
+    const delivered = () => Array.from({ length: 45 }, (_, i) => smtp.to(`burst${i}.${tag}@example.com.au`).length).filter((n) => n > 0).length;
+    // Bounded: a generous limit for a loaded machine, not a measure of speed.
+    for (let i = 0; i < 1000 && delivered() < 45; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(delivered()).toBe(45);
   });
 
   it('gives up on a permanent refusal (5xx) and leaves it visible to operators', async () => {
