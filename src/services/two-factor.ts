@@ -246,6 +246,13 @@ export async function removePasskey(ctx: ServiceContext, userId: string, credent
  * "Add a passkey or security key" in Settings. A key is a way in on its own (Sign in with
  * a passkey): the password is asked first, so a stolen session cannot plant one.
  */
+/** The password typed on the add-a-key form, checked before the browser asks for the key (addPasskey checks it again). */
+export async function checkPasswordBeforeAddingPasskey(ctx: ServiceContext, userId: string, typed: unknown, meta: RequestMeta): Promise<void> {
+  const user = await findUserById(ctx.db, userId);
+  if (!user?.password_hash) throw new TwofoldError('sign_in_required');
+  await checkReenteredPassword(ctx, user, typed, meta, { missing: 'password_missing', wrong: 'current_password_wrong' });
+}
+
 export async function addPasskey(ctx: ServiceContext, userId: string, sessionId: string, input: { response: unknown; name: unknown; password: unknown }, meta: RequestMeta): Promise<void> {
   const user = await findUserById(ctx.db, userId);
   if (!user?.password_hash) throw new TwofoldError('sign_in_required');

@@ -130,6 +130,21 @@ describe('passkeys and security keys in Chromium', () => {
     await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
   }
 
+  it('a wrong password on the add-a-key form is refused before the browser makes a key', async () => {
+    await signInWithPassword(laptop.page, alice);
+    await expect.poll(() => heading(laptop.page)).toBe('Welcome, Pat Broker');
+    await laptop.page.bringToFront();
+    await laptop.page.goto(`${server.url}/settings/passkeys`);
+    const keysBefore = (await credentialsOf(laptop.cdp, laptop.authenticatorId)).length;
+    await laptop.page.getByLabel('Name for this passkey or key').fill('Never made');
+    await laptop.page.getByLabel('Your password, to add a key').fill('not the password at all');
+    await laptop.page.getByRole('button', { name: 'Add a passkey or security key' }).click();
+    await expect.poll(() => laptop.page.locator('[data-passkey-error]').first().textContent()).toContain('Your current password is not right.');
+    expect((await credentialsOf(laptop.cdp, laptop.authenticatorId)).length).toBe(keysBefore);
+    expect(await passkeyRows(alice.id)).toHaveLength(0);
+    await signOut(laptop.page);
+  });
+
   it('adds a passkey from a signed-in session, under a random user handle', async () => {
     await signInWithPassword(laptop.page, alice);
     await expect.poll(() => heading(laptop.page)).toBe('Welcome, Pat Broker');

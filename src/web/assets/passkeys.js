@@ -25,6 +25,10 @@
     var body = new URLSearchParams();
     var csrf = form.querySelector('input[name="_csrf"]');
     if (csrf) body.set('_csrf', csrf.value);
+    // A password asked for adding a key is checked before the browser's prompt: a wrong one
+    // must not leave a key made on the authenticator that the account never got.
+    var password = form.querySelector('input[name="password"]');
+    if (password) body.set('password', password.value);
     return fetch(form.getAttribute('data-passkey-options'), { method: 'POST', body: body, credentials: 'same-origin', headers: { Accept: 'application/json' } }).then(function (reply) {
       // A signed-out session or an expired form answers with a page, not JSON.
       if ((reply.headers.get('content-type') || '').indexOf('application/json') !== 0) throw new Error(EXPIRED);

@@ -9,7 +9,7 @@ import { WEBAUTHN_CHALLENGE_LIFETIME_IN_MS } from '../../domain/passkeys.js';
 import { TwofoldError, isRefusal } from '../../errors.js';
 import { completePasskeySignIn, startPasskeySecondFactor, startPasskeySignIn } from '../../services/passkey-sign-in.js';
 import { listPasskeys, renamePasskey, startPasskeyRegistration } from '../../services/passkeys.js';
-import { addPasskey, removePasskey } from '../../services/two-factor.js';
+import { addPasskey, checkPasswordBeforeAddingPasskey, removePasskey } from '../../services/two-factor.js';
 import { invalidateSession } from '../../services/sessions.js';
 import { findPendingSignIn } from '../../services/sign-in/pending.js';
 import { type WebContext, refusalOf, sendPage, signedInUser, statusOf } from '../context.js';
@@ -112,6 +112,9 @@ export function registerSignedInPasskeyRoutes(app: FastifyInstance, web: WebCont
   app.post('/settings/passkeys/options', async (request, reply) => {
     const user = signedInUser(request);
     try {
+      // The settings form asks for the password: a wrong one is refused before the browser's prompt.
+      const typed = formField(request, 'password');
+      if (typed !== undefined) await checkPasswordBeforeAddingPasskey(web.services, user.userId, typed, requestMeta(request));
       return reply.send(await startPasskeyRegistration(web.services, user.userId, user.sessionId));
     } catch (error) {
       if (isRefusal(error)) return sendJsonRefusal(reply, error);
