@@ -39,6 +39,7 @@ export const ERRORS = {
   forbidden: { status: 403, message: 'You do not have access to that.' },
   admin_unlocks_rate_limited: { status: 429, message: 'You have unlocked many accounts in the last hour. Please wait before unlocking another.' },
   code_step_not_locked: { status: 409, message: 'Code entry for this person is not paused any more, so there was nothing to unlock.' },
+  admin_invites_rate_limited: { status: 429, message: 'You have invited many people in the last hour. Please wait a little before inviting more.' },
   admin_rate_limited: { status: 429, message: 'You have reset many accounts in the last hour. Please wait before resetting another.' },
   reset_reason_required: { status: 400, message: 'Give the reason for this reset, in a few words (at least 3 characters).' },
   reset_verification_required: { status: 400, message: 'Say how you verified that this person is who they say they are (at least 3 characters).' },

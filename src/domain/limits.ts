@@ -96,6 +96,12 @@ export const ADMIN_RESETS_PER_HOUR: WindowRule = { name: 'admin-resets-hour', ma
  * from one admin is as suspect as a burst of resets.
  */
 export const ADMIN_UNLOCKS_PER_HOUR: WindowRule = { name: 'admin-unlocks-hour', max: 10, windowInMs: HOUR_IN_MS };
+/**
+ * Invitations per admin: enough for onboarding a firm in an afternoon. An email that has
+ * an account anywhere cannot be invited (emails are unique), so each attempt answers
+ * whether one exists: this bounds how fast an admin could probe other aggregators.
+ */
+export const ADMIN_INVITES_PER_HOUR: WindowRule = { name: 'admin-invites-hour', max: 60, windowInMs: HOUR_IN_MS };
 
 /** The longest window of any rule: a counter older than this can be deleted. */
 export const MAX_WINDOW_IN_MS = 24 * HOUR_IN_MS;

@@ -3,7 +3,7 @@
 import { checkReenteredPassword } from './password-guesses.js';
 import { type Actor, type Target, adminKindOf, adminScopeOf, canInviteInto, canRequireTwoFactor, canResendInvitation, canViewUser, whyAccountChangeIsRefused, whyResetIsRefused, whyUnlockIsRefused } from '../domain/authorization.js';
 import { ROLES, type Role } from '../domain/accounts.js';
-import { ADMIN_RESETS_PER_HOUR, ADMIN_UNLOCKS_PER_HOUR } from '../domain/limits.js';
+import { ADMIN_INVITES_PER_HOUR, ADMIN_RESETS_PER_HOUR, ADMIN_UNLOCKS_PER_HOUR } from '../domain/limits.js';
 import { requireAustralianMobile } from './mobile-number.js';
 import { cleanFreeText } from '../domain/text.js';
 import { TwofoldError } from '../errors.js';
@@ -214,6 +214,9 @@ export async function inviteAsAdmin(ctx: ServiceContext, actor: Actor, input: In
   if (!firm || !canInviteInto(actor, { orgId: firm.id, parentOrgId: firm.parent_id })) return refuse(ctx, actor, `invite a person into ${String(input.firmId).slice(0, 64)}: outside the aggregator`, meta);
   const role = roleOf(input.role);
   if (role === null) throw new TwofoldError('role_invalid');
+  // Counted before the email is looked at: a refused duplicate counts like any other attempt.
+  const window = await countInWindow(ctx.db, ADMIN_INVITES_PER_HOUR, actor.userId, ctx.now());
+  if (window.count > ADMIN_INVITES_PER_HOUR.max) throw new TwofoldError('admin_invites_rate_limited');
   const mobile = typeof input.mobile === 'string' && input.mobile.trim() !== '' ? input.mobile : undefined;
   return createUserAndInvite(ctx, { email: input.email, name: input.name, orgName: firm.name, role, ...(mobile === undefined ? {} : { mobile }) }, actor.userId);
 }

@@ -261,4 +261,20 @@ describeEachDatabase('admin actions on people', (database) => {
     expect(page.body).not.toContain('/role');
     expect((await firmAdmin.get('/admin/people')).body).not.toContain('Invite a person');
   });
+  it('probing for accounts through Invite (an email taken anywhere is refused) is bounded per admin per hour', async () => {
+    const admin = await clientFor('aggAdminB');
+    await admin.get('/admin/people/invite');
+    // Last in this file: it moves the clock an hour on. Emails of another aggregator's
+    // people: each refused as taken, each counted.
+    let last;
+    for (let i = 0; i < 60; i++) last = await admin.post('/admin/people/invite', { name: 'Probe', email: tree.people.memberA1.email, firm: tree.firms.B1.id, role: 'member', mobile: '' });
+    expect(last!.status).toBe(409);
+    const limited = await admin.post('/admin/people/invite', { name: 'Real Person', email: `real.${Date.now()}@example.com.au`, firm: tree.firms.B1.id, role: 'member', mobile: '' });
+    expect(limited.status).toBe(429);
+    expect(alertText(limited.body)).toContain('You have invited many people in the last hour');
+    ctx.server.clock.advance(61 * 60_000);
+    const later = await admin.post('/admin/people/invite', { name: 'Real Person', email: `real.${Date.now()}@example.com.au`, firm: tree.firms.B1.id, role: 'member', mobile: '' });
+    expect(later.status).toBe(303);
+  });
+
 });
