@@ -17,15 +17,20 @@ import {
   unlockCodeEntryAsOperator,
 } from '../services/operator.js';
 import { describeMailQueue } from '../services/mail-status.js';
+import { type BackupSummary, backUpDatabase, restoreDatabase } from '../services/backups.js';
 import { addClient, listClients, removeClient, rotateClientSecret } from '../services/oidc/clients.js';
 import { ensureSigningKeys, listSigningKeyInfo, rotateSigningKeys } from '../services/oidc/signing-keys.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 const when = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
-async function withRuntime(action: (runtime: Runtime) => Promise<void>): Promise<void> {
+function cliConfig() {
   if (existsSync('.env')) process.loadEnvFile('.env');
-  const runtime = await openRuntime(loadConfig(process.env));
+  return loadConfig(process.env);
+}
+
+async function withRuntime(action: (runtime: Runtime) => Promise<void>): Promise<void> {
+  const runtime = await openRuntime(cliConfig());
   try {
     await action(runtime);
   } finally {
@@ -131,7 +136,21 @@ const EXAMPLES: Record<string, string> = {
   'client rotate-secret': 'twofold client rotate-secret 0123456789abcdef0123456789abcdef',
   'keys list': 'twofold keys list',
   'keys rotate': 'twofold keys rotate',
+  backup: 'twofold backup /var/backups/twofold-$(date +%F).sqlite',
+  restore: 'twofold restore /var/backups/twofold-2026-12-01.sqlite',
 };
+
+const SUMMARY_LABELS: Record<keyof BackupSummary['counts'], string> = {
+  organizations: 'organisations',
+  users: 'people',
+  two_factor: 'with two-factor on',
+  passkeys: 'passkeys',
+  recovery_codes: 'recovery codes',
+  oidc_clients: 'apps',
+  security_events: 'activity entries',
+};
+const describeCounts = (counts: BackupSummary['counts']) => Object.entries(SUMMARY_LABELS).map(([table, label]) => `${counts[table as keyof typeof counts]} ${label}`).join(', ');
+const mebibytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB (${bytes} bytes)`;
 
 function leafCommands(command: Command, prefix: string[] = []): Array<{ path: string; description: string }> {
   return command.commands.flatMap((sub) => {
@@ -385,6 +404,30 @@ export function buildCli(): Command {
         console.log('Running nodes pick the new keys up within a minute; new keys sign from the time shown.');
       }),
     );
+  program
+    .command('backup <file>')
+    .description('Copy the SQLite database to <file>, consistently, while the server runs (PostgreSQL: use pg_dump, see the README)')
+    .option('--force', 'replace <file> if it exists')
+    .action(async (file: string, opts: { force?: boolean }) => {
+      const written = await backUpDatabase(cliConfig().databaseUrl, file, { force: opts.force === true });
+      console.log(`Wrote ${written.path}: ${mebibytes(written.bytes)}.`);
+      console.log(`It holds ${describeCounts(written.counts)}.`);
+      console.log('It holds TOTP secrets sealed with TWOFOLD_SECRET: keep it as safe as the database, and keep the secret (not beside it) to restore it.');
+    });
+  program
+    .command('restore <file>')
+    .description('Put a backup made by `twofold backup` in place of the SQLite database; every server using it must be stopped first. The replaced database is kept beside it')
+    .action(async (file: string) => {
+      const restored = await restoreDatabase(cliConfig().databaseUrl, file);
+      if (restored.keptAs) console.log(`Kept the database it replaced as ${restored.keptAs}.`);
+      console.log(`Restored ${file}: ${describeCounts(restored.counts)}.`);
+      console.log(
+        restored.backupLevel === restored.currentLevel
+          ? `It is at this version's level (${restored.currentLevel}).`
+          : `It was at ${restored.backupLevel} and was brought up to ${restored.currentLevel}.`,
+      );
+      console.log('Start the server with the TWOFOLD_SECRET the backup was made with.');
+    });
   program.addHelpText('after', () => examplesHelp(program));
   return program;
 }

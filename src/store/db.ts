@@ -31,7 +31,7 @@ export interface Store {
   close(): Promise<void>;
 }
 
-const migrations: Record<string, Migration> = {
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001-initial': initial,
   '002-remembered-devices': rememberedDevices,
   '003-sms': sms,
@@ -45,6 +45,9 @@ const migrations: Record<string, Migration> = {
   '011-overview': overview,
   '012-deactivation': deactivation,
 };
+
+/** The migrations this build knows, in order: a database (or a backup) with any other was made by another version. */
+export const MIGRATION_NAMES: readonly string[] = Object.keys(MIGRATIONS);
 
 // int8 (bigint) comes back from pg as a string to protect precision; our bigints are
 // epoch milliseconds and TOTP steps, far inside Number's safe range.
@@ -133,7 +136,7 @@ export function openStore(url: string, options: StoreOptions = {}): Store {
 export async function migrateToLatest(store: Pick<Store, 'db'>): Promise<void> {
   // One Twofold per database: Kysely finds its bookkeeping tables by introspecting
   // every schema, so two installations must not share a PostgreSQL database.
-  const migrator = new Migrator({ db: store.db, provider: { getMigrations: async () => migrations } });
+  const migrator = new Migrator({ db: store.db, provider: { getMigrations: async () => ({ ...MIGRATIONS }) } });
   const { error } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
 }
