@@ -39,7 +39,7 @@ export async function backUpDatabase(databaseUrl: string, file: string, options:
   try {
     await copyLiveDatabase(source, partial);
     const check = checkSqliteFile(partial);
-    if (check.kind !== 'ok') throw new Error(`the copy did not check out (${check.kind})`);
+    if (check.kind !== 'ok') throw new TwofoldError('backup_damaged', { path: target, detail: `the copy did not check out: ${check.kind}` });
     renameSync(partial, target);
     return { path: target, bytes: check.bytes, counts: check.counts };
   } finally {
