@@ -73,6 +73,19 @@ function requireUsableBackup(path: string): Extract<ReturnType<typeof checkSqlit
   }
 }
 
+/**
+ * For what must not run beside a server (rotating the master secret): on SQLite, refuses
+ * while anything has the database open. PostgreSQL cannot tell an idle node (its pool may
+ * hold no connection) from none, so there the caller relies on its other guards.
+ */
+export function requireNoServerOnSqlite(databaseUrl: string): void {
+  const { dialect, target } = parseDatabaseUrl(databaseUrl);
+  if (dialect !== 'sqlite' || !existsSync(target)) return;
+  const hold = holdExclusively(resolve(target));
+  if (hold === null) throw new TwofoldError('database_in_use', { path: resolve(target) });
+  hold.release();
+}
+
 /** `2026-12-01T10-22-33Z`: sorts by time, and has no colon (which some file systems and tools refuse). */
 const fileStamp = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/:/g, '-');
 

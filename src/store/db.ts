@@ -16,6 +16,7 @@ import * as oidc from './migrations/009-oidc.js';
 import * as knownBrowsers from './migrations/010-known-browsers.js';
 import * as overview from './migrations/011-overview.js';
 import * as deactivation from './migrations/012-deactivation.js';
+import * as serverKeys from './migrations/013-server-keys.js';
 import { type ConnectionEvent, type ConnectionEvents, connectionEvents, resilientPool } from './pg-connections.js';
 import type { Database } from './schema.js';
 
@@ -44,6 +45,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '010-known-browsers': knownBrowsers,
   '011-overview': overview,
   '012-deactivation': deactivation,
+  '013-server-keys': serverKeys,
 };
 
 /** The migrations this build knows, in order: a database (or a backup) with any other was made by another version. */
@@ -112,7 +114,13 @@ export function openStore(url: string, options: StoreOptions = {}): Store {
     sqlite.pragma('cache_size = -65536');
     sqlite.pragma('foreign_keys = ON');
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-    return { db, dialect, connectionEvents: events, close: () => db.destroy() };
+    // Kysely closes the database only if a query ever ran (it sets the driver up lazily):
+    // a store closed unused would keep the file open, which a restore rightly refuses.
+    const close = async () => {
+      await db.destroy();
+      if (sqlite.open) sqlite.close();
+    };
+    return { db, dialect, connectionEvents: events, close };
   }
   // keepAlive notices a peer that vanished without closing (a failover, a cut cable).
   const pool = new pg.Pool({ connectionString: target, max: PG_POOL_SIZE, connectionTimeoutMillis: PG_CONNECT_TIMEOUT_IN_MS, keepAlive: true });
