@@ -124,17 +124,19 @@ describeEachDatabase('rotating TWOFOLD_SECRET', (database: TestDatabase) => {
   });
 
   it('one value that does not open with the old secret (sealed by a stale node) stops the whole rotation, naming its table', async () => {
-    const real = (await store.db.selectFrom('two_factor').select('totp_secret').where('user_id', '=', person.id).executeTakeFirstOrThrow()).totp_secret!;
-    const stale = new SecretBox(deriveServerKeys(WRONG_SECRET).totpEncryption).seal(new Uint8Array(20), `totp-secret:${person.id}`);
-    await store.db.updateTable('two_factor').set({ totp_secret: stale }).where('user_id', '=', person.id).execute();
+    // A signing key: its table comes after the TOTP secrets and client secrets, so a
+    // rotation that wrote as it went would have changed those before meeting it.
+    const row = await store.db.selectFrom('oidc_signing_keys').select(['kid', 'private_jwk_sealed']).orderBy('kid').executeTakeFirstOrThrow();
+    const stale = new SecretBox(deriveServerKeys(WRONG_SECRET).totpEncryption).seal(Buffer.from('{}'), `oidc-signing-key:${row.kid}`);
+    await store.db.updateTable('oidc_signing_keys').set({ private_jwk_sealed: stale }).where('kid', '=', row.kid).execute();
     const before = await snapshot(store);
     await letGo();
     const refused = await runCli(['secret', 'rotate'], { ...env(TEST_SECRET), TWOFOLD_NEW_SECRET: NEW_SECRET });
     reopen();
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('Some stored values do not open with the old secret (two_factor: 1 of 1)');
+    expect(refused.stderr).toContain('Some stored values do not open with the old secret (oidc_signing_keys: 1 of 2)');
     expect(await snapshot(store)).toEqual(before);
-    await store.db.updateTable('two_factor').set({ totp_secret: real }).where('user_id', '=', person.id).execute();
+    await store.db.updateTable('oidc_signing_keys').set({ private_jwk_sealed: row.private_jwk_sealed }).where('kid', '=', row.kid).execute();
   });
 
   it('refuses a new secret given as an argument, a short one, or the same one', async () => {
