@@ -5,7 +5,10 @@
 // published before; a server with the old secret refuses to start; a wrong old secret,
 // or one value that does not open with it, changes nothing.
 import type { ChildProcess } from 'node:child_process';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { SecretBox } from '../../src/crypto/secret-box.js';
 import { deriveServerKeys } from '../../src/crypto/server-key.js';
@@ -227,5 +230,28 @@ describeEachDatabase('rotating TWOFOLD_SECRET', (database: TestDatabase) => {
     await expect(requireCurrentMasterSecret(stale)).rejects.toMatchObject({ code: 'secret_rotated_restart' });
     await expect(startTotpEnrollment(stale, someone.id)).rejects.toMatchObject({ code: 'secret_rotated_restart' });
     await expect(addClient(stale, { name: 'Late app', redirectUris: [CALLBACK] })).rejects.toMatchObject({ code: 'secret_rotated_restart' });
+  });
+});
+
+describe('rotating the generated DATA_DIR/secret.key [sqlite]', () => {
+  it('takes the old secret from the file and writes the new one into it; the server then starts with the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'twofold-secret-key-'));
+    try {
+      const env = { DATA_DIR: dir, TWOFOLD_SECRET: '' };
+      // No TWOFOLD_SECRET: the first command generates DATA_DIR/secret.key and seals with it.
+      expect((await runCli(['org', 'add', 'Harbour Aggregation'], env)).code).toBe(0);
+      const keyFile = join(dir, 'secret.key');
+      const generated = readFileSync(keyFile, 'utf8').trim();
+      const rotated = await runCli(['secret', 'rotate'], { ...env, TWOFOLD_NEW_SECRET: NEW_SECRET });
+      expect(rotated).toMatchObject({ code: 0, stderr: '' });
+      expect(rotated.stdout).toContain(`Wrote the new secret to ${keyFile}.`);
+      expect(readFileSync(keyFile, 'utf8')).toBe(`${NEW_SECRET}\n`);
+      expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+      expect((await runCli(['org', 'list'], env)).stdout).toContain('Harbour Aggregation');
+      // The generated secret it replaced is refused.
+      expect((await runCli(['org', 'list'], { ...env, TWOFOLD_SECRET: generated })).stderr).toContain('TWOFOLD_SECRET is not the secret this database is sealed with');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
