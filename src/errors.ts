@@ -106,6 +106,27 @@ export const ERRORS = {
   oidc_two_factor_needed: { status: 403, message: '{app} asks for two-factor authentication, and your account does not have it turned on yet. Turn it on with Protect my account, then sign in to {app} again.' },
   export_dates_backwards: { status: 400, message: 'The From date is after the To date. Choose a From date on or before the To date, or leave either empty.' },
   export_date_invalid: { status: 400, message: 'Enter the dates as day, month and year, or leave them empty.' },
+  // The operator's backups and restores (SQLite; PostgreSQL has pg_dump and pg_restore).
+  backup_needs_sqlite: { status: 400, message: 'This database is PostgreSQL: back it up with pg_dump and put it back with pg_restore (see Backups in the README).' },
+  backup_target_exists: { status: 409, message: '{path} already exists. Choose another file, or add --force to replace it.' },
+  backup_source_missing: { status: 400, message: 'There is no file at {path}.' },
+  backup_is_the_database: { status: 400, message: '{path} is the database itself, not a backup of it.' },
+  backup_not_sqlite: { status: 400, message: '{path} is not a SQLite database ({detail}). Nothing was changed.' },
+  backup_damaged: { status: 400, message: '{path} failed SQLite\'s integrity check ({detail}). Nothing was changed.' },
+  backup_not_twofold: { status: 400, message: '{path} is a SQLite database, but not a Twofold one. Nothing was changed.' },
+  backup_too_new: { status: 400, message: '{path} was made by a newer Twofold (it has migration {migration}, which this version does not know). Upgrade Twofold first, then restore. Nothing was changed.' },
+  database_in_use: { status: 409, message: 'Something has {path} open: a Twofold server, another node, or a command. Stop every server that uses it, then try again. Nothing was changed.' },
+  // The master secret (TWOFOLD_SECRET) and `twofold secret rotate`.
+  secret_mismatch: {
+    status: 500,
+    message: 'TWOFOLD_SECRET is not the secret this database is sealed with. If it was rotated (`twofold secret rotate`), use the new value; otherwise the one it was set up with. Nothing was changed.',
+  },
+  secret_rotated_restart: { status: 503, message: 'This server is still running with the master secret that was replaced. Please try again in a minute.' },
+  secret_rotation_same: { status: 400, message: 'The new secret is the same as the old one. Nothing was changed.' },
+  secret_rotation_too_short: { status: 400, message: 'The new secret must be at least 32 characters (try: openssl rand -base64 32). Nothing was changed.' },
+  secret_rotation_missing: { status: 400, message: '{which} is not set, and there is no terminal to ask on. Set it in the environment (never on the command line). Nothing was changed.' },
+  secret_rotation_wrong_old: { status: 400, message: 'Some stored values do not open with the old secret ({detail}), so it is not the secret they were sealed with. Nothing was changed.' },
+  secret_rotation_raced: { status: 409, message: 'A sealed value in {table} changed during the rotation: a server is still running on this database. Stop every node, then rotate again. Nothing was changed.' },
   setup_already_done: { status: 409, message: 'Twofold is already set up, so this link does nothing. Sign in, or ask your administrator for an invitation.' },
 } as const satisfies Record<string, { status: number; message: string; /** the sentence for the operator at the command line, where it differs ("the person", not "you") */ operator?: string }>;
 

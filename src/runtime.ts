@@ -12,6 +12,7 @@ import { type MailTransport, OutboxMailTransport, SmtpMailTransport } from './ma
 import { type SmsSender, observeSends } from './sms/sender.js';
 import { BackgroundWork } from './services/background.js';
 import { TwilioSmsSender } from './sms/twilio.js';
+import { settleServerKeys } from './services/master-secret.js';
 import { type Store, type StoreOptions, migrateToLatest, openStore } from './store/db.js';
 
 export interface Runtime {
@@ -83,9 +84,16 @@ export interface RuntimeOptions extends StoreOptions, ServiceOptions {}
 
 export async function openRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   const master = loadOrCreateMasterSecret(config.secret, config.dataDir);
-  const keys = deriveServerKeys(master.secret);
   const store = openStore(config.databaseUrl, options);
   await migrateToLatest(store);
+  // Refuses a secret the database is not sealed with (the old one, after a rotation).
+  let keys: ServerKeys;
+  try {
+    keys = await settleServerKeys(store.db, deriveServerKeys(master.secret), (options.now ?? Date.now)());
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const services = createServiceContext(config, store, keys, options);
   return { store, services, keys, ...(master.generatedAt ? { generatedKeyPath: master.generatedAt } : {}) };
 }

@@ -95,6 +95,8 @@ export function describeDatabase(url: string): string {
 /** One line for a failure we know, or null (the caller then says what it can). */
 export function explainStartupFailure(error: unknown, config: Pick<Config, 'port' | 'host' | 'databaseUrl'>): string | null {
   if (error instanceof StartupError) return error.message;
+  // The database is sealed with another master secret (the old one, after a rotation): the message says what to do.
+  if (error instanceof TwofoldError && error.code === 'secret_mismatch') return error.message;
   // The store reports a lost connection as database_unavailable, with the cause inside.
   const e = (error instanceof TwofoldError && error.cause ? error.cause : error) as NodeJS.ErrnoException & { hostname?: string };
   const database = describeDatabase(config.databaseUrl);

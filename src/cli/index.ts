@@ -1,5 +1,6 @@
 // `npx twofold`: the operator's tool, for scripts and tests. Same DATABASE_URL as the server.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from '../config.js';
 import { ROLES, type Role } from '../domain/accounts.js';
@@ -17,15 +18,21 @@ import {
   unlockCodeEntryAsOperator,
 } from '../services/operator.js';
 import { describeMailQueue } from '../services/mail-status.js';
+import { type BackupSummary, backUpDatabase, requireNoServerOnSqlite, restoreDatabase } from '../services/backups.js';
+import { rotateMasterSecret } from '../services/master-secret.js';
 import { addClient, listClients, removeClient, rotateClientSecret } from '../services/oidc/clients.js';
 import { ensureSigningKeys, listSigningKeyInfo, rotateSigningKeys } from '../services/oidc/signing-keys.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 const when = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
-async function withRuntime(action: (runtime: Runtime) => Promise<void>): Promise<void> {
+function cliConfig() {
   if (existsSync('.env')) process.loadEnvFile('.env');
-  const runtime = await openRuntime(loadConfig(process.env));
+  return loadConfig(process.env);
+}
+
+async function withRuntime(action: (runtime: Runtime) => Promise<void>): Promise<void> {
+  const runtime = await openRuntime(cliConfig());
   try {
     await action(runtime);
   } finally {
@@ -131,7 +138,63 @@ const EXAMPLES: Record<string, string> = {
   'client rotate-secret': 'twofold client rotate-secret 0123456789abcdef0123456789abcdef',
   'keys list': 'twofold keys list',
   'keys rotate': 'twofold keys rotate',
+  backup: 'twofold backup /var/backups/twofold-$(date +%F).sqlite',
+  restore: 'twofold restore /var/backups/twofold-2026-12-01.sqlite',
+  'secret rotate': 'TWOFOLD_NEW_SECRET="$(openssl rand -base64 32)" twofold secret rotate   # the old one in TWOFOLD_SECRET',
 };
+
+const SEALED_LABELS: Record<string, string> = {
+  two_factor: 'authenticator app secrets',
+  totp_enrollments: 'app set-ups in progress',
+  two_factor_activations: 'second factors waiting to turn on',
+  recovery_code_reveals: 'recovery code sets waiting to be saved',
+  oidc_clients: 'app client secrets',
+  oidc_signing_keys: 'ID-token signing keys',
+  server_keys: 'server keys (the recovery-code key and the secret check)',
+};
+
+/**
+ * The old and new master secrets, from the environment or asked for on the terminal,
+ * never from arguments (which ps and the shell's history show to others). Without
+ * TWOFOLD_SECRET the old one is the generated DATA_DIR/secret.key, which the new one then replaces.
+ */
+async function readSecretsForRotation(dataDir: string): Promise<{ oldSecret: string; newSecret: string; keyFile: string | null }> {
+  const keyFile = join(dataDir, 'secret.key');
+  const reader = process.stdin.isTTY ? hiddenLineReader() : null;
+  try {
+    let oldSecret = process.env.TWOFOLD_SECRET || undefined;
+    let fromFile: string | null = null;
+    if (oldSecret === undefined && existsSync(keyFile)) {
+      oldSecret = readFileSync(keyFile, 'utf8').trim();
+      fromFile = keyFile;
+    }
+    if (oldSecret === undefined) {
+      if (!reader) throw new TwofoldError('secret_rotation_missing', { which: 'TWOFOLD_SECRET (the current secret)' });
+      oldSecret = await reader.read('Current TWOFOLD_SECRET: ');
+    }
+    let newSecret = process.env.TWOFOLD_NEW_SECRET || undefined;
+    if (newSecret === undefined) {
+      if (!reader) throw new TwofoldError('secret_rotation_missing', { which: 'TWOFOLD_NEW_SECRET (the new secret)' });
+      newSecret = await reader.read('New TWOFOLD_SECRET: ');
+      if ((await reader.read('New TWOFOLD_SECRET again: ')) !== newSecret) throw new TwofoldError('passwords_do_not_match');
+    }
+    return { oldSecret, newSecret, keyFile: fromFile };
+  } finally {
+    reader?.close();
+  }
+}
+
+const SUMMARY_LABELS: Record<keyof BackupSummary['counts'], string> = {
+  organizations: 'organisations',
+  users: 'people',
+  two_factor: 'with two-factor on',
+  passkeys: 'passkeys',
+  recovery_codes: 'recovery codes',
+  oidc_clients: 'apps',
+  security_events: 'activity entries',
+};
+const describeCounts = (counts: BackupSummary['counts']) => Object.entries(SUMMARY_LABELS).map(([table, label]) => `${counts[table as keyof typeof counts]} ${label}`).join(', ');
+const mebibytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB (${bytes} bytes)`;
 
 function leafCommands(command: Command, prefix: string[] = []): Array<{ path: string; description: string }> {
   return command.commands.flatMap((sub) => {
@@ -388,6 +451,58 @@ export function buildCli(): Command {
         console.log('Running nodes pick the new keys up within a minute; new keys sign from the time shown.');
       }),
     );
+  program
+    .command('backup <file>')
+    .description('Copy the SQLite database to <file>, consistently, while the server runs (PostgreSQL: use pg_dump, see the README)')
+    .option('--force', 'replace <file> if it exists')
+    .action(async (file: string, opts: { force?: boolean }) => {
+      const written = await backUpDatabase(cliConfig().databaseUrl, file, { force: opts.force === true });
+      console.log(`Wrote ${written.path}: ${mebibytes(written.bytes)}.`);
+      console.log(`It holds ${describeCounts(written.counts)}.`);
+      console.log('It holds TOTP secrets sealed with TWOFOLD_SECRET: keep it as safe as the database, and keep the secret (not beside it) to restore it.');
+    });
+  program
+    .command('restore <file>')
+    .description('Put a backup made by `twofold backup` in place of the SQLite database; every server using it must be stopped first. The replaced database is kept beside it')
+    .action(async (file: string) => {
+      const restored = await restoreDatabase(cliConfig().databaseUrl, file);
+      if (restored.keptAs) console.log(`Kept the database it replaced as ${restored.keptAs}.`);
+      console.log(`Restored ${file}: ${describeCounts(restored.counts)}.`);
+      console.log(
+        restored.backupLevel === restored.currentLevel
+          ? `It is at this version's level (${restored.currentLevel}).`
+          : `It was at ${restored.backupLevel} and was brought up to ${restored.currentLevel}.`,
+      );
+      console.log('Start the server with the TWOFOLD_SECRET the backup was made with.');
+    });
+  program
+    .command('secret')
+    .description('The master secret, TWOFOLD_SECRET')
+    .command('rotate')
+    .description('Re-seal every stored secret under a new TWOFOLD_SECRET in one transaction (old in TWOFOLD_SECRET, new in TWOFOLD_NEW_SECRET, or asked for); stop every server first, restart them with the new one')
+    .action(async () => {
+      const config = cliConfig();
+      const { oldSecret, newSecret, keyFile } = await readSecretsForRotation(config.dataDir);
+      requireNoServerOnSqlite(config.databaseUrl);
+      // Opening with the old secret checks it first: a wrong one stops here, having changed nothing.
+      const runtime = await openRuntime({ ...config, secret: oldSecret });
+      let report;
+      try {
+        report = await rotateMasterSecret(runtime.services, oldSecret, newSecret);
+      } finally {
+        await runtime.store.close();
+      }
+      console.log('Re-sealed under the new secret, in one transaction:');
+      for (const [table, count] of Object.entries(report.resealed)) console.log(`  ${String(count).padStart(6)}  ${SEALED_LABELS[table] ?? table}`);
+      console.log(`Voided ${report.smsCodesVoided} SMS code(s) not yet used: they were hashed with a key from the old secret (people ask for a new code). Recovery codes and sessions carry on.`);
+      if (keyFile) {
+        // Written beside and renamed: the file is never half the old secret and half the new.
+        writeFileSync(`${keyFile}.new`, newSecret + '\n', { mode: 0o600 });
+        renameSync(`${keyFile}.new`, keyFile);
+        console.log(`Wrote the new secret to ${keyFile}.`);
+      }
+      console.log('Now restart every node with the new TWOFOLD_SECRET. A node started with the old one refuses to start; one still running with it cannot sign anyone in with an authenticator app, and seals nothing new, until restarted.');
+    });
   program.addHelpText('after', () => examplesHelp(program));
   return program;
 }

@@ -23,8 +23,10 @@ import type { RequestMeta, ServiceContext } from './context.js';
 import { notifySecurityChange } from './notifications.js';
 import { checkReenteredPassword } from './password-guesses.js';
 import { inTransaction } from './transaction.js';
+import { sealedPurpose } from '../domain/sealed-values.js';
+import { requireCurrentMasterSecret } from './master-secret.js';
 
-const revealPurpose = (userId: string) => `recovery-codes:${userId}`;
+const revealPurpose = sealedPurpose.recoveryCodeReveal;
 
 /**
  * A new set for the person: the old set stops working, and the plain codes are kept
@@ -33,6 +35,8 @@ const revealPurpose = (userId: string) => `recovery-codes:${userId}`;
  */
 export async function issueRecoveryCodes(ctx: ServiceContext, userId: string, sessionId: string | null): Promise<string[]> {
   const nowMs = ctx.now();
+  // Codes hashed with the stored key, their reveal sealed: not by a node whose secret was replaced.
+  await requireCurrentMasterSecret(ctx);
   const codes = generateRecoveryCodes((size) => new Uint8Array(randomBytes(size)));
   const rows = codes.map((code) => {
     const salt = newRecoveryCodeSalt();

@@ -23,11 +23,13 @@ import { markResetNoticesSeen } from './two-factor-reset.js';
 import { notifySecurityChange } from './notifications.js';
 import { checkReenteredPassword } from './password-guesses.js';
 import { inTransaction } from './transaction.js';
+import { sealedPurpose } from '../domain/sealed-values.js';
+import { requireCurrentMasterSecret } from './master-secret.js';
 import type { RequestMeta, ServiceContext } from './context.js';
 import { forgetAllRememberedDevices } from './remembered-devices.js';
 import { replaceAllUserSessions } from './sessions.js';
 
-const totpSecretPurpose = (userId: string) => `totp-secret:${userId}`;
+const totpSecretPurpose = sealedPurpose.totpSecret;
 
 export function sealTotpSecret(ctx: ServiceContext, userId: string, secret: Uint8Array): string {
   return ctx.secretBox.seal(secret, totpSecretPurpose(userId));
@@ -69,6 +71,8 @@ export async function startTotpEnrollment(ctx: ServiceContext, userId: string, s
     // session (perhaps a thief's) gets a secret of its own, which replaces this one.
     secret = openTotpSecret(ctx, userId, existing.totp_secret);
   } else {
+    // A node still on a replaced master secret would seal it where the new one cannot open it.
+    await requireCurrentMasterSecret(ctx);
     secret = new Uint8Array(randomBytes(TOTP_SECRET_SIZE_IN_BYTES));
     await upsertTotpEnrollment(ctx.db, { user_id: userId, totp_secret: sealTotpSecret(ctx, userId, secret), session_id: sessionId, created_at: nowMs, expires_at: nowMs + TOTP_ENROLLMENT_LIFETIME_IN_MS });
   }

@@ -16,6 +16,7 @@ import * as oidc from './migrations/009-oidc.js';
 import * as knownBrowsers from './migrations/010-known-browsers.js';
 import * as overview from './migrations/011-overview.js';
 import * as deactivation from './migrations/012-deactivation.js';
+import * as serverKeys from './migrations/013-server-keys.js';
 import { type ConnectionEvent, type ConnectionEvents, connectionEvents, resilientPool } from './pg-connections.js';
 import type { Database } from './schema.js';
 import { TwofoldError } from '../errors.js';
@@ -32,7 +33,7 @@ export interface Store {
   close(): Promise<void>;
 }
 
-const migrations: Record<string, Migration> = {
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '001-initial': initial,
   '002-remembered-devices': rememberedDevices,
   '003-sms': sms,
@@ -45,7 +46,11 @@ const migrations: Record<string, Migration> = {
   '010-known-browsers': knownBrowsers,
   '011-overview': overview,
   '012-deactivation': deactivation,
+  '013-server-keys': serverKeys,
 };
+
+/** The migrations this build knows, in order: a database (or a backup) with any other was made by another version. */
+export const MIGRATION_NAMES: readonly string[] = Object.keys(MIGRATIONS);
 
 // int8 (bigint) comes back from pg as a string to protect precision; our bigints are
 // epoch milliseconds and TOTP steps, far inside Number's safe range.
@@ -138,7 +143,13 @@ export function openStore(url: string, options: StoreOptions = {}): Store {
     sqlite.pragma('cache_size = -65536');
     sqlite.pragma('foreign_keys = ON');
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-    return { db, dialect, connectionEvents: events, close: () => db.destroy() };
+    // Kysely closes the database only if a query ever ran (it sets the driver up lazily):
+    // a store closed unused would keep the file open, which a restore rightly refuses.
+    const close = async () => {
+      await db.destroy();
+      if (sqlite.open) sqlite.close();
+    };
+    return { db, dialect, connectionEvents: events, close };
   }
   // keepAlive notices a peer that vanished without closing (a failover, a cut cable).
   const pool = new pg.Pool({ connectionString: target, max: PG_POOL_SIZE, connectionTimeoutMillis: PG_CONNECT_TIMEOUT_IN_MS, keepAlive: true });
@@ -162,7 +173,7 @@ export function openStore(url: string, options: StoreOptions = {}): Store {
 export async function migrateToLatest(store: Pick<Store, 'db'>): Promise<void> {
   // One Twofold per database: Kysely finds its bookkeeping tables by introspecting
   // every schema, so two installations must not share a PostgreSQL database.
-  const migrator = new Migrator({ db: store.db, provider: { getMigrations: async () => migrations } });
+  const migrator = new Migrator({ db: store.db, provider: { getMigrations: async () => ({ ...MIGRATIONS }) } });
   const { error } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
 }

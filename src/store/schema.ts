@@ -341,6 +341,14 @@ export interface OidcSigningKeysTable {
   retired_at: number | null;
 }
 
+export interface ServerKeysTable {
+  /** SERVER_KEY in domain/sealed-values.ts */
+  purpose: string;
+  /** sealed under the master secret, bound to the purpose */
+  sealed: string;
+  created_at: number;
+}
+
 /** One Sydney day's count of one kind of event among one organisation's people. */
 export interface ActivityDailyCountsTable {
   org_id: string;
@@ -388,6 +396,7 @@ export interface Database {
   oidc_payloads: OidcPayloadsTable;
   oidc_clients: OidcClientsTable;
   oidc_signing_keys: OidcSigningKeysTable;
+  server_keys: ServerKeysTable;
   oidc_session_links: OidcSessionLinksTable;
   known_browsers: KnownBrowsersTable;
   activity_daily_counts: ActivityDailyCountsTable;

@@ -75,3 +75,9 @@ export async function deleteExpiredSmsCodes(db: Db, nowMs: number): Promise<void
 export async function deleteSmsCodesOf(db: Db, userId: string): Promise<void> {
   await db.deleteFrom('sms_codes').where('user_id', '=', userId).execute();
 }
+
+/** Every SMS code, live or not: after the master secret changes none can be checked (their HMAC key changed). */
+export async function deleteAllSmsCodes(db: Db): Promise<number> {
+  const result = await db.deleteFrom('sms_codes').executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

@@ -8,8 +8,10 @@ import { findOrganizationById } from '../../store/organizations.js';
 import { organizationNamed } from '../accounts.js';
 import type { ServiceContext } from '../context.js';
 import { inTransaction } from '../transaction.js';
+import { sealedPurpose } from '../../domain/sealed-values.js';
+import { requireCurrentMasterSecret } from '../master-secret.js';
 
-const secretPurpose = (clientId: string) => `oidc-client-secret:${clientId}`;
+const secretPurpose = sealedPurpose.oidcClientSecret;
 const MAX_NAME_LENGTH = 100;
 
 export interface NewClient {
@@ -56,6 +58,7 @@ export async function addClient(ctx: ServiceContext, input: NewClient): Promise<
     const org = await organizationNamed(ctx, input.organizationName);
     orgId = org.id;
   }
+  await requireCurrentMasterSecret(ctx);
   const clientId = randomBytes(16).toString('hex');
   const clientSecret = input.public ? null : randomBytes(32).toString('base64url');
   await insertOidcClient(ctx.db, {
@@ -104,6 +107,7 @@ export async function rotateClientSecret(ctx: ServiceContext, clientId: string):
   const row = await findOidcClient(ctx.db, clientId);
   if (!row) throw new TwofoldError('oidc_client_unknown');
   if (row.secret_sealed === null) throw new TwofoldError('oidc_client_is_public');
+  await requireCurrentMasterSecret(ctx);
   const clientSecret = randomBytes(32).toString('base64url');
   if (!(await updateOidcClientSecret(ctx.db, clientId, ctx.secretBox.seal(Buffer.from(clientSecret, 'utf8'), secretPurpose(clientId)), ctx.now()))) {
     throw new TwofoldError('oidc_client_unknown');

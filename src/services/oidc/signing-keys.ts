@@ -7,8 +7,10 @@ import { NEW_KEY_SIGNS_AFTER_IN_MS, RETIRED_KEY_PUBLISHED_FOR_IN_MS, SIGNING_ALG
 import { deleteSigningKeysRetiredBefore, insertSigningKeyIfAbsent, listSigningKeys, retireSigningKeysBut } from '../../store/oidc-signing-keys.js';
 import type { ServiceContext } from '../context.js';
 import { inTransaction } from '../transaction.js';
+import { sealedPurpose } from '../../domain/sealed-values.js';
+import { requireCurrentMasterSecret } from '../master-secret.js';
 
-const purposeOf = (kid: string) => `oidc-signing-key:${kid}`;
+const purposeOf = sealedPurpose.oidcSigningKey;
 
 function generatePrivateJwk(alg: SigningAlg, kid: string): JsonWebKey {
   const pair = alg === 'ES256' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -16,6 +18,7 @@ function generatePrivateJwk(alg: SigningAlg, kid: string): JsonWebKey {
 }
 
 async function addKey(ctx: ServiceContext, alg: SigningAlg, kid: string, signsFromMs: number): Promise<boolean> {
+  await requireCurrentMasterSecret(ctx);
   const jwk = generatePrivateJwk(alg, kid);
   const sealed = ctx.secretBox.seal(Buffer.from(JSON.stringify(jwk), 'utf8'), purposeOf(kid));
   return insertSigningKeyIfAbsent(ctx.db, { kid, alg, private_jwk_sealed: sealed, created_at: ctx.now(), signs_from: signsFromMs, retired_at: null });
