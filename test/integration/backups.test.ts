@@ -111,7 +111,7 @@ describe('SQLite backups [sqlite]', () => {
 
   it('refuses to restore while a server process has the database open, even idle; after SIGKILL it restores and keeps the old database, WAL included', async () => {
     const { url, user } = await sqliteWithPerson();
-    const env = { DATABASE_URL: url, TWOFOLD_SECRET: TEST_SECRET };
+    const env = { DATABASE_URL: url, TWOFOLD_SECRET: TEST_SECRET, PUBLIC_URL: 'https://signin.harbour.example' };
     const file = join(freshDir(), 'before-kim.sqlite');
     expect((await runCli(['backup', file], env)).code).toBe(0);
     await startServer({ DATABASE_URL: url });
