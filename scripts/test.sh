@@ -47,17 +47,20 @@ trap cleanup EXIT INT TERM
 
 run_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
+# Debian's PostgreSQL binaries are needed even with TEST_DATABASE_URL: the outage test stops
+# and starts a cluster of its own, and the backup test runs pg_dump and pg_restore.
+pg_bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
+if [ -z "$pg_bin" ]; then
+  echo "test: installing Debian's postgresql for the PostgreSQL half of the suite"
+  apt_install postgresql
+  pg_bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
+fi
+# PostgreSQL refuses to run as root: as root, a cluster belongs to Debian's postgres user.
+if [ "$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then
+  useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
+fi
+
 if [ -z "${TEST_DATABASE_URL:-}" ]; then
-  pg_bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
-  if [ -z "$pg_bin" ]; then
-    echo "test: installing Debian's postgresql for the PostgreSQL half of the suite"
-    apt_install postgresql
-    pg_bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
-  fi
-  # PostgreSQL refuses to run as root: as root, the cluster belongs to Debian's postgres user.
-  if [ "$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then
-    useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
-  fi
   pg_dir="$(mktemp -d /tmp/twofold-pg.XXXXXX)"
   chmod 755 "$pg_dir"
   if [ "$(id -u)" = 0 ]; then chown postgres "$pg_dir"; fi

@@ -75,6 +75,7 @@ function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
   return {
     close: () => sqlite.close(),
     prepare(sql: string) {
+      if (ROLLBACK.test(sql)) return rollbackIfStillOpen(sqlite);
       let statement = statements.get(sql);
       if (!statement) {
         if (statements.size >= STATEMENT_CACHE_SIZE) statements.clear();
@@ -84,6 +85,19 @@ function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
       return statement;
     },
   };
+}
+
+const ROLLBACK = /^\s*rollback\s*$/i;
+
+/**
+ * SQLite rolls a transaction back by itself on some errors (a full disk, an I/O error);
+ * Kysely's ROLLBACK then fails with "no transaction is active", and that error replaced
+ * the real one (a 500 instead of "try again"). Rolling back what is already rolled back
+ * is nothing to do.
+ */
+function rollbackIfStillOpen(sqlite: SQLite.Database): ReturnType<SqliteDatabase['prepare']> {
+  const run = () => (sqlite.inTransaction ? sqlite.prepare('rollback').run() : { changes: 0, lastInsertRowid: 0 });
+  return { reader: false, all: () => [], run, iterate: () => [][Symbol.iterator]() } as unknown as ReturnType<SqliteDatabase['prepare']>;
 }
 
 /**

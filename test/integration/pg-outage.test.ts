@@ -24,7 +24,9 @@ const TRY_AGAIN = 'Please try again in a few seconds.';
 
 const unavailable = throwawayClusterUnavailable();
 
-describe.skipIf(unavailable !== null)('PostgreSQL stopped under load and started again', () => {
+describe('PostgreSQL stopped under load and started again', () => {
+  // `npm test` installs what this needs (scripts/test.sh): missing, it is a failure, not a skip.
+  it('can make a PostgreSQL cluster of its own here', () => expect(unavailable).toBeNull());
   let cluster: ThrowawayCluster;
   let dbUrl: string;
   let dbName: string;
@@ -194,4 +196,3 @@ describe.skipIf(unavailable !== null)('PostgreSQL stopped under load and started
   }, 180_000);
 });
 
-if (unavailable) describe('PostgreSQL stopped under load', () => it.skip(`skipped: ${unavailable}`, () => {}));
