@@ -1,7 +1,7 @@
 // The Overview's trend counts: per Sydney day, organisation and kind of event. A day is
 // counted from security_events once it is final and kept in activity_daily_counts;
 // today (and a day not yet counted) is counted live from the time index.
-import type { Kysely } from 'kysely';
+import type { Kysely, SelectQueryBuilder } from 'kysely';
 import type { SecurityEventType } from '../domain/activity.js';
 import type { Database } from './schema.js';
 
@@ -13,24 +13,16 @@ export interface OrgTypeCount {
   count: number;
 }
 
+type Range = { fromMs: number; toMs: number };
+
 /**
  * Events of `types` in [fromMs, toMs), counted per organisation of the person they are
  * about. Events about no one (a wrong password for an unknown email) belong to none.
  * Every organisation is counted: the query walks the time index and looks each person
  * up by key, so its cost follows the number of events, not of people.
  */
-export async function countEventsByOrg(db: Db, range: { fromMs: number; toMs: number }, types: SecurityEventType[]): Promise<OrgTypeCount[]> {
-  if (types.length === 0) return [];
-  const rows = await db
-    .selectFrom('security_events')
-    .innerJoin('users', 'users.id', 'security_events.user_id')
-    .select((eb) => ['users.org_id', 'security_events.type', eb.fn.countAll<number>().as('count')])
-    .where('security_events.created_at', '>=', range.fromMs)
-    .where('security_events.created_at', '<', range.toMs)
-    .where('security_events.type', 'in', types)
-    .groupBy(['users.org_id', 'security_events.type'])
-    .execute();
-  return rows.map((row) => ({ org_id: row.org_id, type: row.type, count: Number(row.count) }));
+export function countEventsByOrg(db: Db, range: Range, types: SecurityEventType[]): Promise<OrgTypeCount[]> {
+  return countPerOrgAndType(db.selectFrom('security_events').innerJoin('users', 'users.id', 'security_events.user_id'), range, types);
 }
 
 /**
@@ -39,14 +31,16 @@ export async function countEventsByOrg(db: Db, range: { fromMs: number; toMs: nu
  * size of the log. The cross join keeps SQLite from starting at the events instead.
  * For a reach of many thousands, countEventsByOrg (every organisation) is cheaper.
  */
-export async function countEventsOfOrgs(db: Db, range: { fromMs: number; toMs: number }, types: SecurityEventType[], orgIds: string[]): Promise<OrgTypeCount[]> {
-  if (types.length === 0 || orgIds.length === 0) return [];
-  const rows = await db
-    .selectFrom('users')
-    .crossJoin('security_events')
+export function countEventsOfOrgs(db: Db, range: Range, types: SecurityEventType[], orgIds: string[]): Promise<OrgTypeCount[]> {
+  if (orgIds.length === 0) return Promise.resolve([]);
+  return countPerOrgAndType(db.selectFrom('users').crossJoin('security_events').whereRef('security_events.user_id', '=', 'users.id').where('users.org_id', 'in', orgIds), range, types);
+}
+
+/** The one count both walks share; only where it starts differs. */
+async function countPerOrgAndType(from: SelectQueryBuilder<Database, 'users' | 'security_events', object>, range: Range, types: SecurityEventType[]): Promise<OrgTypeCount[]> {
+  if (types.length === 0) return [];
+  const rows = await from
     .select((eb) => ['users.org_id', 'security_events.type', eb.fn.countAll<number>().as('count')])
-    .where('users.org_id', 'in', orgIds)
-    .whereRef('security_events.user_id', '=', 'users.id')
     .where('security_events.created_at', '>=', range.fromMs)
     .where('security_events.created_at', '<', range.toMs)
     .where('security_events.type', 'in', types)
