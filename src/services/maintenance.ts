@@ -20,7 +20,7 @@ const KNOWN_BROWSER_FORGOTTEN_AFTER_IN_MS = 400 * 86_400_000;
 import { deleteSigningKeysRetiredBefore } from '../store/oidc-signing-keys.js';
 import { RETIRED_KEY_PUBLISHED_FOR_IN_MS } from '../domain/oidc.js';
 import type { ServiceContext } from './context.js';
-import { keepFinalDayCounts } from './overview.js';
+import { deleteOldDayCounts, keepFinalDayCounts } from './overview.js';
 
 export interface PurgeCounts {
   rememberedDevices: number;
@@ -48,5 +48,6 @@ export async function purgeExpiredRecords(ctx: ServiceContext, options: { activi
   // Not a purge, but the same rhythm: days that have ended are counted for the admin
   // Overview here, so its page rarely has to.
   await keepFinalDayCounts(ctx, nowMs);
+  await deleteOldDayCounts(ctx, nowMs);
   return { rememberedDevices };
 }

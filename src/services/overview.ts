@@ -117,9 +117,12 @@ export async function keepFinalDayCounts(ctx: ServiceContext, nowMs = ctx.now())
     await inTransaction(ctx, async (tx) => saveDayCounts(tx.db, day, await countEventsByOrg(tx.db, range, TREND_EVENT_TYPES), nowMs));
     kept.add(day);
   }
-  // Counts older than twice the window are never shown again.
-  await deleteDayCountsBefore(ctx.db, addDays(days[0]!, -TREND_DAYS));
   return kept;
+}
+
+/** Housekeeping: counts older than twice the window are never shown again (a page view writes nothing of this). */
+export async function deleteOldDayCounts(ctx: ServiceContext, nowMs = ctx.now()): Promise<void> {
+  await deleteDayCountsBefore(ctx.db, addDays(trendDays(nowMs)[0]!, -TREND_DAYS));
 }
 
 /** Up to this many people, today's events are found person by person (see countEventsOfOrgs). */

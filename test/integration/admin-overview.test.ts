@@ -11,6 +11,7 @@ import { createUser, createUserAndInvite } from '../../src/services/accounts.js'
 import { actorFor } from '../../src/services/admin.js';
 import { deactivateAccount } from '../../src/services/account-status.js';
 import { keepFinalDayCounts, loadOverview } from '../../src/services/overview.js';
+import { purgeExpiredRecords } from '../../src/services/maintenance.js';
 import type { SignedInUser } from '../../src/services/sessions.js';
 import { appendSecurityEvent } from '../../src/store/security-events.js';
 import { findUserById } from '../../src/store/users.js';
@@ -285,6 +286,20 @@ describeEachDatabase('admin overview', (database) => {
     // Housekeeping keeping the same days again changes nothing.
     await keepFinalDayCounts(services);
     expect((await loadOverview(services, await actorOf('aggAdminA'), META)).trends).toEqual(edited.trends);
+  });
+
+  it('housekeeping drops kept counts older than the trends ever show, and keeps the window', async () => {
+    const services = ctx.server.services;
+    const today = sydneyDayOf(services.now());
+    for (const day of [addDays(today, -70), addDays(today, -5)]) {
+      await services.db.insertInto('activity_daily_counts').values({ org_id: firmA1, day, type: 'signed_in', count: 3 }).onConflict((oc) => oc.doNothing()).execute();
+      await services.db.insertInto('activity_days_counted').values({ day, counted_at: services.now() }).onConflict((oc) => oc.doNothing()).execute();
+    }
+    await purgeExpiredRecords(services);
+    const days = (await services.db.selectFrom('activity_days_counted').select('day').execute()).map((r) => r.day);
+    expect(days).not.toContain(addDays(today, -70));
+    expect(days).toContain(addDays(today, -5));
+    expect(await services.db.selectFrom('activity_daily_counts').select('day').where('day', '=', addDays(today, -70)).execute()).toHaveLength(0);
   });
 
   it('a day just ended is counted live until it is final, then kept with the same figures', async () => {
