@@ -8,6 +8,8 @@ export interface ServerProcess {
   /** peak RSS since the last reset, sampled every 100 ms from /proc */
   peakRssMiB(): number;
   resetPeak(): void;
+  /** CPU seconds (user + system) the process has used so far, from /proc */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -49,6 +51,15 @@ export async function startProcess(command: string, args: string[], env: Record<
     peakRssMiB: () => (sample(), peak),
     resetPeak: () => {
       peak = 0;
+    },
+    cpuSeconds: () => {
+      try {
+        // utime and stime, fields 14 and 15, in clock ticks (100 a second on Linux)
+        const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        return (Number(fields[11]) + Number(fields[12])) / 100;
+      } catch {
+        return Number.NaN;
+      }
     },
     stop: async () => {
       clearInterval(timer);

@@ -19,6 +19,7 @@ import * as deactivation from './migrations/012-deactivation.js';
 import * as serverKeys from './migrations/013-server-keys.js';
 import { type ConnectionEvent, type ConnectionEvents, connectionEvents, resilientPool } from './pg-connections.js';
 import type { Database } from './schema.js';
+import { mayChangeSessionLookup, registerChangeWatch } from './session-lookup-cache.js';
 import { TwofoldError } from '../errors.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -70,7 +71,7 @@ const STATEMENT_CACHE_SIZE = 512;
  * session lookup itself (a profile of GET /api/session showed it as the largest item).
  * Our queries are a fixed set of shapes, so each SQL text is prepared once and reused.
  */
-function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
+function withStatementCache(sqlite: SQLite.Database, onLookupChange: () => void): SqliteDatabase {
   const statements = new Map<string, ReturnType<SqliteDatabase['prepare']>>();
   return {
     close: () => sqlite.close(),
@@ -79,7 +80,7 @@ function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
       let statement = statements.get(sql);
       if (!statement) {
         if (statements.size >= STATEMENT_CACHE_SIZE) statements.clear();
-        statement = withDiskFaultsExplained(explainDiskFault(() => sqlite.prepare(sql)));
+        statement = withDiskFaultsExplained(explainDiskFault(() => sqlite.prepare(sql)), mayChangeSessionLookup(sql) ? onLookupChange : undefined);
         statements.set(sql, statement);
       }
       return statement;
@@ -119,12 +120,23 @@ function explainDiskFault<T>(work: () => T): T {
   }
 }
 
-function withDiskFaultsExplained(statement: SQLite.Statement): ReturnType<SqliteDatabase['prepare']> {
+/** `onRun`: told before the statement runs (the session lookup cache's own-writes half). */
+function withDiskFaultsExplained(statement: SQLite.Statement, onRun?: () => void): ReturnType<SqliteDatabase['prepare']> {
+  if (!onRun) {
+    return {
+      reader: statement.reader,
+      all: (parameters: ReadonlyArray<unknown>) => explainDiskFault(() => statement.all(parameters)),
+      run: (parameters: ReadonlyArray<unknown>) => explainDiskFault(() => statement.run(parameters)),
+      iterate: (parameters: ReadonlyArray<unknown>) => explainDiskFault(() => statement.iterate(parameters)),
+    } as ReturnType<SqliteDatabase['prepare']>;
+  }
+  // Before, not after: a lookup that starts while this write's transaction is open must
+  // not keep what it reads under the old version.
   return {
     reader: statement.reader,
-    all: (parameters: ReadonlyArray<unknown>) => explainDiskFault(() => statement.all(parameters)),
-    run: (parameters: ReadonlyArray<unknown>) => explainDiskFault(() => statement.run(parameters)),
-    iterate: (parameters: ReadonlyArray<unknown>) => explainDiskFault(() => statement.iterate(parameters)),
+    all: (parameters: ReadonlyArray<unknown>) => (onRun(), explainDiskFault(() => statement.all(parameters))),
+    run: (parameters: ReadonlyArray<unknown>) => (onRun(), explainDiskFault(() => statement.run(parameters))),
+    iterate: (parameters: ReadonlyArray<unknown>) => (onRun(), explainDiskFault(() => statement.iterate(parameters))),
   } as ReturnType<SqliteDatabase['prepare']>;
 }
 
@@ -156,7 +168,13 @@ export function openStore(url: string, options: StoreOptions = {}): Store {
     // 64 MiB of page cache (the default is 2 MiB): the indexes of a busy sign-in service stay in memory.
     sqlite.pragma('cache_size = -65536');
     sqlite.pragma('foreign_keys = ON');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+    let ownChanges = 0;
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, () => (ownChanges += 1)) }) });
+    const dataVersion = sqlite.prepare('pragma data_version').pluck();
+    registerChangeWatch(db, {
+      // Inside an open transaction the connection may hold uncommitted writes: no proof then.
+      version: () => (sqlite.open && !sqlite.inTransaction ? `${dataVersion.get() as number}:${ownChanges}` : null),
+    });
     // Kysely closes the database only if a query ever ran (it sets the driver up lazily):
     // a store closed unused would keep the file open, which a restore rightly refuses.
     const close = async () => {

@@ -2,6 +2,7 @@ import type { Role } from '../domain/accounts.js';
 import type { CompiledQuery, Kysely, Selectable } from 'kysely';
 import { deleteOidcPayloadsOfAccount } from './oidc-payloads.js';
 import type { Database, SessionsTable } from './schema.js';
+import { SessionLookupCache, changeWatchOf } from './session-lookup-cache.js';
 
 type Db = Kysely<Database>;
 export type SessionRow = Selectable<SessionsTable>;
@@ -100,13 +101,33 @@ const compiledLookups = new WeakMap<Db, CompiledQuery<SessionLookupRow>>();
  * it anew cost more than SQLite's index lookup.
  */
 export async function lookUpSessionForRequest(db: Db, sessionId: string): Promise<SessionLookupRow | undefined> {
+  // SQLite only: answered from memory while SQLite proves nothing it read has changed
+  // (see session-lookup-cache.ts); PostgreSQL and transactions always read.
+  const watch = changeWatchOf(db);
+  const version = watch?.version() ?? null;
+  const cache = watch ? cacheOf(db) : undefined;
+  const kept = cache?.get(sessionId, version);
+  if (kept) return kept;
   let compiled = compiledLookups.get(db);
   if (!compiled) {
     compiled = buildSessionLookup(db, 'placeholder').compile() as CompiledQuery<SessionLookupRow>;
     compiledLookups.set(db, compiled);
   }
   const result = await db.executeQuery<SessionLookupRow>({ ...compiled, parameters: [sessionId] });
-  return result.rows[0];
+  const row = result.rows[0];
+  // Only a session found is kept: an unknown token always asks the database.
+  if (row && cache) cache.keep(sessionId, row, version);
+  return row;
+}
+
+const caches = new WeakMap<Db, SessionLookupCache<SessionLookupRow>>();
+function cacheOf(db: Db): SessionLookupCache<SessionLookupRow> {
+  let cache = caches.get(db);
+  if (!cache) {
+    cache = new SessionLookupCache<SessionLookupRow>();
+    caches.set(db, cache);
+  }
+  return cache;
 }
 
 /** The person's sessions still inside both time limits, most recently active first. */

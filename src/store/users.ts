@@ -51,8 +51,11 @@ export async function recordSignIn(db: Db, userId: string, atMs: number): Promis
  */
 export async function reserveCodeGuess(db: Db, userId: string, nowMs: number, schedule: ReturnType<typeof codeLockSchedule>): Promise<number | null> {
   const next = sql<number>`code_failures + 1`;
-  const lockCases = schedule.points.map((point) => sql`when ${next} = ${sql.lit(point.count)} then ${sql.lit(nowMs + point.lockInMs)}`);
-  const longest = sql`when ${next} % ${sql.lit(schedule.every)} = 0 then ${sql.lit(nowMs + schedule.longestInMs)}`;
+  // The counts are constants of the schedule; the times are parameters, so the statement's
+  // text is the same every time and SQLite's prepared statement is reused (a literal time
+  // made every guess a new statement to prepare).
+  const lockCases = schedule.points.map((point) => sql`when ${next} = ${sql.lit(point.count)} then ${nowMs + point.lockInMs}`);
+  const longest = sql`when ${next} % ${sql.lit(schedule.every)} = 0 then ${nowMs + schedule.longestInMs}`;
   const lockedUntil = sql<number | null>`case ${sql.join([...lockCases, longest], sql` `)} else code_locked_until end`;
   const row = await db
     .updateTable('users')

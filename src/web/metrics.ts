@@ -76,9 +76,19 @@ export class TwofoldMetrics {
   }
 
   install(app: FastifyInstance, token: string | undefined): void {
+    // One labelled child per method, route and status, kept: finding it by its labels on
+    // every reply cost more than the observation. Routes are a fixed set (unmatched paths
+    // share one label), so this stays small.
+    const children = new Map<string, { observe(value: number): void }>();
     app.addHook('onResponse', async (request, reply) => {
       const route = request.routeOptions.url ?? 'unmatched';
-      this.requestDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+      const key = `${request.method} ${reply.statusCode} ${route}`;
+      let child = children.get(key);
+      if (!child) {
+        child = this.requestDuration.labels({ method: request.method, route, status: String(reply.statusCode) });
+        children.set(key, child);
+      }
+      child.observe(reply.elapsedTime / 1000);
     });
     if (!token) return;
     app.get('/metrics', async (request, reply) => {

@@ -46,7 +46,10 @@ export function applySecurityHeaders(res: ServerResponse, https: boolean, provid
  */
 export function addSecurityHeaders(app: FastifyInstance, https: boolean, formActionSources: readonly string[] = []): void {
   const policy = CONTENT_SECURITY_POLICY.replace("form-action 'self'", ["form-action 'self'", ...formActionSources].join(' '));
+  // Built once: they are the same on every reply of a kind, and this runs on every reply.
+  const forAssets = Object.fromEntries(securityHeaders(https, true, policy));
+  const forEverythingElse = Object.fromEntries(securityHeaders(https, false, policy));
   app.addHook('onSend', async (request, reply) => {
-    for (const [name, value] of securityHeaders(https, request.url.startsWith('/assets/'), policy)) reply.header(name, value);
+    reply.headers(request.url.startsWith('/assets/') ? forAssets : forEverythingElse);
   });
 }

@@ -1,0 +1,14 @@
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { hammer } from '/work/main/bench/lib/load.js';
+import { startProcess } from '/work/main/bench/lib/processes.js';
+import { summariseProfile } from '/work/main/bench/lib/profile-summary.js';
+const dir = '/tmp/hello-profile';
+rmSync(dir, { recursive: true, force: true }); mkdirSync(dir);
+const prof = process.env.PROF === '1';
+const server = await startProcess(process.execPath, [...(prof ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []), '--import', 'tsx', 'bench/servers/hello-prof.tmp.ts'], {}, /listening at (http:\S+)/, '/work/main');
+const c0 = server.cpuSeconds(); const t0 = performance.now();
+const r = await hammer(server, { path: '/', seconds: 8, connections: 16 });
+console.log(r, 'cpu', ((server.cpuSeconds() - c0) / ((performance.now() - t0) / 1000)).toFixed(2));
+server.child.kill('SIGINT'); await new Promise((res) => server.child.once('exit', res));
+const file = readdirSync(dir).find((n) => n.endsWith('.cpuprofile'));
+if (file) console.log(summariseProfile(JSON.parse(readFileSync(`${dir}/${file}`, 'utf8')), 12));
