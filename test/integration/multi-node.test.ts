@@ -1,6 +1,9 @@
-// Several Twofold processes against one PostgreSQL: every piece of state lives in the
-// database, so a sign-in may start on one node and finish on another. Then the same
-// two nodes behind Debian's nginx, which forwards the client address.
+// Several Twofold processes on one database: every piece of state lives in the database,
+// so a sign-in may start on one node and finish on another, and a session ended on one is
+// refused by the other from its next request (no cache may remember it). Once on one
+// PostgreSQL (several nodes), once on one SQLite file (two processes: a second node on the
+// same machine, or the CLI beside the server). Then the same two nodes behind Debian's
+// nginx, which forwards the client address.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -9,11 +12,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOTP_PERIOD_IN_SECONDS } from '../../src/domain/totp.js';
 import type { ServiceContext } from '../../src/services/context.js';
-import { type Store, migrateToLatest, openStore } from '../../src/store/db.js';
+import type { Store } from '../../src/store/db.js';
 import { TestClient, alertText } from '../helpers/client.js';
 import { TestClock } from '../helpers/clock.js';
 import { type TestUser, codeFor, createTestUser } from '../helpers/fixtures.js';
-import { createPostgresDatabase } from '../helpers/databases.js';
+import { DATABASES, type TestDatabase } from '../helpers/databases.js';
 import { startServerProcess, stopProcess } from '../helpers/processes.js';
 import { TEST_SECRET, testServices } from '../helpers/server.js';
 import { nginxPreamble } from '../helpers/nginx.js';
@@ -34,16 +37,15 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-describe('two nodes on one PostgreSQL', () => {
-  let database: { url: string; drop(): Promise<void> };
+for (const kind of DATABASES) describe(`two nodes on one ${kind.name === 'postgres' ? 'PostgreSQL' : 'SQLite file'}`, () => {
+  let database: Awaited<ReturnType<TestDatabase['create']>>;
   let store: Store;
   let services: ServiceContext;
   const nodes: Node[] = [];
 
   beforeAll(async () => {
-    database = await createPostgresDatabase();
-    store = openStore(database.url);
-    await migrateToLatest(store);
+    database = await kind.create();
+    store = database.store;
     // Real time on every node: the processes read their own clocks.
     services = testServices(store, new TestClock());
     Object.assign(services, { now: () => Date.now() });
@@ -55,8 +57,7 @@ describe('two nodes on one PostgreSQL', () => {
   });
   afterAll(async () => {
     for (const node of nodes) await stopProcess(node.child);
-    await store?.close();
-    await database?.drop();
+    await database?.destroy();
   });
 
   const [a, b] = [() => nodes[0]!.url, () => nodes[1]!.url];
@@ -161,7 +162,7 @@ describe('two nodes on one PostgreSQL', () => {
     const onB = await passwordOn(b(), member);
     await onB.get('/sign-in/code');
     expect((await onB.post('/sign-in/code', { code: await freshCode(member) })).location).toBe('/');
-    expect((await onB.get('/api/session')).status).toBe(200);
+    expect(await answersOn(onB)).toEqual([200, 200]);
 
     const adminOnA = await passwordOn(a(), admin);
     await adminOnA.get('/sign-in/code');
@@ -169,7 +170,7 @@ describe('two nodes on one PostgreSQL', () => {
     await adminOnA.get(`/admin/users/${member.id}`);
     expect((await adminOnA.post(`/admin/users/${member.id}/deactivate`, {})).status).toBe(303);
 
-    expect((await onB.get('/api/session')).status).toBe(401);
+    expect(await answersOn(onB)).toEqual([401, 401]);
     expect((await onB.on(a()).get('/api/session')).status).toBe(401);
     for (const node of [a(), b()]) {
       const right = new TestClient(node);
@@ -189,6 +190,71 @@ describe('two nodes on one PostgreSQL', () => {
     await services.db.updateTable('users').set({ deactivated_at: Date.now() }).where('id', '=', user.id).execute();
     expect((await onA.on(b()).get('/api/session')).status).toBe(401);
     expect((await onA.get('/api/session')).status).toBe(401);
+  });
+
+  /** One browser signed in with the app's code on A, another with a recovery code on B (one code per 30 s step). */
+  async function twoBrowsers(user: TestUser): Promise<{ onA: TestClient; onB: TestClient }> {
+    const onA = await passwordOn(a(), user);
+    await onA.get('/sign-in/code');
+    expect((await onA.post('/sign-in/code', { code: await freshCode(user) })).location).toBe('/');
+    const onB = await passwordOn(b(), user);
+    await onB.get('/sign-in/recovery-code');
+    expect((await onB.post('/sign-in/recovery-code', { code: user.recoveryCodes![0]! })).location).toBe('/');
+    return { onA, onB };
+  }
+
+  /** What an app behind Twofold asks on every request: the session API and nginx's auth_request. */
+  async function answersOn(client: TestClient): Promise<[number, number]> {
+    const session = await client.get('/api/session');
+    const forwardAuth = await client.get('/api/authz/auth-request');
+    return [session.status, forwardAuth.status];
+  }
+
+  // Each of these first has B answer for the session (so B has looked it up and may
+  // remember it), then ends it on A, then asks B at once: no wait, no second try.
+  it('a session signed out on A is refused on B at its next request', async () => {
+    const user = await personWithApp();
+    const { onA } = await twoBrowsers(user);
+    const cookieCopy = onA.on(b());
+    expect(await answersOn(cookieCopy)).toEqual([200, 200]);
+    expect((await onA.post('/sign-out', {})).status).toBe(303);
+    expect(await answersOn(cookieCopy)).toEqual([401, 401]);
+  });
+
+  it("a password changed on A ends the person's other sessions on B at their next request", async () => {
+    const user = await personWithApp();
+    const { onA, onB } = await twoBrowsers(user);
+    expect(await answersOn(onB)).toEqual([200, 200]);
+    const next = 'a brand new passphrase for node tests';
+    expect((await onA.post('/settings/password', { current_password: user.password, new_password: next, confirm_password: next })).status).toBe(303);
+    expect(await answersOn(onB)).toEqual([401, 401]);
+    expect(await answersOn(onA.on(b()))).toEqual([200, 200]);
+  });
+
+  it("two-factor removed on A ends the person's other sessions on B at their next request", async () => {
+    const user = await personWithApp();
+    const { onA, onB } = await twoBrowsers(user);
+    expect(await answersOn(onB)).toEqual([200, 200]);
+    expect((await onA.post('/settings/two-factor/remove', { password: user.password })).status).toBe(303);
+    expect(await answersOn(onB)).toEqual([401, 401]);
+  });
+
+  it("an admin's 2FA reset on A ends the member's sessions on B at their next request", async () => {
+    await untilStepHasTimeLeft();
+    const tree = await createOrgTree(services);
+    const member = tree.people.memberA1;
+    const admin = tree.people.aggAdminA;
+    const onB = await passwordOn(b(), member);
+    await onB.get('/sign-in/code');
+    expect((await onB.post('/sign-in/code', { code: await freshCode(member) })).location).toBe('/');
+    expect(await answersOn(onB)).toEqual([200, 200]);
+    const adminOnA = await passwordOn(a(), admin);
+    await adminOnA.get('/sign-in/code');
+    expect((await adminOnA.post('/sign-in/code', { code: await freshCode(admin) })).location).toBe('/');
+    await adminOnA.get(`/admin/users/${member.id}`);
+    const reset = await adminOnA.post(`/admin/users/${member.id}/reset-two-factor`, { admin_password: admin.password, reason: 'Lost phone', verification: 'Called back on the office number' });
+    expect(reset.location).toBe(`/admin/users/${member.id}?notice=two_factor_reset`);
+    expect(await answersOn(onB)).toEqual([401, 401]);
   });
 
   describe('behind nginx', () => {
