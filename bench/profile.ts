@@ -7,7 +7,7 @@ import { Pool } from 'undici';
 import { generateTotpCode } from '../src/domain/totp.js';
 import { migrateToLatest, openStore } from '../src/store/db.js';
 import { FlowClient, hammer, runFlows } from './lib/load.js';
-import { startProcess } from './lib/processes.js';
+import { serverNodeFlags, startProcess } from './lib/processes.js';
 import { inclusiveTimes, summariseProfile } from './lib/profile-summary.js';
 import { BENCH_PASSWORD, BENCH_SECRET, benchAttemptToken, benchTotpSecret, plainEmail, seedBenchPeople } from './lib/seed-twofold.js';
 
@@ -23,7 +23,7 @@ await seedBenchPeople(store, { plainUsers: 10, totpUsers: 20_000, attempts: 20_0
 await store.close();
 // PROFILE=0: the same run without the profiler, for its true rate.
 const profiling = process.env.PROFILE !== '0';
-const server = await startProcess(process.execPath, [...(profiling ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []), 'dist/start.js'], { DATABASE_URL: databaseUrl, TWOFOLD_SECRET: BENCH_SECRET, PORT: '0', LOG_LEVEL: 'warn', NODE_ENV: 'production', DATA_DIR: dir }, /Twofold listening at (http:\S+)/);
+const server = await startProcess(process.execPath, [...serverNodeFlags(), ...(profiling ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []), 'dist/start.js'], { DATABASE_URL: databaseUrl, TWOFOLD_SECRET: BENCH_SECRET, PORT: '0', LOG_LEVEL: 'warn', NODE_ENV: 'production', DATA_DIR: dir }, /Twofold listening at (http:\S+)/);
 const pool = new Pool(server.url);
 const browser = new FlowClient(pool);
 const token = /name="_csrf" value="([^"]+)"/.exec((await browser.request('GET', '/sign-in')).body)![1]!;

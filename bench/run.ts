@@ -14,7 +14,8 @@ import { migrateToLatest, openStore } from '../src/store/db.js';
 import { Pool } from 'undici';
 import { FlowClient, hammer, runFlows } from './lib/load.js';
 import { appSignIn, registerBenchApp, tokenRequest } from './lib/oidc.js';
-import { type ServerProcess, startProcess } from './lib/processes.js';
+import { type ServerProcess, serverNodeFlags, startProcess } from './lib/processes.js';
+import pg from 'pg';
 import { BENCH_PASSWORD, BENCH_SECRET, benchAttemptToken, benchTotpSecret, plainEmail, seedBenchPeople, seedCrowd, totpEmail } from './lib/seed-twofold.js';
 import { type RunResult, median, medianOf } from './lib/stats.js';
 
@@ -24,8 +25,8 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const CROWD_USERS = Number(process.env.BENCH_CROWD_USERS ?? 1_000_000);
 const CROWD_EVENTS = Number(process.env.BENCH_CROWD_EVENTS ?? 10_000_000);
 const CODE_STEP_ATTEMPTS = Number(process.env.BENCH_CODE_ATTEMPTS ?? 150_000);
-/** BENCH_ONLY=twofold (or ceilings, peer, growth; comma separated): just those parts, for a quick look. */
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'ceilings,twofold,peer,growth').split(',').map((part) => part.trim()));
+/** BENCH_ONLY=twofold (or ceilings, postgres, peer, growth; comma separated): just those parts, for a quick look. */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'ceilings,twofold,postgres,peer,growth').split(',').map((part) => part.trim()));
 const SIGN_IN_TOTP_USERS = 20_000;
 const PLAIN_USERS = 1000;
 const CONNECTIONS = 16;
@@ -33,19 +34,47 @@ const CONNECTIONS = 16;
 const work = mkdtempSync(join(tmpdir(), 'twofold-bench-'));
 const log = (line: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
-async function repeat(name: string, once: () => Promise<RunResult>): Promise<RunResult> {
+async function repeatRuns(name: string, once: () => Promise<RunResult>): Promise<RunResult> {
   const runs: RunResult[] = [];
   for (let i = 0; i < RUNS; i++) {
     runs.push(await once());
-    log(`${name} run ${i + 1}/${RUNS}: ${runs.at(-1)!.perSecond.toFixed(1)}/s p50 ${runs.at(-1)!.p50Ms.toFixed(1)} ms p99 ${runs.at(-1)!.p99Ms.toFixed(1)} ms errors ${runs.at(-1)!.errors}`);
+    log(`${name} run ${i + 1}/${RUNS}: ${runs.at(-1)!.perSecond.toFixed(1)}/s p50 ${runs.at(-1)!.p50Ms.toFixed(1)} ms p99 ${runs.at(-1)!.p99Ms.toFixed(1)} ms errors ${runs.at(-1)!.errors} server CPU ${runs.at(-1)!.serverCpuCores.toFixed(2)} cores`);
   }
   return medianOf(runs);
 }
 
 // ---------- Twofold ----------
 
-async function startTwofold(dbPath: string): Promise<ServerProcess> {
-  return startProcess(process.execPath, ['dist/start.js'], { DATABASE_URL: `sqlite:${dbPath}`, TWOFOLD_SECRET: BENCH_SECRET, PORT: '0', LOG_LEVEL: 'warn', NODE_ENV: 'production', DATA_DIR: work }, /Twofold listening at (http:\S+)/, ROOT);
+/** `database`: a `sqlite:` file or a `postgres://` URL. Started as `npm start` starts it (its Node.js flags too). */
+async function startTwofold(database: string): Promise<ServerProcess> {
+  const url = database.startsWith('postgres') ? database : `sqlite:${database}`;
+  return startProcess(process.execPath, [...serverNodeFlags(), 'dist/start.js'], { DATABASE_URL: url, TWOFOLD_SECRET: BENCH_SECRET, PORT: '0', LOG_LEVEL: 'warn', NODE_ENV: 'production', DATA_DIR: work }, /Twofold listening at (http:\S+)/, ROOT);
+}
+
+/**
+ * The PostgreSQL half: a database of its own on the local server (BENCH_POSTGRES_URL, or
+ * the machine's at 127.0.0.1:5432 as Debian's package sets it up), dropped afterwards.
+ * None reachable: the half is skipped, and the report says why.
+ */
+async function withBenchPostgres<T>(use: (url: string) => Promise<T>): Promise<T | { skipped: string }> {
+  const base = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = `twofold_bench_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: base });
+  try {
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+  } catch (error) {
+    await admin.end().catch(() => {});
+    return { skipped: `no PostgreSQL at ${base} (${(error as Error).message}); set BENCH_POSTGRES_URL` };
+  }
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  try {
+    return await use(url.toString());
+  } finally {
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  }
 }
 
 /** One browser's CSRF cookie and form token, shared by every simulated request. */
@@ -68,15 +97,16 @@ function passwordSignIns(browser: FlowClient, token: string): (client: FlowClien
   };
 }
 
-async function benchTwofold(): Promise<Record<string, RunResult>> {
-  const dbPath = join(work, 'twofold.sqlite');
-  const store = openStore(`sqlite:${dbPath}`);
+/** Every Twofold scenario on one database: `database` is a SQLite file's path or a PostgreSQL URL. */
+async function benchTwofold(label: string, database: string): Promise<Record<string, RunResult>> {
+  const store = openStore(database.startsWith('postgres') ? database : `sqlite:${database}`);
   await migrateToLatest(store);
-  log(`seeding Twofold: ${PLAIN_USERS} without 2FA, ${SIGN_IN_TOTP_USERS + CODE_STEP_ATTEMPTS} with an authenticator, ${CODE_STEP_ATTEMPTS} pending code steps`);
+  log(`seeding Twofold on ${label}: ${PLAIN_USERS} without 2FA, ${SIGN_IN_TOTP_USERS + CODE_STEP_ATTEMPTS} with an authenticator, ${CODE_STEP_ATTEMPTS} pending code steps`);
   await seedBenchPeople(store, { plainUsers: PLAIN_USERS, totpUsers: CODE_STEP_ATTEMPTS + SIGN_IN_TOTP_USERS, attempts: CODE_STEP_ATTEMPTS });
   const benchApp = await registerBenchApp(store);
   await store.close();
-  const server = await startTwofold(dbPath);
+  const server = await startTwofold(database);
+  const repeat = (name: string, once: () => Promise<RunResult>) => repeatRuns(`${label}: ${name}`, once);
   const results: Record<string, RunResult> = {};
   try {
     const setupPool = new Pool(server.url);
@@ -215,8 +245,8 @@ async function benchGrowth(): Promise<{ small: Record<string, RunResult>; large:
       await signedIn.request('POST', '/sign-in', form({ _csrf: token, email: plainEmail(1), password: BENCH_PASSWORD }));
       const sessionCookie = [...signedIn.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
       await pool.close();
-      out[label].signIn = await repeat(`growth ${label}: password sign-in`, () => runFlows(server, { seconds: SECONDS, concurrency: CONNECTIONS, flow: passwordSignIns(browser, token) }));
-      out[label].session = await repeat(`growth ${label}: session check`, () => hammer(server, { path: '/api/session', headers: { cookie: sessionCookie }, seconds: SECONDS, connections: CONNECTIONS }));
+      out[label].signIn = await repeatRuns(`growth ${label}: password sign-in`, () => runFlows(server, { seconds: SECONDS, concurrency: CONNECTIONS, flow: passwordSignIns(browser, token) }));
+      out[label].session = await repeatRuns(`growth ${label}: session check`, () => hammer(server, { path: '/api/session', headers: { cookie: sessionCookie }, seconds: SECONDS, connections: CONNECTIONS }));
     } finally {
       await server.stop();
     }
@@ -288,7 +318,7 @@ async function benchCeilings(): Promise<{ hello: RunResult; hashesPerSecond: num
   const hello = await startProcess(process.execPath, ['--import', 'tsx', 'bench/servers/hello.ts'], {}, /listening at (http:\S+)/, ROOT);
   let result: RunResult;
   try {
-    result = await repeat('fastify hello-world', () => hammer(hello, { path: '/', seconds: SECONDS, connections: CONNECTIONS }));
+    result = await repeatRuns('fastify hello-world', () => hammer(hello, { path: '/', seconds: SECONDS, connections: CONNECTIONS }));
   } finally {
     await hello.stop();
   }
@@ -340,7 +370,7 @@ async function benchPeer(): Promise<Record<string, RunResult> | { skipped: strin
     const codeFor = (i: number) => TOTP.generate({ secret: Secret.fromBase32(secrets[i]!) });
 
     let n = 0;
-    results.password = await repeat('better-auth password step', () =>
+    results.password = await repeatRuns('better-auth password step', () =>
       runFlows(server, {
         seconds: SECONDS,
         concurrency: CONNECTIONS,
@@ -348,7 +378,7 @@ async function benchPeer(): Promise<Record<string, RunResult> | { skipped: strin
       }),
     );
     let m = 0;
-    results.fullSignIn = await repeat('better-auth full sign-in with TOTP', () =>
+    results.fullSignIn = await repeatRuns('better-auth full sign-in with TOTP', () =>
       runFlows(server, {
         seconds: SECONDS,
         concurrency: CONNECTIONS,
@@ -360,7 +390,7 @@ async function benchPeer(): Promise<Record<string, RunResult> | { skipped: strin
         },
       }),
     );
-    results.codeStep = await repeat('better-auth code step alone', async () => {
+    results.codeStep = await repeatRuns('better-auth code step alone', async () => {
       // Pending sign-ins made before the clock starts (each costs a password hash).
       const pending: Array<{ i: number; cookies: Map<string, string> }> = [];
       const target = Math.max(500, Math.ceil((results.codeStepEstimate?.perSecond ?? 300) * SECONDS * 1.5));
@@ -390,8 +420,8 @@ async function benchPeer(): Promise<Record<string, RunResult> | { skipped: strin
       return result;
     });
     delete results.codeStepEstimate;
-    results.session = await repeat('better-auth session check', () => hammer(server, { path: '/api/auth/get-session', headers: { cookie: sessionCookie }, seconds: SECONDS, connections: CONNECTIONS }));
-    results.noop = await repeat('better-auth no-op route', () => hammer(server, { path: '/api/auth/ok', seconds: SECONDS, connections: CONNECTIONS }));
+    results.session = await repeatRuns('better-auth session check', () => hammer(server, { path: '/api/auth/get-session', headers: { cookie: sessionCookie }, seconds: SECONDS, connections: CONNECTIONS }));
+    results.noop = await repeatRuns('better-auth no-op route', () => hammer(server, { path: '/api/auth/ok', seconds: SECONDS, connections: CONNECTIONS }));
     await pool.close();
   } finally {
     await server.stop();
@@ -402,47 +432,65 @@ async function benchPeer(): Promise<Record<string, RunResult> | { skipped: strin
 // ---------- Report ----------
 
 function row(name: string, r: RunResult | undefined, unit = 'req/s'): string {
-  if (!r) return `| ${name} | - | - | - | - | - |`;
-  return `| ${name} | ${r.perSecond.toFixed(1)} ${unit} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.peakRssMiB.toFixed(0)} | ${r.errors} |`;
+  if (!r) return `| ${name} | - | - | - | - | - | - |`;
+  return `| ${name} | ${r.perSecond.toFixed(1)} ${unit} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.peakRssMiB.toFixed(0)} | ${r.serverCpuCores.toFixed(2)} | ${r.errors} |`;
+}
+
+const TABLE_HEAD = ['| scenario | throughput | p50 ms | p99 ms | peak RSS MiB | server CPU (cores) | errors |', '| --- | --- | --- | --- | --- | --- | --- |'];
+
+/** The Twofold scenarios of one database, as rows. */
+function twofoldRows(label: string, twofold: Record<string, RunResult>): string[] {
+  return [
+    row(`1. ${label}: password step (no 2FA)`, twofold.password),
+    row(`2. ${label}: full sign-in with TOTP`, twofold.fullSignIn, 'sign-ins/s'),
+    row(`3. ${label}: code step alone`, twofold.codeStep),
+    row(`4. ${label}: session check`, twofold.session),
+    row(`4b. ${label}: session check while sign-ins saturate the CPU`, twofold.sessionUnderSignIns),
+    row(`4c. ${label}: forward-auth check (GET /api/authz/auth-request)`, twofold.forwardAuth),
+    row(`4d. ${label}: OpenID Connect app sign-in of a signed-in person`, twofold.appSignIn, 'sign-ins/s'),
+    row(`4e. ${label}: OpenID Connect token endpoint, refresh with rotation`, twofold.refresh),
+    row(`4f. ${label}: OpenID Connect userinfo`, twofold.userinfo),
+  ];
 }
 
 async function main(): Promise<void> {
   const started = Date.now();
-  log(`${RUNS} runs of ${SECONDS} s each; ${cpus().length} cores; Node ${process.version}`);
+  log(`${RUNS} runs of ${SECONDS} s each; ${cpus().length} cores; Node ${process.version}; server flags ${serverNodeFlags().join(' ') || 'none'}`);
   const ceilings = ONLY.has('ceilings') ? await benchCeilings() : { hello: undefined, hashesPerSecond: Number.NaN };
-  const twofold = ONLY.has('twofold') ? await benchTwofold() : {};
+  const twofold = ONLY.has('twofold') ? await benchTwofold('SQLite', join(work, 'twofold.sqlite')) : {};
+  const postgresRun = ONLY.has('postgres') ? await withBenchPostgres((url) => benchTwofold('PostgreSQL', url)) : { skipped: 'not in BENCH_ONLY' };
+  const postgres = 'skipped' in postgresRun ? {} : (postgresRun as Record<string, RunResult>);
   const peer = ONLY.has('peer') ? await benchPeer() : { skipped: 'not in BENCH_ONLY' };
   const growth = ONLY.has('growth') ? await benchGrowth() : { small: {}, large: {}, activity: {}, seedSeconds: 0 };
   const peerResults = 'skipped' in peer ? undefined : peer;
   const ratio = (a: number | undefined, b: number | undefined) => (a && b ? a / b : Number.NaN);
+  const ratiosOf = (results: Record<string, RunResult>) => ({
+    fullSignInVsBetterAuth: ratio(results.fullSignIn?.perSecond, peerResults?.fullSignIn?.perSecond),
+    passwordVsBetterAuth: ratio(results.password?.perSecond, peerResults?.password?.perSecond),
+    codeStepVsBetterAuth: ratio(results.codeStep?.perSecond, peerResults?.codeStep?.perSecond),
+    sessionVsBetterAuth: ratio(results.session?.perSecond, peerResults?.session?.perSecond),
+    passwordVsHashCeiling: ratio(results.password?.perSecond, ceilings.hashesPerSecond),
+    fullSignInVsHashCeiling: ratio(results.fullSignIn?.perSecond, ceilings.hashesPerSecond),
+    sessionVsFastifyCeiling: ratio(results.session?.perSecond, ceilings.hello?.perSecond),
+    forwardAuthVsFastifyCeiling: ratio(results.forwardAuth?.perSecond, ceilings.hello?.perSecond),
+    forwardAuthVsSession: ratio(results.forwardAuth?.perSecond, results.session?.perSecond),
+  });
   const ratios = {
-    fullSignInVsBetterAuth: ratio(twofold.fullSignIn?.perSecond, peerResults?.fullSignIn?.perSecond),
-    passwordVsBetterAuth: ratio(twofold.password?.perSecond, peerResults?.password?.perSecond),
-    codeStepVsBetterAuth: ratio(twofold.codeStep?.perSecond, peerResults?.codeStep?.perSecond),
-    sessionVsBetterAuth: ratio(twofold.session?.perSecond, peerResults?.session?.perSecond),
-    passwordVsHashCeiling: ratio(twofold.password?.perSecond, ceilings.hashesPerSecond),
-    fullSignInVsHashCeiling: ratio(twofold.fullSignIn?.perSecond, ceilings.hashesPerSecond),
-    sessionVsFastifyCeiling: ratio(twofold.session?.perSecond, ceilings.hello?.perSecond),
-    forwardAuthVsSession: ratio(twofold.forwardAuth?.perSecond, twofold.session?.perSecond),
+    sqlite: ratiosOf(twofold),
+    postgres: ratiosOf(postgres),
+    postgresVsSqlite: Object.fromEntries(Object.keys(twofold).map((k) => [k, ratio(postgres[k]?.perSecond, twofold[k]?.perSecond)])),
     signInP50LargeVsSmall: ratio(growth.large.signIn?.p50Ms, growth.small.signIn?.p50Ms),
     sessionP50LargeVsSmall: ratio(growth.large.session?.p50Ms, growth.small.session?.p50Ms),
   };
+  const show = (v: unknown): string => (typeof v === 'number' ? (Number.isFinite(v) ? v.toFixed(2) : 'n/a') : '');
   const lines = [
-    `Twofold benchmark, ${new Date().toISOString()}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}; medians of ${RUNS} x ${SECONDS} s; ${CONNECTIONS} connections`,
+    `Twofold benchmark, ${new Date().toISOString()}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}; medians of ${RUNS} x ${SECONDS} s; ${CONNECTIONS} connections; the load generator runs on the same cores`,
     '',
-    '| scenario | throughput | p50 ms | p99 ms | peak RSS MiB | errors |',
-    '| --- | --- | --- | --- | --- | --- |',
-    row('1. Twofold password step (no 2FA)', twofold.password),
-    row('2. Twofold full sign-in with TOTP', twofold.fullSignIn, 'sign-ins/s'),
-    row('3. Twofold code step alone', twofold.codeStep),
-    row('4. Twofold session check', twofold.session),
-    row('4b. Twofold session check while sign-ins saturate the CPU', twofold.sessionUnderSignIns),
-    row('4c. Twofold forward-auth check (GET /api/authz/auth-request)', twofold.forwardAuth),
-    row('4d. OpenID Connect: app sign-in of a signed-in person (authorize → code → token)', twofold.appSignIn, 'sign-ins/s'),
-    row('4e. OpenID Connect: token endpoint, refresh with rotation', twofold.refresh),
-    row('4f. OpenID Connect: userinfo', twofold.userinfo),
+    ...TABLE_HEAD,
+    ...twofoldRows('SQLite', twofold),
+    ...('skipped' in postgresRun ? [] : twofoldRows('PostgreSQL', postgres)),
     row('5a. Fastify hello-world ceiling', ceilings.hello),
-    `| 5b. argon2id ceiling (all cores) | ${Number.isFinite(ceilings.hashesPerSecond) ? `${ceilings.hashesPerSecond.toFixed(1)} hashes/s` : '-'} | | | | |`,
+    `| 5b. argon2id ceiling (all cores) | ${Number.isFinite(ceilings.hashesPerSecond) ? `${ceilings.hashesPerSecond.toFixed(1)} hashes/s` : '-'} | | | | | |`,
     row('6.1 better-auth password step', peerResults?.password),
     row('6.2 better-auth full sign-in with TOTP', peerResults?.fullSignIn, 'sign-ins/s'),
     row('6.3 better-auth code step alone', peerResults?.codeStep),
@@ -453,16 +501,19 @@ async function main(): Promise<void> {
     row(`7. session check, ${PLAIN_USERS} users`, growth.small.session),
     row(`7. session check, ${PLAIN_USERS + CROWD_USERS} users`, growth.large.session),
     '',
-    'Ratios:',
-    ...Object.entries(ratios).map(([k, v]) => `  ${k}: ${Number.isFinite(v) ? v.toFixed(2) : 'n/a'}`),
+    'Ratios (SQLite; PostgreSQL):',
+    ...Object.keys(ratios.sqlite).map((k) => `  ${k}: ${show(ratios.sqlite[k as keyof typeof ratios.sqlite])}; ${show(ratios.postgres[k as keyof typeof ratios.postgres])}`),
+    `  PostgreSQL / SQLite throughput: ${Object.entries(ratios.postgresVsSqlite).map(([k, v]) => `${k} ${show(v)}`).join(', ')}`,
+    `  growth p50, 1 M people / 1 k: sign-in ${show(ratios.signInP50LargeVsSmall)}, session check ${show(ratios.sessionP50LargeVsSmall)}`,
     '',
     `Activity at ${CROWD_EVENTS} rows (one person with 20,000 events; medians, ms): ${Object.entries(growth.activity).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`,
+    'skipped' in postgresRun ? `PostgreSQL half skipped: ${postgresRun.skipped}` : '',
     'skipped' in peer ? `better-auth peer skipped: ${peer.skipped}` : '',
   ];
   console.log(lines.join('\n'));
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   const file = join(ROOT, 'bench/results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: cpus().length, cpu: cpus()[0]?.model, runs: RUNS, seconds: SECONDS, connections: CONNECTIONS, ceilings, twofold, peer, growth, ratios, totalSeconds: (Date.now() - started) / 1000 }, null, 2));
+  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), node: process.version, serverFlags: serverNodeFlags(), cores: cpus().length, cpu: cpus()[0]?.model, runs: RUNS, seconds: SECONDS, connections: CONNECTIONS, ceilings, twofold, postgres: postgresRun, peer, growth, ratios, totalSeconds: (Date.now() - started) / 1000 }, null, 2));
   log(`written ${file} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 

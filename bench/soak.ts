@@ -14,7 +14,7 @@ import { Pool } from 'undici';
 import { generateTotpCode } from '../src/domain/totp.js';
 import { migrateToLatest, openStore } from '../src/store/db.js';
 import { FlowClient, runFlows } from './lib/load.js';
-import { startProcess } from './lib/processes.js';
+import { serverNodeFlags, startProcess } from './lib/processes.js';
 import { BENCH_PASSWORD, BENCH_SECRET, benchTotpSecret, seedBenchPeople, totpEmail } from './lib/seed-twofold.js';
 import { percentile } from './lib/stats.js';
 
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   await store.close();
   const server = await startProcess(
     process.execPath,
-    ['dist/start.js'],
+    [...serverNodeFlags(), 'dist/start.js'],
     { DATABASE_URL: `sqlite:${dbPath}`, TWOFOLD_SECRET: BENCH_SECRET, PORT: '0', LOG_LEVEL: 'warn', NODE_ENV: 'production', DATA_DIR: work, HOUSEKEEPING_INTERVAL_SECONDS: '60' },
     /Twofold listening at (http:\S+)/,
     ROOT,

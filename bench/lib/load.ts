@@ -7,6 +7,7 @@ import type { ServerProcess } from './processes.js';
 
 export async function hammer(server: ServerProcess, options: { path: string; method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: string; seconds: number; connections: number }): Promise<RunResult> {
   server.resetPeak();
+  const cpu = cpuMeter(server);
   const result = await autocannon({
     url: `${server.url}${options.path}`,
     method: options.method ?? 'GET',
@@ -21,7 +22,15 @@ export async function hammer(server: ServerProcess, options: { path: string; met
     p99Ms: result.latency.p99,
     errors: result.errors + result.non2xx,
     peakRssMiB: server.peakRssMiB(),
+    serverCpuCores: cpu(),
   };
+}
+
+/** Starts measuring the server's CPU; the function returns the cores it used on average since. */
+function cpuMeter(server: ServerProcess): () => number {
+  const cpuBefore = server.cpuSeconds();
+  const started = performance.now();
+  return () => (server.cpuSeconds() - cpuBefore) / ((performance.now() - started) / 1000);
 }
 
 export interface HttpReply {
@@ -58,6 +67,7 @@ export class FlowClient {
  */
 export async function runFlows(server: ServerProcess, options: { seconds: number; concurrency: number; flow: (client: FlowClient, index: number) => Promise<boolean> }): Promise<RunResult> {
   server.resetPeak();
+  const cpu = cpuMeter(server);
   const pool = new Pool(server.url, { connections: options.concurrency, pipelining: 1 });
   const latencies: number[] = [];
   let errors = 0;
@@ -79,7 +89,8 @@ export async function runFlows(server: ServerProcess, options: { seconds: number
     }),
   );
   const elapsedSeconds = (performance.now() - started) / 1000;
+  const serverCpuCores = cpu();
   await pool.close();
   latencies.sort((a, b) => a - b);
-  return { perSecond: latencies.length / elapsedSeconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), errors, peakRssMiB: server.peakRssMiB() };
+  return { perSecond: latencies.length / elapsedSeconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), errors, peakRssMiB: server.peakRssMiB(), serverCpuCores };
 }

@@ -2,6 +2,17 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
+/**
+ * The Node.js flags `npm start` runs Twofold with (package.json's start script, between
+ * scripts/node.sh and dist/start.js): the bench and the soak measure the server as shipped.
+ */
+export function serverNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
+  const match = /scripts\/node\.sh\s+(.*?)\s*dist\/start\.js/.exec(pkg.scripts.start);
+  if (!match) throw new Error(`package.json's start script is not "bash scripts/node.sh [flags] dist/start.js": ${pkg.scripts.start}`);
+  return match[1]!.split(/\s+/).filter(Boolean);
+}
+
 export interface ServerProcess {
   child: ChildProcess;
   url: string;

@@ -21,6 +21,8 @@ export interface RunResult {
   errors: number;
   /** peak resident memory of the server process, MiB */
   peakRssMiB: number;
+  /** the server's CPU use during the run, in cores (the load generator has the rest of the machine) */
+  serverCpuCores: number;
 }
 
 /** The median of each figure over several runs. */
@@ -31,5 +33,6 @@ export function medianOf(runs: RunResult[]): RunResult {
     p99Ms: median(runs.map((r) => r.p99Ms)),
     errors: median(runs.map((r) => r.errors)),
     peakRssMiB: median(runs.map((r) => r.peakRssMiB)),
+    serverCpuCores: median(runs.map((r) => r.serverCpuCores)),
   };
 }

@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { timeOrderedId } from './ids.js';
 import type { SecurityEventType } from '../domain/activity.js';
 import type { Database, SecurityEventsTable } from './schema.js';
+import { prepared } from './prepared.js';
 
 type Db = Kysely<Database>;
 export type SecurityEventRow = Selectable<SecurityEventsTable>;
@@ -20,21 +21,23 @@ export interface NewSecurityEvent {
 
 /** The log is append-only for the app: no update, and no delete but retention by age. */
 export async function appendSecurityEvent(db: Db, event: NewSecurityEvent): Promise<void> {
-  await db
-    .insertInto('security_events')
-    .values({
-      id: timeOrderedId(event.atMs),
-      type: event.type,
-      user_id: event.userId,
-      // No actor given: the person acted themselves. An explicit null: the operator, from the CLI.
-      actor_id: event.actorId === undefined ? event.userId : event.actorId,
-      ip: event.ip ?? null,
-      user_agent: event.userAgent ?? null,
-      detail: event.detail ?? null,
-      created_at: event.atMs,
-    })
-    .execute();
+  await insertEvent(
+    db,
+    timeOrderedId(event.atMs),
+    event.type,
+    event.userId,
+    // No actor given: the person acted themselves. An explicit null: the operator, from the CLI.
+    event.actorId === undefined ? event.userId : event.actorId,
+    event.ip ?? null,
+    event.userAgent ?? null,
+    event.detail ?? null,
+    event.atMs,
+  );
 }
+
+const insertEvent = prepared((db, id: string, type: SecurityEventType, userId: string | null, actorId: string | null, ip: string | null, userAgent: string | null, detail: string | null, atMs: number) =>
+  db.insertInto('security_events').values({ id, type, user_id: userId, actor_id: actorId, ip, user_agent: userAgent, detail, created_at: atMs }),
+);
 
 /** Newest first; `before` is the cursor of the last row of the previous page. */
 export function listSecurityEventsForUser(db: Db, userId: string, limit: number, before?: { createdAtMs: number; id: string }): Promise<SecurityEventRow[]> {

@@ -3,12 +3,17 @@ import type { CompiledQuery, Kysely, Selectable } from 'kysely';
 import { deleteOidcPayloadsOfAccount } from './oidc-payloads.js';
 import type { Database, SessionsTable } from './schema.js';
 import { SessionLookupCache, changeWatchOf } from './session-lookup-cache.js';
+import { prepared } from './prepared.js';
 
 type Db = Kysely<Database>;
 export type SessionRow = Selectable<SessionsTable>;
 
+const insertSessionRow = prepared((db, id: string, userId: string, createdAt: number, lastSeenAt: number, ip: string, userAgent: string, amr: string) =>
+  db.insertInto('sessions').values({ id, user_id: userId, created_at: createdAt, last_seen_at: lastSeenAt, ip, user_agent: userAgent, amr }),
+);
+
 export async function insertSession(db: Db, session: SessionRow): Promise<void> {
-  await db.insertInto('sessions').values(session).execute();
+  await insertSessionRow(db, session.id, session.user_id, session.created_at, session.last_seen_at, session.ip, session.user_agent, session.amr);
 }
 
 export function findSession(db: Db, sessionId: string): Promise<SessionRow | undefined> {

@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, SignInAttemptsTable } from './schema.js';
+import { changedRows, firstRow, prepared } from './prepared.js';
 
 type Db = Kysely<Database>;
 export type SignInAttemptRow = Selectable<SignInAttemptsTable>;
@@ -8,8 +9,10 @@ export async function insertSignInAttempt(db: Db, attempt: Omit<SignInAttemptRow
   await db.insertInto('sign_in_attempts').values(attempt).execute();
 }
 
+const selectAttempt = prepared((db, attemptId: string) => db.selectFrom('sign_in_attempts').selectAll().where('id', '=', attemptId));
+
 export function findSignInAttempt(db: Db, attemptId: string): Promise<SignInAttemptRow | undefined> {
-  return db.selectFrom('sign_in_attempts').selectAll().where('id', '=', attemptId).executeTakeFirst();
+  return firstRow(selectAttempt(db, attemptId));
 }
 
 /** What a sign-in attempt counts tries of: codes, and "last 4 digits" answers. */
@@ -22,23 +25,29 @@ export type AttemptCounter = 'code_tries' | 'last_four_tries';
  * the bound are one UPDATE.
  */
 export async function takeAttemptTry(db: Db, attemptId: string, counter: AttemptCounter, maxTries: number, nowMs: number): Promise<boolean> {
-  const result = await db
-    .updateTable('sign_in_attempts')
-    .set((eb) => ({ [counter]: eb(counter, '+', 1) }))
-    .where('id', '=', attemptId)
-    .where(counter, '<', maxTries)
-    .where('expires_at', '>', nowMs)
-    .executeTakeFirst();
-  return result.numUpdatedRows === 1n;
+  return (await changedRows(takeTry[counter](db, attemptId, maxTries, nowMs))) === 1n;
 }
+
+const takeTryOf = (counter: AttemptCounter) =>
+  prepared((db, attemptId: string, maxTries: number, nowMs: number) =>
+    db
+      .updateTable('sign_in_attempts')
+      .set((eb) => ({ [counter]: eb(counter, '+', 1) }))
+      .where('id', '=', attemptId)
+      .where(counter, '<', maxTries)
+      .where('expires_at', '>', nowMs),
+  );
+// One statement per counter: the counter is a column, so part of the SQL text.
+const takeTry = { code_tries: takeTryOf('code_tries'), last_four_tries: takeTryOf('last_four_tries') };
 
 /**
  * Ends the attempt and reports whether this caller ended it. Race prevented: two
  * requests finishing the same attempt cannot both be turned into sessions.
  */
+const deleteAttempt = prepared((db, attemptId: string) => db.deleteFrom('sign_in_attempts').where('id', '=', attemptId));
+
 export async function consumeSignInAttempt(db: Db, attemptId: string): Promise<boolean> {
-  const result = await db.deleteFrom('sign_in_attempts').where('id', '=', attemptId).executeTakeFirst();
-  return result.numDeletedRows === 1n;
+  return (await changedRows(deleteAttempt(db, attemptId))) === 1n;
 }
 
 export async function deleteUserSignInAttempts(db: Db, userId: string): Promise<void> {

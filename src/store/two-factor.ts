@@ -1,12 +1,15 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, TotpEnrollmentsTable, TwoFactorTable } from './schema.js';
+import { changedRows, firstRow, prepared } from './prepared.js';
 
 type Db = Kysely<Database>;
 export type TwoFactorRow = Selectable<TwoFactorTable>;
 export type TotpEnrollmentRow = Selectable<TotpEnrollmentsTable>;
 
+const selectTwoFactor = prepared((db, userId: string) => db.selectFrom('two_factor').selectAll().where('user_id', '=', userId));
+
 export function findTwoFactor(db: Db, userId: string): Promise<TwoFactorRow | undefined> {
-  return db.selectFrom('two_factor').selectAll().where('user_id', '=', userId).executeTakeFirst();
+  return firstRow(selectTwoFactor(db, userId));
 }
 
 /**
@@ -16,14 +19,16 @@ export function findTwoFactor(db: Db, userId: string): Promise<TwoFactorRow | un
  * check; only the one whose UPDATE moves last_used_step forward wins.
  */
 export async function claimTotpStep(db: Db, userId: string, step: number): Promise<boolean> {
-  const result = await db
+  return (await changedRows(updateLastUsedStep(db, userId, step))) === 1n;
+}
+
+const updateLastUsedStep = prepared((db, userId: string, step: number) =>
+  db
     .updateTable('two_factor')
     .set({ last_used_step: step })
     .where('user_id', '=', userId)
-    .where((eb) => eb.or([eb('last_used_step', 'is', null), eb('last_used_step', '<', step)]))
-    .executeTakeFirst();
-  return result.numUpdatedRows === 1n;
-}
+    .where((eb) => eb.or([eb('last_used_step', 'is', null), eb('last_used_step', '<', step)])),
+);
 
 export async function upsertTotpEnrollment(db: Db, row: TotpEnrollmentRow): Promise<void> {
   await db

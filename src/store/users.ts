@@ -1,6 +1,7 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import type { codeLockSchedule } from '../domain/limits.js';
 import type { Database, UsersTable } from './schema.js';
+import { firstRow, prepared } from './prepared.js';
 
 type Db = Kysely<Database>;
 export type UserRow = Selectable<UsersTable>;
@@ -9,8 +10,10 @@ export function findUserByEmail(db: Db, email: string): Promise<UserRow | undefi
   return db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
 }
 
+const selectUserById = prepared((db, id: string) => db.selectFrom('users').selectAll().where('id', '=', id));
+
 export function findUserById(db: Db, id: string): Promise<UserRow | undefined> {
-  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  return firstRow(selectUserById(db, id));
 }
 
 export async function insertUser(db: Db, user: Omit<UserRow, 'code_failures' | 'code_locked_until' | 'deactivated_at'>): Promise<void> {
@@ -35,8 +38,10 @@ export async function markEmailVerified(db: Db, userId: string, atMs: number): P
   await db.updateTable('users').set({ email_verified_at: atMs }).where('id', '=', userId).where('email_verified_at', 'is', null).execute();
 }
 
+const updateLastSignIn = prepared((db, userId: string, atMs: number) => db.updateTable('users').set({ last_sign_in_at: atMs }).where('id', '=', userId));
+
 export async function recordSignIn(db: Db, userId: string, atMs: number): Promise<void> {
-  await db.updateTable('users').set({ last_sign_in_at: atMs }).where('id', '=', userId).execute();
+  await updateLastSignIn(db, userId, atMs);
 }
 
 /**
@@ -50,21 +55,36 @@ export async function recordSignIn(db: Db, userId: string, atMs: number): Promis
  * until the lock ends (on PostgreSQL the row lock makes each one re-read the lock first).
  */
 export async function reserveCodeGuess(db: Db, userId: string, nowMs: number, schedule: ReturnType<typeof codeLockSchedule>): Promise<number | null> {
-  const next = sql<number>`code_failures + 1`;
-  // The counts are constants of the schedule; the times are parameters, so the statement's
-  // text is the same every time and SQLite's prepared statement is reused (a literal time
-  // made every guess a new statement to prepare).
-  const lockCases = schedule.points.map((point) => sql`when ${next} = ${sql.lit(point.count)} then ${nowMs + point.lockInMs}`);
-  const longest = sql`when ${next} % ${sql.lit(schedule.every)} = 0 then ${nowMs + schedule.longestInMs}`;
-  const lockedUntil = sql<number | null>`case ${sql.join([...lockCases, longest], sql` `)} else code_locked_until end`;
-  const row = await db
-    .updateTable('users')
-    .set({ code_failures: next, code_locked_until: lockedUntil })
-    .where('id', '=', userId)
-    .where((eb) => eb.or([eb('code_locked_until', 'is', null), eb('code_locked_until', '<=', nowMs)]))
-    .returning('code_failures')
-    .executeTakeFirst();
+  let statement = codeGuessStatements.get(schedule);
+  if (!statement) {
+    statement = codeGuessStatementFor(schedule);
+    codeGuessStatements.set(schedule, statement);
+  }
+  // One time per lock point and one for the longest pause, in the order the statement names them.
+  const lockEnds = [...schedule.points.map((point) => nowMs + point.lockInMs), nowMs + schedule.longestInMs];
+  const row = await firstRow(statement(db, userId, nowMs, ...lockEnds));
   return row ? Number(row.code_failures) : null;
+}
+
+const codeGuessStatements = new WeakMap<ReturnType<typeof codeLockSchedule>, ReturnType<typeof codeGuessStatementFor>>();
+
+/**
+ * The schedule's counts are constants of the SQL text; the times are parameters (a literal
+ * time made every guess a new statement for SQLite to prepare).
+ */
+function codeGuessStatementFor(schedule: ReturnType<typeof codeLockSchedule>) {
+  return prepared((db, userId: string, nowMs: number, ...lockEnds: number[]) => {
+    const next = sql<number>`code_failures + 1`;
+    const lockCases = schedule.points.map((point, i) => sql`when ${next} = ${sql.lit(point.count)} then ${lockEnds[i]}`);
+    const longest = sql`when ${next} % ${sql.lit(schedule.every)} = 0 then ${lockEnds[schedule.points.length]}`;
+    const lockedUntil = sql<number | null>`case ${sql.join([...lockCases, longest], sql` `)} else code_locked_until end`;
+    return db
+      .updateTable('users')
+      .set({ code_failures: next, code_locked_until: lockedUntil })
+      .where('id', '=', userId)
+      .where((eb) => eb.or([eb('code_locked_until', 'is', null), eb('code_locked_until', '<=', nowMs)]))
+      .returning('code_failures');
+  });
 }
 
 /**
@@ -111,8 +131,10 @@ export async function addMobileUnlessOneIsSet(db: Db, userId: string, mobile: st
   return result.numUpdatedRows === 1n;
 }
 
+const resetCodeFailures = prepared((db, userId: string) => db.updateTable('users').set({ code_failures: 0, code_locked_until: null }).where('id', '=', userId));
+
 export async function clearCodeFailures(db: Db, userId: string): Promise<void> {
-  await db.updateTable('users').set({ code_failures: 0, code_locked_until: null }).where('id', '=', userId).execute();
+  await resetCodeFailures(db, userId);
 }
 
 /**
