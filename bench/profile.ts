@@ -1,5 +1,5 @@
 // Profiles one scenario of the server under load and prints where its CPU time goes:
-//   node --import tsx bench/profile.ts session|forward-auth|code-step [seconds]
+//   node --import tsx bench/profile.ts session|forward-auth|code-step[,...] [seconds]
 // The .cpuprofile stays in /tmp/twofold-profile for Chrome's DevTools.
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +11,8 @@ import { serverNodeFlags, startProcess } from './lib/processes.js';
 import { inclusiveTimes, summariseProfile } from './lib/profile-summary.js';
 import { BENCH_PASSWORD, BENCH_SECRET, benchAttemptToken, benchTotpSecret, plainEmail, seedBenchPeople } from './lib/seed-twofold.js';
 
-const scenario = process.argv[2] ?? 'session';
+const scenarios = (process.argv[2] ?? 'session').split(',');
+let attempt = 0;
 const seconds = Number(process.argv[3] ?? 8);
 const dir = '/tmp/twofold-profile';
 rmSync(dir, { recursive: true, force: true });
@@ -31,26 +32,28 @@ const signedIn = new FlowClient(pool);
 signedIn.cookies = new Map(browser.cookies);
 await signedIn.request('POST', '/sign-in', new URLSearchParams({ _csrf: token, email: plainEmail(0), password: BENCH_PASSWORD }).toString());
 const cookie = [...signedIn.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-const cpuBefore = server.cpuSeconds();
-const started = performance.now();
-let result;
-if (scenario === 'session') result = await hammer(server, { path: '/api/session', headers: { cookie }, seconds, connections: 16 });
-else if (scenario === 'forward-auth') result = await hammer(server, { path: '/api/authz/auth-request', headers: { cookie, 'x-original-url': 'https://app.example.com/' }, seconds, connections: 16 });
-else {
-  let i = 0;
-  result = await runFlows(server, {
-    seconds,
-    concurrency: 16,
-    flow: async (client) => {
-      const n = i++;
-      client.cookies = new Map([...browser.cookies, ['twofold_attempt', benchAttemptToken(n)]]);
-      const reply = await client.request('POST', '/sign-in/code', new URLSearchParams({ _csrf: token, code: generateTotpCode({ secret: benchTotpSecret(n), timeInMs: Date.now() }) }).toString());
-      return reply.headers.location === '/';
-    },
-  });
+// Several scenarios, comma separated, run one after another against the same server.
+for (const scenario of scenarios) {
+  const cpuBefore = server.cpuSeconds();
+  const started = performance.now();
+  let result;
+  if (scenario === 'session') result = await hammer(server, { path: '/api/session', headers: { cookie }, seconds, connections: 16 });
+  else if (scenario === 'forward-auth') result = await hammer(server, { path: '/api/authz/auth-request', headers: { cookie, 'x-original-url': 'https://app.example.com/' }, seconds, connections: 16 });
+  else {
+    result = await runFlows(server, {
+      seconds,
+      concurrency: 16,
+      flow: async (client) => {
+        const n = attempt++;
+        client.cookies = new Map([...browser.cookies, ['twofold_attempt', benchAttemptToken(n)]]);
+        const reply = await client.request('POST', '/sign-in/code', new URLSearchParams({ _csrf: token, code: generateTotpCode({ secret: benchTotpSecret(n), timeInMs: Date.now() }) }).toString());
+        return reply.headers.location === '/';
+      },
+    });
+  }
+  const share = (server.cpuSeconds() - cpuBefore) / ((performance.now() - started) / 1000);
+  console.log(scenario, result, `server CPU ${(share * 100).toFixed(0)}% of one core`);
 }
-const share = (server.cpuSeconds() - cpuBefore) / ((performance.now() - started) / 1000);
-console.log(scenario, result, `server CPU ${(share * 100).toFixed(0)}% of one core`);
 await pool.close();
 server.child.kill('SIGINT');
 await new Promise((r) => server.child.once('exit', r));

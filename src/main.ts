@@ -11,6 +11,7 @@ import { buildApp } from './web/app.js';
 import { generateToken } from './crypto/tokens.js';
 import { createLogger } from './web/logging.js';
 import { TwofoldMetrics } from './web/metrics.js';
+import { lowerThreadPoolPriority } from './thread-pool-priority.js';
 
 /** A shutdown that has not finished by then exits non-zero instead of hanging. */
 const SHUTDOWN_DEADLINE_IN_MS = 20_000;
@@ -69,6 +70,7 @@ async function main(config: Config): Promise<void> {
   };
   process.once('SIGINT', (signal) => void close(signal));
   process.once('SIGTERM', (signal) => void close(signal));
+  await lowerThreadPoolPriority();
   const listeningAt = await app.listen({ port: config.port, host: config.host });
   // Whatever LOG_LEVEL says, say where we are (scripts and the bench wait for this line).
   console.log(`Twofold listening at ${listeningAt}`);

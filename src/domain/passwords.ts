@@ -1,7 +1,8 @@
 // NIST SP 800-63B: length and a strength estimate, no composition rules.
+import { createRequire } from 'node:module';
 import { ZxcvbnFactory } from '@zxcvbn-ts/core';
-import * as common from '@zxcvbn-ts/language-common';
-import * as en from '@zxcvbn-ts/language-en';
+import type * as Common from '@zxcvbn-ts/language-common';
+import type * as En from '@zxcvbn-ts/language-en';
 
 export const MIN_PASSWORD_LENGTH = 12;
 /** Longer passwords are refused before hashing: argon2 work must not grow with input. */
@@ -11,8 +12,13 @@ const MIN_STRENGTH_SCORE = 3;
 
 let estimator: ZxcvbnFactory | undefined;
 function strengthEstimator(): ZxcvbnFactory {
-  // Built on first use: loading the dictionaries takes a moment we need not pay at import.
-  estimator ??= new ZxcvbnFactory({
+  if (estimator) return estimator;
+  // The dictionaries are loaded on first use, not at import: they take 13 MiB of heap
+  // that a server only signing people in never needs (required, so this stays synchronous).
+  const require = createRequire(import.meta.url);
+  const common = require('@zxcvbn-ts/language-common') as typeof Common;
+  const en = require('@zxcvbn-ts/language-en') as typeof En;
+  estimator = new ZxcvbnFactory({
     dictionary: { ...common.dictionary, ...en.dictionary },
     graphs: common.adjacencyGraphs,
     translations: en.translations,
