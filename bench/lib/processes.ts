@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
  * scripts/node.sh and dist/start.js): the bench and the soak measure the server as shipped.
  */
 export function serverNodeFlags(): string[] {
+  // BENCH_SERVER_FLAGS: other flags, to measure what they would change.
+  if (process.env.BENCH_SERVER_FLAGS !== undefined) return process.env.BENCH_SERVER_FLAGS.split(/\s+/).filter(Boolean);
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
   const match = /scripts\/node\.sh\s+(.*?)\s*dist\/start\.js/.exec(pkg.scripts.start);
   if (!match) throw new Error(`package.json's start script is not "bash scripts/node.sh [flags] dist/start.js": ${pkg.scripts.start}`);

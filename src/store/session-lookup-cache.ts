@@ -22,9 +22,12 @@ const LOOKUP_TABLES = new Set(['sessions', 'users', 'organizations', 'two_factor
  * this list each sign-in would empty the cache for everyone.
  */
 const COLUMNS_THE_LOOKUP_NEVER_READS: Readonly<Record<string, ReadonlySet<string>>> = {
-  users: new Set(['id', 'last_sign_in_at', 'code_failures', 'code_locked_until']),
-  two_factor: new Set(['user_id', 'last_used_step']),
+  users: new Set(['last_sign_in_at', 'code_failures', 'code_locked_until']),
+  two_factor: new Set(['last_used_step']),
 };
+
+/** The one row such an update names: its key, only as the first condition (never set). */
+const WHERE_KEY: Readonly<Record<string, string>> = { users: ' where "id" = ?', two_factor: ' where "user_id" = ?' };
 
 const WRITE_TARGET = /^\s*(insert\s+into|update|delete\s+from)\s+"(\w+)"/i;
 const READ_ONLY = /^\s*(select|pragma\s+\w+\s*$)/i;
@@ -41,7 +44,11 @@ export function mayChangeSessionLookup(sql: string): boolean {
   if (table === 'sessions' && /^insert/i.test(verb!) && !/\bon\s+conflict\b|\bor\s+replace\b/i.test(sql)) return false;
   const harmless = COLUMNS_THE_LOOKUP_NEVER_READS[table!];
   if (!harmless || !/^update/i.test(verb!)) return true;
-  const named = [...sql.matchAll(/"(\w+)"/g)].map((match) => match[1]!).filter((name) => name !== table);
+  // Every identifier but the table and its key condition must be harmless: a column set
+  // anywhere in the statement (a subquery included) is among them.
+  const keyCondition = WHERE_KEY[table!]!;
+  if (!sql.includes(keyCondition)) return true;
+  const named = [...sql.replace(keyCondition, ' ').matchAll(/"(\w+)"/g)].map((match) => match[1]!).filter((name) => name !== table);
   return !named.every((name) => harmless.has(name));
 }
 

@@ -112,3 +112,12 @@ it('counts any statement it does not understand as a change', () => {
   expect(mayChangeSessionLookup('alter table "users" add column "x" text')).toBe(true);
   expect(mayChangeSessionLookup('select 1; delete from "sessions"')).toBe(true);
 });
+
+it('counts an update that sets a key column, or names rows otherwise, as a change', () => {
+  expect(mayChangeSessionLookup('update "users" set "code_failures" = 0 where "id" = ?')).toBe(false);
+  expect(mayChangeSessionLookup('update "users" set "id" = ? where "id" = ?')).toBe(true);
+  expect(mayChangeSessionLookup('update "users" set "code_failures" = 0 where "org_id" = ?')).toBe(true);
+  expect(mayChangeSessionLookup('update "users" set "code_failures" = (select 1 from "users" where "id" = ?), "role" = ? where "id" = ?')).toBe(true);
+  expect(mayChangeSessionLookup('update "two_factor" set "last_used_step" = ? where "user_id" = ? and ("last_used_step" is null or "last_used_step" < ?)')).toBe(false);
+  expect(mayChangeSessionLookup('update "two_factor" set "user_id" = ? where "user_id" = ?')).toBe(true);
+});
