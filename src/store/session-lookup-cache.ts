@@ -21,7 +21,7 @@ const LOOKUP_TABLES = new Set(['sessions', 'users', 'organizations', 'two_factor
  * (last sign-in time, the wrong-code count and pause, the TOTP step claimed); without
  * this list each sign-in would empty the cache for everyone.
  */
-const COLUMNS_THE_LOOKUP_NEVER_READS: Readonly<Record<string, ReadonlySet<string>>> = {
+export const COLUMNS_THE_LOOKUP_NEVER_READS: Readonly<Record<string, ReadonlySet<string>>> = {
   users: new Set(['last_sign_in_at', 'code_failures', 'code_locked_until']),
   two_factor: new Set(['last_used_step']),
 };
@@ -47,7 +47,7 @@ export function mayChangeSessionLookup(sql: string): boolean {
   // Every identifier but the table and its key condition must be harmless: a column set
   // anywhere in the statement (a subquery included) is among them.
   const keyCondition = WHERE_KEY[table!]!;
-  if (!sql.includes(keyCondition)) return true;
+  if (sql.indexOf(' where ') !== sql.indexOf(keyCondition) || !sql.includes(keyCondition)) return true;
   const named = [...sql.replace(keyCondition, ' ').matchAll(/"(\w+)"/g)].map((match) => match[1]!).filter((name) => name !== table);
   return !named.every((name) => harmless.has(name));
 }

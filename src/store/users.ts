@@ -74,7 +74,9 @@ const codeGuessStatements = new WeakMap<ReturnType<typeof codeLockSchedule>, Ret
  */
 function codeGuessStatementFor(schedule: ReturnType<typeof codeLockSchedule>) {
   return prepared((db, userId: string, nowMs: number, ...lockEnds: number[]) => {
-    const next = sql<number>`code_failures + 1`;
+    // In brackets: `code_failures + 1 % 10` would read as `code_failures + (1 % 10)`, and
+    // the every-10th pause past the schedule's last point never came.
+    const next = sql<number>`(code_failures + 1)`;
     const lockCases = schedule.points.map((point, i) => sql`when ${next} = ${sql.lit(point.count)} then ${lockEnds[i]}`);
     const longest = sql`when ${next} % ${sql.lit(schedule.every)} = 0 then ${lockEnds[schedule.points.length]}`;
     const lockedUntil = sql<number | null>`case ${sql.join([...lockCases, longest], sql` `)} else code_locked_until end`;

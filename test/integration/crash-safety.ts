@@ -326,7 +326,9 @@ export function describeCrashSafety(database: TestDatabase): void {
         expect(load.state.problems, `${round.name}: unexpected answers`).toEqual([]);
         expect(running.child.signalCode, `${round.name}: ended by SIGKILL\n${running.output().slice(-2000)}`).toBe('SIGKILL');
         if ('crashAt' in round) expect(running.output()).toContain(`TWOFOLD_TEST_CRASH_AT: SIGKILL at ${round.crashAt.split(':')[0]}`);
-        expect(load.state.completed, `${round.name}: some operations completed`).toBeGreaterThan(0);
+        // The email worker can reach its crash point on mail queued by the rounds before, ahead
+        // of any request: that round is about the queue, so it need not have served anyone.
+        if (!('crashAt' in round && round.crashAt.startsWith('email-sent'))) expect(load.state.completed, `${round.name}: some operations completed`).toBeGreaterThan(0);
 
         await expectNothingHalfDone(`after "${round.name}"`);
         // One worker sends one message at a time: a crash leaves at most that one held.

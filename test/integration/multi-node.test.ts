@@ -94,6 +94,26 @@ for (const kind of DATABASES) describe(`two nodes on one ${kind.name === 'postgr
     return client;
   }
 
+  /**
+   * A member signed in on B (and answered for there, so B may remember the session), and
+   * their aggregator's admin signed in on A, on the member's page.
+   */
+  async function memberOnBAndTheirAdminOnA() {
+    await untilStepHasTimeLeft();
+    const tree = await createOrgTree(services);
+    const member = tree.people.memberA1;
+    const admin = tree.people.aggAdminA;
+    const onB = await passwordOn(b(), member);
+    await onB.get('/sign-in/code');
+    expect((await onB.post('/sign-in/code', { code: await freshCode(member) })).location).toBe('/');
+    expect(await answersOn(onB)).toEqual([200, 200]);
+    const adminOnA = await passwordOn(a(), admin);
+    await adminOnA.get('/sign-in/code');
+    expect((await adminOnA.post('/sign-in/code', { code: await freshCode(admin) })).location).toBe('/');
+    await adminOnA.get(`/admin/users/${member.id}`);
+    return { member, admin, adminOnA, onB };
+  }
+
   it('takes the password on A and the code on B; a code accepted on one is refused on the other', async () => {
     const user = await personWithApp();
     const onA = await passwordOn(a(), user);
@@ -156,19 +176,7 @@ for (const kind of DATABASES) describe(`two nodes on one ${kind.name === 'postgr
   });
 
   it('a person deactivated by an admin on A is refused on B at their next request, and cannot sign in on either', async () => {
-    await untilStepHasTimeLeft();
-    const tree = await createOrgTree(services);
-    const member = tree.people.memberA1;
-    const admin = tree.people.aggAdminA;
-    const onB = await passwordOn(b(), member);
-    await onB.get('/sign-in/code');
-    expect((await onB.post('/sign-in/code', { code: await freshCode(member) })).location).toBe('/');
-    expect(await answersOn(onB)).toEqual([200, 200]);
-
-    const adminOnA = await passwordOn(a(), admin);
-    await adminOnA.get('/sign-in/code');
-    expect((await adminOnA.post('/sign-in/code', { code: await freshCode(admin) })).location).toBe('/');
-    await adminOnA.get(`/admin/users/${member.id}`);
+    const { member, adminOnA, onB } = await memberOnBAndTheirAdminOnA();
     expect((await adminOnA.post(`/admin/users/${member.id}/deactivate`, {})).status).toBe(303);
 
     expect(await answersOn(onB)).toEqual([401, 401]);
@@ -244,18 +252,7 @@ for (const kind of DATABASES) describe(`two nodes on one ${kind.name === 'postgr
   });
 
   it("an admin's 2FA reset on A ends the member's sessions on B at their next request", async () => {
-    await untilStepHasTimeLeft();
-    const tree = await createOrgTree(services);
-    const member = tree.people.memberA1;
-    const admin = tree.people.aggAdminA;
-    const onB = await passwordOn(b(), member);
-    await onB.get('/sign-in/code');
-    expect((await onB.post('/sign-in/code', { code: await freshCode(member) })).location).toBe('/');
-    expect(await answersOn(onB)).toEqual([200, 200]);
-    const adminOnA = await passwordOn(a(), admin);
-    await adminOnA.get('/sign-in/code');
-    expect((await adminOnA.post('/sign-in/code', { code: await freshCode(admin) })).location).toBe('/');
-    await adminOnA.get(`/admin/users/${member.id}`);
+    const { member, admin, adminOnA, onB } = await memberOnBAndTheirAdminOnA();
     const reset = await adminOnA.post(`/admin/users/${member.id}/reset-two-factor`, { admin_password: admin.password, reason: 'Lost phone', verification: 'Called back on the office number' });
     expect(reset.location).toBe(`/admin/users/${member.id}?notice=two_factor_reset`);
     expect(await answersOn(onB)).toEqual([401, 401]);

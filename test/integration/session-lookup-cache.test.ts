@@ -6,8 +6,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { codeLockSchedule } from '../../src/domain/limits.js';
 import { createSession } from '../../src/services/sessions.js';
 import { type Store, openStore } from '../../src/store/db.js';
-import { mayChangeSessionLookup } from '../../src/store/session-lookup-cache.js';
-import { lookUpSessionForRequest } from '../../src/store/sessions.js';
+import { COLUMNS_THE_LOOKUP_NEVER_READS, mayChangeSessionLookup } from '../../src/store/session-lookup-cache.js';
+import { lookUpSessionForRequest, sessionLookupSql } from '../../src/store/sessions.js';
 import { claimTotpStep } from '../../src/store/two-factor.js';
 import { clearCodeFailures, recordSignIn, reserveCodeGuess } from '../../src/store/users.js';
 import { hashToken } from '../../src/crypto/tokens.js';
@@ -87,6 +87,14 @@ describeEachDatabase('the session lookup cache', (database) => {
     });
   }
 
+  it('keeps through updates only columns the lookup truly never reads', () => {
+    const lookup = sessionLookupSql(store.db);
+    for (const [table, columns] of Object.entries(COLUMNS_THE_LOOKUP_NEVER_READS)) {
+      expect(lookup).toContain(`"${table}"`);
+      for (const column of columns) expect(lookup, `the lookup reads ${table}.${column}: it cannot be on the list`).not.toContain(`"${column}"`);
+    }
+  });
+
   it('keeps its answers through the writes of a sign-in, which change nothing it reads', async () => {
     const { sessionId, userId } = await signedIn();
     const first = await lookUpSessionForRequest(store.db, sessionId);
@@ -120,4 +128,5 @@ it('counts an update that sets a key column, or names rows otherwise, as a chang
   expect(mayChangeSessionLookup('update "users" set "code_failures" = (select 1 from "users" where "id" = ?), "role" = ? where "id" = ?')).toBe(true);
   expect(mayChangeSessionLookup('update "two_factor" set "last_used_step" = ? where "user_id" = ? and ("last_used_step" is null or "last_used_step" < ?)')).toBe(false);
   expect(mayChangeSessionLookup('update "two_factor" set "user_id" = ? where "user_id" = ?')).toBe(true);
+  expect(mayChangeSessionLookup('update "users" set "code_failures" = 0 where "org_id" = ? or exists (select 1 where "id" = ?)')).toBe(true);
 });
