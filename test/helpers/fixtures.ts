@@ -1,4 +1,5 @@
 // People to sign in as, made through the same services the CLI uses.
+import { TwofoldError } from '../../src/errors.js';
 import { randomBytes } from 'node:crypto';
 import { generateTotpCode, secretFromBase32 } from '../../src/domain/totp.js';
 import { createOrganization, createUser } from '../../src/services/accounts.js';
@@ -46,8 +47,13 @@ export async function createTestUser(services: ServiceContext, options: { withTo
     const enrollment = await startTotpEnrollment(services, id);
     const secret = secretFromBase32(enrollment.secretForManualEntry.replace(/ /g, ''));
     // Enrol with the previous step's code, so the current step's code is still free for sign-in.
-    const code = generateTotpCode({ secret, timeInMs: services.now() - 30_000 });
-    user.recoveryCodes = await turnOnTotp(services, id, code);
+    user.recoveryCodes = await turnOnTotp(services, id, generateTotpCode({ secret, timeInMs: services.now() - 30_000 })).catch(async (error: unknown) => {
+      // On a real clock (tests of real processes) a busy machine can cross a step boundary
+      // between making the code and checking it, which makes it two steps old: refused
+      // unrecorded, so once more with a code made now.
+      if (!(error instanceof TwofoldError && error.code === 'wrong_code')) throw error;
+      return turnOnTotp(services, id, generateTotpCode({ secret, timeInMs: services.now() - 30_000 }));
+    });
     user.secret = secret;
   }
   return user;
