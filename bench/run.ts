@@ -45,10 +45,9 @@ async function repeatRuns(name: string, once: () => Promise<RunResult>): Promise
 
 // ---------- Twofold ----------
 
-/** `database`: a `sqlite:` file or a `postgres://` URL. Started as `npm start` starts it (its Node.js flags too). */
-async function startTwofold(database: string): Promise<ServerProcess> {
-  const url = database.startsWith('postgres') ? database : `sqlite:${database}`;
-  return startProcess(process.execPath, [...serverNodeFlags(), 'dist/start.js'], { DATABASE_URL: url, TWOFOLD_SECRET: BENCH_SECRET, PORT: '0', LOG_LEVEL: 'warn', NODE_ENV: 'production', DATA_DIR: work }, /Twofold listening at (http:\S+)/, ROOT);
+/** `databaseUrl`: DATABASE_URL, `sqlite:` or `postgres://`. Started as `npm start` starts it (its Node.js flags too). */
+async function startTwofold(databaseUrl: string): Promise<ServerProcess> {
+  return startProcess(process.execPath, [...serverNodeFlags(), 'dist/start.js'], { DATABASE_URL: databaseUrl, TWOFOLD_SECRET: BENCH_SECRET, PORT: '0', LOG_LEVEL: 'warn', NODE_ENV: 'production', DATA_DIR: work }, /Twofold listening at (http:\S+)/, ROOT);
 }
 
 /**
@@ -97,15 +96,15 @@ function passwordSignIns(browser: FlowClient, token: string): (client: FlowClien
   };
 }
 
-/** Every Twofold scenario on one database: `database` is a SQLite file's path or a PostgreSQL URL. */
-async function benchTwofold(label: string, database: string): Promise<Record<string, RunResult>> {
-  const store = openStore(database.startsWith('postgres') ? database : `sqlite:${database}`);
+/** Every Twofold scenario on one database (`databaseUrl`: DATABASE_URL). */
+async function benchTwofold(label: string, databaseUrl: string): Promise<Record<string, RunResult>> {
+  const store = openStore(databaseUrl);
   await migrateToLatest(store);
   log(`seeding Twofold on ${label}: ${PLAIN_USERS} without 2FA, ${SIGN_IN_TOTP_USERS + CODE_STEP_ATTEMPTS} with an authenticator, ${CODE_STEP_ATTEMPTS} pending code steps`);
   await seedBenchPeople(store, { plainUsers: PLAIN_USERS, totpUsers: CODE_STEP_ATTEMPTS + SIGN_IN_TOTP_USERS, attempts: CODE_STEP_ATTEMPTS });
   const benchApp = await registerBenchApp(store);
   await store.close();
-  const server = await startTwofold(database);
+  const server = await startTwofold(databaseUrl);
   const repeat = (name: string, once: () => Promise<RunResult>) => repeatRuns(`${label}: ${name}`, once);
   const results: Record<string, RunResult> = {};
   try {
@@ -235,7 +234,7 @@ async function benchGrowth(): Promise<{ small: Record<string, RunResult>; large:
       out.activity = await benchActivity(store);
     }
     await store.close();
-    const server = await startTwofold(dbPath);
+    const server = await startTwofold(`sqlite:${dbPath}`);
     try {
       const pool = new Pool(server.url);
       const browser = new FlowClient(pool);
@@ -457,7 +456,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   log(`${RUNS} runs of ${SECONDS} s each; ${cpus().length} cores; Node ${process.version}; server flags ${serverNodeFlags().join(' ') || 'none'}`);
   const ceilings = ONLY.has('ceilings') ? await benchCeilings() : { hello: undefined, hashesPerSecond: Number.NaN };
-  const twofold = ONLY.has('twofold') ? await benchTwofold('SQLite', join(work, 'twofold.sqlite')) : {};
+  const twofold = ONLY.has('twofold') ? await benchTwofold('SQLite', `sqlite:${join(work, 'twofold.sqlite')}`) : {};
   const postgresRun = ONLY.has('postgres') ? await withBenchPostgres((url) => benchTwofold('PostgreSQL', url)) : { skipped: 'not in BENCH_ONLY' };
   const postgres = 'skipped' in postgresRun ? {} : (postgresRun as Record<string, RunResult>);
   const peer = ONLY.has('peer') ? await benchPeer() : { skipped: 'not in BENCH_ONLY' };

@@ -2,7 +2,7 @@
 // a way into the account (adding a mobile number while 2FA is on). Checked as at the code
 // step: the same verifiers (an authenticator step is accepted once, a recovery code is
 // spent), and counted toward the account's wrong-code lock before the check.
-import { codeLockDurationInMs, codeLockSchedule } from '../domain/limits.js';
+import { codeLockDurationInMs } from '../domain/limits.js';
 import { normalizeRecoveryCode } from '../domain/recovery-codes.js';
 import { TwofoldError } from '../errors.js';
 import { appendSecurityEvent } from '../store/security-events.js';
@@ -14,7 +14,6 @@ import { recoveryCodesLeft } from './recovery-codes.js';
 import { recoveryCodeVerifier, totpVerifier } from './sign-in/factors.js';
 import { inTransaction } from './transaction.js';
 
-const CODE_LOCK_SCHEDULE = codeLockSchedule();
 const minutesFrom = (ms: number) => Math.max(1, Math.ceil(ms / 60_000));
 
 /**
@@ -31,7 +30,7 @@ export async function proveCurrentSecondFactor(ctx: ServiceContext, user: UserRo
   // Refusals are returned, not thrown, so the counted failure is committed.
   const refusal = await inTransaction(ctx, async (tx): Promise<TwofoldError | null> => {
     // Counted as wrong (and the account's code step locked at a lock point) before the check.
-    const failures = await reserveCodeGuess(tx.db, user.id, nowMs, CODE_LOCK_SCHEDULE);
+    const failures = await reserveCodeGuess(tx.db, user.id, nowMs);
     if (failures === null) {
       const lockedUntil = (await findUserById(tx.db, user.id))?.code_locked_until ?? nowMs;
       return new TwofoldError('code_step_locked', { minutes: minutesFrom(lockedUntil - nowMs) });

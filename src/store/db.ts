@@ -19,7 +19,7 @@ import * as deactivation from './migrations/012-deactivation.js';
 import * as serverKeys from './migrations/013-server-keys.js';
 import { type ConnectionEvent, type ConnectionEvents, connectionEvents, resilientPool } from './pg-connections.js';
 import type { Database } from './schema.js';
-import { mayChangeSessionLookup, registerChangeWatch } from './session-lookup-cache.js';
+import { attachSessionLookupCache, mayChangeSessionLookup } from './session-lookup-cache.js';
 import { TwofoldError } from '../errors.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -120,23 +120,17 @@ function explainDiskFault<T>(work: () => T): T {
   }
 }
 
-/** `onRun`: told before the statement runs (the session lookup cache's own-writes half). */
+/**
+ * `onRun`: told before the statement runs (the session lookup cache's own-writes half).
+ * Before, not after: a lookup that starts while this write's transaction is open must not
+ * keep what it reads under the old version.
+ */
 function withDiskFaultsExplained(statement: SQLite.Statement, onRun?: () => void): ReturnType<SqliteDatabase['prepare']> {
-  if (!onRun) {
-    return {
-      reader: statement.reader,
-      all: (parameters: ReadonlyArray<unknown>) => explainDiskFault(() => statement.all(parameters)),
-      run: (parameters: ReadonlyArray<unknown>) => explainDiskFault(() => statement.run(parameters)),
-      iterate: (parameters: ReadonlyArray<unknown>) => explainDiskFault(() => statement.iterate(parameters)),
-    } as ReturnType<SqliteDatabase['prepare']>;
-  }
-  // Before, not after: a lookup that starts while this write's transaction is open must
-  // not keep what it reads under the old version.
   return {
     reader: statement.reader,
-    all: (parameters: ReadonlyArray<unknown>) => (onRun(), explainDiskFault(() => statement.all(parameters))),
-    run: (parameters: ReadonlyArray<unknown>) => (onRun(), explainDiskFault(() => statement.run(parameters))),
-    iterate: (parameters: ReadonlyArray<unknown>) => (onRun(), explainDiskFault(() => statement.iterate(parameters))),
+    all: (parameters: ReadonlyArray<unknown>) => (onRun?.(), explainDiskFault(() => statement.all(parameters))),
+    run: (parameters: ReadonlyArray<unknown>) => (onRun?.(), explainDiskFault(() => statement.run(parameters))),
+    iterate: (parameters: ReadonlyArray<unknown>) => (onRun?.(), explainDiskFault(() => statement.iterate(parameters))),
   } as ReturnType<SqliteDatabase['prepare']>;
 }
 
@@ -171,10 +165,8 @@ export function openStore(url: string, options: StoreOptions = {}): Store {
     let ownChanges = 0;
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, () => (ownChanges += 1)) }) });
     const dataVersion = sqlite.prepare('pragma data_version').pluck();
-    registerChangeWatch(db, {
-      // Inside an open transaction the connection may hold uncommitted writes: no proof then.
-      version: () => (sqlite.open && !sqlite.inTransaction ? `${dataVersion.get() as number}:${ownChanges}` : null),
-    });
+    // Inside an open transaction the connection may hold uncommitted writes: no proof then.
+    attachSessionLookupCache(db, () => (sqlite.open && !sqlite.inTransaction ? `${dataVersion.get() as number}:${ownChanges}` : null));
     // Kysely closes the database only if a query ever ran (it sets the driver up lazily):
     // a store closed unused would keep the file open, which a restore rightly refuses.
     const close = async () => {

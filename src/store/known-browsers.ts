@@ -5,9 +5,9 @@ import { changedRows, firstRow, prepared } from './prepared.js';
 
 type Db = Kysely<Database>;
 
-/** Whether the person has signed in from more than one browser-and-address pair. */
 const selectOtherKnownBrowser = prepared((db, userId: string, id: string) => db.selectFrom('known_browsers').select('id').where('user_id', '=', userId).where('id', '<>', id).limit(1));
 
+/** Whether the person has signed in from more than one browser-and-address pair. */
 export async function hasOtherKnownBrowsers(db: Db, userId: string, id: string): Promise<boolean> {
   return (await firstRow(selectOtherKnownBrowser(db, userId, id))) !== undefined;
 }

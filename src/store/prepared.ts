@@ -20,7 +20,8 @@ class StandIn {
  */
 export function prepared<A extends unknown[], R>(build: (db: Db, ...args: A) => Compilable<R>): (db: Db, ...args: A) => Promise<QueryResult<R>> {
   const compiledPerDialect = new Map<Function, CompiledQuery<R>>();
-  return (db, ...args) => {
+  // async: a builder refused at its first call is a rejected promise, like any failed query.
+  return async (db, ...args) => {
     // The adapter's class names the dialect; transactions share their database's adapter.
     const dialect = db.getExecutor().adapter.constructor;
     let compiled = compiledPerDialect.get(dialect);

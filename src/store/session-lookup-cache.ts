@@ -6,8 +6,8 @@
 // - another connection's commit (another node or process on the same file, the CLI, a
 //   restore) changes `PRAGMA data_version` on ours, read before every cached answer;
 // - our own connection's writes do not change it, so every statement run on it is looked
-//   at once (by its SQL text) and any that may change what the lookup reads moves
-//   `generation`. A statement not understood counts as a change: a mistake there costs
+//   at once (by its SQL text) and any that may change what the lookup reads moves a
+//   counter before it runs (store/db.ts). A statement not understood counts as a change: a mistake there costs
 //   speed, never a revoked session answered.
 // PostgreSQL gets no cache: nothing cheaper than the lookup itself proves a row unchanged
 // on another node, and a notification can arrive after the next request.
@@ -47,21 +47,24 @@ export function mayChangeSessionLookup(sql: string): boolean {
   // Every identifier but the table and its key condition must be harmless: a column set
   // anywhere in the statement (a subquery included) is among them.
   const keyCondition = WHERE_KEY[table!]!;
-  if (sql.indexOf(' where ') !== sql.indexOf(keyCondition) || !sql.includes(keyCondition)) return true;
+  const keyAt = sql.indexOf(keyCondition);
+  if (keyAt === -1 || keyAt !== sql.indexOf(' where ')) return true;
   const named = [...sql.replace(keyCondition, ' ').matchAll(/"(\w+)"/g)].map((match) => match[1]!).filter((name) => name !== table);
   return !named.every((name) => harmless.has(name));
 }
 
-/** What the store tells the cache about its SQLite connection. */
-export interface SqliteChangeWatch {
-  /** a value that differs after any change the lookup could see; null: no proof now (a transaction is open) */
-  version(): string | null;
-}
-
+/**
+ * `version`: a value that differs after any change the lookup could see, or null when there
+ * is no proof now (a transaction is open). Read it before the lookup runs and give the same
+ * value to `get` and `keep`: a change made during the lookup then leaves the entry stale.
+ */
 export class SessionLookupCache<Row> {
   private readonly rows = new Map<string, { row: Row; version: string }>();
 
-  constructor(private readonly maxEntries = 10_000) {}
+  constructor(
+    readonly version: () => string | null,
+    private readonly maxEntries = 10_000,
+  ) {}
 
   get(sessionId: string, version: string | null): Row | undefined {
     if (version === null) return undefined;
@@ -72,7 +75,6 @@ export class SessionLookupCache<Row> {
     return undefined;
   }
 
-  /** `version`: read before the lookup ran, so a change made during it leaves the entry stale. */
   keep(sessionId: string, row: Row, version: string | null): void {
     if (version === null) return;
     if (this.rows.size >= this.maxEntries) this.rows.clear();
@@ -80,13 +82,13 @@ export class SessionLookupCache<Row> {
   }
 }
 
-const watches = new WeakMap<object, SqliteChangeWatch>();
+const caches = new WeakMap<object, SessionLookupCache<never>>();
 
-/** Called by openStore for a SQLite database; a transaction's `db` is not registered, so it reads through. */
-export function registerChangeWatch(db: object, watch: SqliteChangeWatch): void {
-  watches.set(db, watch);
+/** Called by openStore for a SQLite database; a transaction's `db` has none, so it reads through. */
+export function attachSessionLookupCache(db: object, version: () => string | null): void {
+  caches.set(db, new SessionLookupCache<never>(version));
 }
 
-export function changeWatchOf(db: object): SqliteChangeWatch | undefined {
-  return watches.get(db);
+export function sessionLookupCacheOf<Row>(db: object): SessionLookupCache<Row> | undefined {
+  return caches.get(db) as SessionLookupCache<Row> | undefined;
 }

@@ -1,8 +1,8 @@
 import type { Role } from '../domain/accounts.js';
-import type { CompiledQuery, Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { deleteOidcPayloadsOfAccount } from './oidc-payloads.js';
 import type { Database, SessionsTable } from './schema.js';
-import { SessionLookupCache, changeWatchOf } from './session-lookup-cache.js';
+import { sessionLookupCacheOf } from './session-lookup-cache.js';
 import { prepared } from './prepared.js';
 
 type Db = Kysely<Database>;
@@ -102,42 +102,23 @@ export function sessionLookupSql(db: Db): string {
   return buildSessionLookup(db, 'placeholder').compile().sql;
 }
 
-const compiledLookups = new WeakMap<Db, CompiledQuery<SessionLookupRow>>();
+const selectSessionForRequest = prepared((db, sessionId: string) => buildSessionLookup(db, sessionId));
 
 /**
  * Everything a request needs to know about its session, in one query: the hottest path
- * in Twofold (every request of every app behind it). Kysely builds and compiles the
- * query once per database; after that only the parameter changes, because building
- * it anew cost more than SQLite's index lookup.
+ * in Twofold (every request of every app behind it), built and compiled once. On SQLite
+ * it is answered from memory while SQLite proves nothing it read has changed (see
+ * session-lookup-cache.ts); PostgreSQL and transactions always read.
  */
 export async function lookUpSessionForRequest(db: Db, sessionId: string): Promise<SessionLookupRow | undefined> {
-  // SQLite only: answered from memory while SQLite proves nothing it read has changed
-  // (see session-lookup-cache.ts); PostgreSQL and transactions always read.
-  const watch = changeWatchOf(db);
-  const version = watch?.version() ?? null;
-  const cache = watch ? cacheOf(db) : undefined;
+  const cache = sessionLookupCacheOf<SessionLookupRow>(db);
+  const version = cache?.version() ?? null;
   const kept = cache?.get(sessionId, version);
   if (kept) return kept;
-  let compiled = compiledLookups.get(db);
-  if (!compiled) {
-    compiled = buildSessionLookup(db, 'placeholder').compile() as CompiledQuery<SessionLookupRow>;
-    compiledLookups.set(db, compiled);
-  }
-  const result = await db.executeQuery<SessionLookupRow>({ ...compiled, parameters: [sessionId] });
-  const row = result.rows[0];
+  const row = (await selectSessionForRequest(db, sessionId)).rows[0] as SessionLookupRow | undefined;
   // Only a session found is kept: an unknown token always asks the database.
   if (row && cache) cache.keep(sessionId, row, version);
   return row;
-}
-
-const caches = new WeakMap<Db, SessionLookupCache<SessionLookupRow>>();
-function cacheOf(db: Db): SessionLookupCache<SessionLookupRow> {
-  let cache = caches.get(db);
-  if (!cache) {
-    cache = new SessionLookupCache<SessionLookupRow>();
-    caches.set(db, cache);
-  }
-  return cache;
 }
 
 /** The person's sessions still inside both time limits, most recently active first. */

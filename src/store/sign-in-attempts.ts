@@ -40,12 +40,12 @@ const takeTryOf = (counter: AttemptCounter) =>
 // One statement per counter: the counter is a column, so part of the SQL text.
 const takeTry = { code_tries: takeTryOf('code_tries'), last_four_tries: takeTryOf('last_four_tries') };
 
+const deleteAttempt = prepared((db, attemptId: string) => db.deleteFrom('sign_in_attempts').where('id', '=', attemptId));
+
 /**
  * Ends the attempt and reports whether this caller ended it. Race prevented: two
  * requests finishing the same attempt cannot both be turned into sessions.
  */
-const deleteAttempt = prepared((db, attemptId: string) => db.deleteFrom('sign_in_attempts').where('id', '=', attemptId));
-
 export async function consumeSignInAttempt(db: Db, attemptId: string): Promise<boolean> {
   return (await changedRows(deleteAttempt(db, attemptId))) === 1n;
 }

@@ -1,5 +1,5 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
-import type { codeLockSchedule } from '../domain/limits.js';
+import { codeLockSchedule } from '../domain/limits.js';
 import type { Database, UsersTable } from './schema.js';
 import { firstRow, prepared } from './prepared.js';
 
@@ -54,40 +54,33 @@ export async function recordSignIn(db: Db, userId: string, atMs: number): Promis
  * guess that reaches the lock point locks the step, and no guess after it is checked
  * until the lock ends (on PostgreSQL the row lock makes each one re-read the lock first).
  */
-export async function reserveCodeGuess(db: Db, userId: string, nowMs: number, schedule: ReturnType<typeof codeLockSchedule>): Promise<number | null> {
-  let statement = codeGuessStatements.get(schedule);
-  if (!statement) {
-    statement = codeGuessStatementFor(schedule);
-    codeGuessStatements.set(schedule, statement);
-  }
+export async function reserveCodeGuess(db: Db, userId: string, nowMs: number): Promise<number | null> {
   // One time per lock point and one for the longest pause, in the order the statement names them.
-  const lockEnds = [...schedule.points.map((point) => nowMs + point.lockInMs), nowMs + schedule.longestInMs];
-  const row = await firstRow(statement(db, userId, nowMs, ...lockEnds));
+  const lockEnds = [...CODE_LOCK_SCHEDULE.points.map((point) => nowMs + point.lockInMs), nowMs + CODE_LOCK_SCHEDULE.longestInMs];
+  const row = await firstRow(countCodeGuess(db, userId, nowMs, ...lockEnds));
   return row ? Number(row.code_failures) : null;
 }
 
-const codeGuessStatements = new WeakMap<ReturnType<typeof codeLockSchedule>, ReturnType<typeof codeGuessStatementFor>>();
+const CODE_LOCK_SCHEDULE = codeLockSchedule();
 
 /**
  * The schedule's counts are constants of the SQL text; the times are parameters (a literal
  * time made every guess a new statement for SQLite to prepare).
  */
-function codeGuessStatementFor(schedule: ReturnType<typeof codeLockSchedule>) {
-  return prepared((db, userId: string, nowMs: number, ...lockEnds: number[]) => {
-    // In brackets: `code_failures + 1 % 10` would read as `code_failures + (1 % 10)`, and
-    // the every-10th pause past the schedule's last point never came.
-    const next = sql<number>`(code_failures + 1)`;
-    const lockCases = schedule.points.map((point, i) => sql`when ${next} = ${sql.lit(point.count)} then ${lockEnds[i]}`);
-    const longest = sql`when ${next} % ${sql.lit(schedule.every)} = 0 then ${lockEnds[schedule.points.length]}`;
-    const lockedUntil = sql<number | null>`case ${sql.join([...lockCases, longest], sql` `)} else code_locked_until end`;
-    return db
-      .updateTable('users')
-      .set({ code_failures: next, code_locked_until: lockedUntil })
-      .where('id', '=', userId)
-      .where((eb) => eb.or([eb('code_locked_until', 'is', null), eb('code_locked_until', '<=', nowMs)]))
-      .returning('code_failures');
-  });
-}
+const countCodeGuess = prepared((db, userId: string, nowMs: number, ...lockEnds: number[]) => {
+  // In brackets: `code_failures + 1 % 10` would read as `code_failures + (1 % 10)`, and
+  // the every-10th pause past the schedule's last point never came.
+  const next = sql<number>`(code_failures + 1)`;
+  const lockCases = CODE_LOCK_SCHEDULE.points.map((point, i) => sql`when ${next} = ${sql.lit(point.count)} then ${lockEnds[i]}`);
+  const longest = sql`when ${next} % ${sql.lit(CODE_LOCK_SCHEDULE.every)} = 0 then ${lockEnds[CODE_LOCK_SCHEDULE.points.length]}`;
+  const lockedUntil = sql<number | null>`case ${sql.join([...lockCases, longest], sql` `)} else code_locked_until end`;
+  return db
+    .updateTable('users')
+    .set({ code_failures: next, code_locked_until: lockedUntil })
+    .where('id', '=', userId)
+    .where((eb) => eb.or([eb('code_locked_until', 'is', null), eb('code_locked_until', '<=', nowMs)]))
+    .returning('code_failures');
+});
 
 /**
  * Takes the person's row lock until the transaction ends (SQLite: the write lock).

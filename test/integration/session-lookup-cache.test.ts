@@ -3,7 +3,6 @@
 // process's commit. These tests hold the lookup itself; multi-node.test.ts holds the same
 // promise between two real server processes, through the pages that end sessions.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { codeLockSchedule } from '../../src/domain/limits.js';
 import { createSession } from '../../src/services/sessions.js';
 import { type Store, openStore } from '../../src/store/db.js';
 import { COLUMNS_THE_LOOKUP_NEVER_READS, mayChangeSessionLookup } from '../../src/store/session-lookup-cache.js';
@@ -99,7 +98,7 @@ describeEachDatabase('the session lookup cache', (database) => {
     const { sessionId, userId } = await signedIn();
     const first = await lookUpSessionForRequest(store.db, sessionId);
     await recordSignIn(store.db, userId, Date.now());
-    await reserveCodeGuess(store.db, userId, Date.now(), codeLockSchedule());
+    await reserveCodeGuess(store.db, userId, Date.now());
     await clearCodeFailures(store.db, userId);
     await claimTotpStep(store.db, userId, 123);
     await createSession(services, userId, meta, ['pwd', 'otp']);

@@ -1,6 +1,6 @@
 // The code step: the second factor's code (or the lost-device SMS code), checked in one
 // transaction with the try, the account's wrong-code count and the new session.
-import { MAX_CODE_TRIES_PER_SIGN_IN_ATTEMPT, codeLockDurationInMs, codeLockSchedule } from '../../domain/limits.js';
+import { MAX_CODE_TRIES_PER_SIGN_IN_ATTEMPT, codeLockDurationInMs } from '../../domain/limits.js';
 import { authMethodsOf } from '../../domain/auth-methods.js';
 import { appendSecurityEvent } from '../../store/security-events.js';
 import { consumeSignInAttempt, takeAttemptTry } from '../../store/sign-in-attempts.js';
@@ -16,8 +16,6 @@ import { type CodeRoute, verifierFor } from './factors.js';
 import { recoveryCodesLeft as recoveryCodesLeftOf } from '../recovery-codes.js';
 import { type Refused, attemptExpired, codeStepPaused, metaOf, refused, sendingFails } from './outcome.js';
 import { type LoadedSignIn, loadPendingSignIn } from './pending.js';
-
-const CODE_LOCK_SCHEDULE = codeLockSchedule();
 
 export type SignedInByCode = Extract<CodeStepOutcome, { outcome: 'signed_in' }>;
 
@@ -66,7 +64,7 @@ async function checkCodeAndSignIn(ctx: ServiceContext, loaded: LoadedSignIn, inp
   }
   // Counted as wrong (and the step locked at a lock point) before the check: the lock
   // read before this transaction may be stale when guesses arrive in parallel.
-  const failures = await reserveCodeGuess(ctx.db, user.id, nowMs, CODE_LOCK_SCHEDULE);
+  const failures = await reserveCodeGuess(ctx.db, user.id, nowMs);
   if (failures === null) {
     // Paused by a parallel guess since the check above: refused unchecked and unrecorded too.
     const lockedUntil = (await findUserById(ctx.db, user.id))?.code_locked_until ?? nowMs;
